@@ -1,0 +1,190 @@
+"""The input contract as data: canonical columns, header aliases, units, provinces.
+
+Everything here is read from the TOML files in ``ingest/data`` so that a new
+alias, unit or threshold is a data change, not a code change.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+TABLES = ("zones", "enterprises", "zone_facts")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text | int | number | bool | year
+    required: bool = False
+    dim: str = "none"
+    signed: bool = False  # negative values allowed
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    label_zh: str
+    sheet_names: tuple[str, ...]
+    key: tuple[str, ...]
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+def _load(name: str) -> dict:
+    return tomllib.loads(resources.files("gaoxin.ingest").joinpath("data", name).read_text("utf-8"))
+
+
+@cache
+def tables() -> dict[str, TableSpec]:
+    raw = _load("columns.toml")
+    out = {}
+    for t in TABLES:
+        d = raw[t]
+        cols = tuple(
+            Column(
+                name=c["name"],
+                type=c["type"],
+                required=c.get("required", False),
+                dim=c.get("dim", "none"),
+                signed=c.get("signed", False),
+                aliases=tuple(c.get("aliases", ())),
+            )
+            for c in d["column"]
+        )
+        out[t] = TableSpec(t, d["label_zh"], tuple(d["sheet_names"]), tuple(d["key"]), cols)
+    return out
+
+
+@cache
+def units() -> dict[str, dict[str, float]]:
+    return {dim: {normalise_header(k): float(v) for k, v in m.items()} for dim, m in _load("units.toml").items()}
+
+
+@cache
+def rules() -> dict:
+    return _load("rules.toml")
+
+
+@cache
+def provinces() -> dict[str, dict[str, str]]:
+    """GB/T 2260 two-digit code -> {'name': 北京, 'region': 'east'}."""
+    return _load("provinces.toml")["provinces"]
+
+
+@cache
+def region_labels() -> dict[str, str]:
+    return _load("provinces.toml")["regions"]
+
+
+def normalise_header(text: str) -> str:
+    """NFKC, drop whitespace, lower-case ASCII: how headers are compared."""
+    t = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", "", t).lower()
+
+
+_UNIT_RE = re.compile(r"^(?P<base>.*?)[\(\[](?P<unit>[^()\[\]]*)[\)\]]$")
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    column: str | None  # canonical name, None if unknown
+    factor: float = 1.0
+    unit: str | None = None
+    error: str | None = None  # e.g. unit not valid for the column's dimension
+
+
+def split_unit(header: str) -> tuple[str, str | None]:
+    """'营业收入（万元）' -> ('营业收入', '万元') after normalisation."""
+    h = normalise_header(header)
+    m = _UNIT_RE.match(h)
+    if m and m.group("base"):
+        return m.group("base"), m.group("unit")
+    return h, None
+
+
+@cache
+def _alias_index(table: str) -> dict[str, str]:
+    spec = tables()[table]
+    idx: dict[str, str] = {}
+    for c in spec.columns:
+        idx[normalise_header(c.name)] = c.name
+        for a in c.aliases:
+            idx[normalise_header(a)] = c.name
+            base, _unit = split_unit(a)
+            idx[base] = c.name
+    return idx
+
+
+def match_header(table: str, header: str) -> HeaderMatch:
+    """Map one header to its canonical column and the unit factor."""
+    idx = _alias_index(table)
+    h = normalise_header(header)
+    if h in idx:
+        return HeaderMatch(idx[h])
+    base, unit = split_unit(header)
+    # A trailing unit without brackets, e.g. '营业收入万元'.
+    if base not in idx and unit is None:
+        for dim_units in units().values():
+            for u in sorted(dim_units, key=len, reverse=True):
+                if h.endswith(u) and h[: -len(u)] in idx:
+                    base, unit = h[: -len(u)], u
+                    break
+            if unit:
+                break
+    if base not in idx:
+        return HeaderMatch(None)
+    col = tables()[table].column(idx[base])
+    if unit is None:
+        return HeaderMatch(col.name)
+    dim_units = units().get(col.dim, {})
+    if unit in dim_units:
+        return HeaderMatch(col.name, dim_units[unit], unit)
+    if col.dim in ("none",) or unit in ("个", "人", "件", "项", "家", "年"):
+        return HeaderMatch(col.name, 1.0, unit)
+    return HeaderMatch(col.name, 1.0, unit, error=f"unknown unit '{unit}' for {col.name} ({col.dim})")
+
+
+def header_score(table: str, headers: list[str]) -> int:
+    """How many headers of a row map to distinct columns of ``table``."""
+    return len({m.column for h in headers if h and (m := match_header(table, h)).column})
+
+
+def region_of(province_code: str) -> str | None:
+    p = provinces().get(str(province_code)[:2])
+    return p["region"] if p else None
+
+
+CANONICAL_UNIT_ZH = {
+    "money": "千元",
+    "persons": "人",
+    "person_years": "人年",
+    "mu": "亩",
+    "km2": "平方公里",
+    "tce": "吨标准煤",
+    "mwh": "兆瓦时",
+    "tonne": "吨",
+    "usd_m": "百万美元",
+}
+
+
+def chinese_header(table: str, name: str, unit: str | None = None) -> str:
+    """The Chinese header a return would use, e.g. '营业收入（千元）'.
+
+    ``unit`` overrides the canonical unit (it must exist in units.toml).
+    """
+    col = tables()[table].column(name)
+    base = col.aliases[0] if col.aliases else col.name
+    u = unit or CANONICAL_UNIT_ZH.get(col.dim)
+    return f"{base}（{u}）" if u else base
