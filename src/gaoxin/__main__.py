@@ -1,0 +1,3 @@
+from gaoxin.cli import app
+
+app(prog_name="gaoxin")

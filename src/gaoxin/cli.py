@@ -1,0 +1,197 @@
+"""Command line: ``gaoxin ingest``, ``gaoxin snapshots``, ``gaoxin demo-data``, ``gaoxin demo``.
+
+Thin wrappers over the library: every command calls one function of a stage
+package and only formats its result (Rich tables, JSON, exit codes).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from gaoxin.store import db as store_db
+from gaoxin.store import snapshots as snaps
+
+app = typer.Typer(help="gaoxin: 高新区监测评价平台 / high-tech zone monitoring and evaluation", no_args_is_help=True,
+                  add_completion=False)
+snap_app = typer.Typer(help="快照 / snapshots: list and compare stored data versions")
+app.add_typer(snap_app, name="snapshots")
+console = Console(stderr=True)
+out = Console()
+
+DbOpt = Annotated[Path | None, typer.Option("--db", envvar="GAOXIN_DB", help="数据库文件 / database file")]
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                    console=console, transient=True)
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="CSV / XLSX files, one batch")],
+    db: DbOpt = None,
+    snapshot: Annotated[str | None, typer.Option(help="快照名称 / snapshot name")] = None,
+    strict: Annotated[bool, typer.Option(help="有被拒行则整批不写入 / refuse the batch on any rejection")] = False,
+    report: Annotated[Path | None, typer.Option(help="问题报告 / rejection report (.csv or .xlsx)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="stdout: one JSON object")] = False,
+) -> None:
+    """导入企业与园区数据为新快照 / ingest files as a new snapshot."""
+    from gaoxin.ingest.rejections import write_report
+    from gaoxin.store.load import ingest as run
+
+    big = sum(f.stat().st_size for f in files if f.exists()) > 5_000_000
+    with _progress() as prog:
+        tasks: dict[str, int] = {}
+
+        def on_bytes(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = prog.add_task(f"读取 {Path(name).name}", total=total)
+            prog.update(tasks[name], completed=done)
+
+        status = prog.add_task("", total=None, visible=big)
+
+        def on_stage(s: str) -> None:
+            prog.update(status, description={"read": "读取 reading", "validate": "校验 validating",
+                                             "write": "写入 writing"}[s])
+
+        result = run(files, db, snapshot_name=snapshot, strict=strict,
+                     progress=on_bytes if big else None, stage_hook=on_stage)
+    written = write_report(result.batch, report) if report else []
+    if as_json:
+        print(json.dumps(result.summary(), ensure_ascii=False))
+    else:
+        _print_ingest(result, written)
+    raise typer.Exit(result.exit_code)
+
+
+def _print_ingest(result, written: list[Path]) -> None:
+    t = Table(title="导入结果 / ingest summary")
+    for c in ("文件 file", "接受 accepted", "拒绝 rejected", "警告 warnings", "合计行 totals", "说明 note"):
+        t.add_column(c, justify="right" if c[0] in "接拒警合" else "left")
+    for f in result.batch.files.values():
+        t.add_row(Path(f.file).name, str(f.accepted), str(f.rejected), str(f.warnings), str(f.totals_dropped),
+                  f.error or "")
+    console.print(t)
+    if result.snapshot:
+        console.print(f"[green]快照 snapshot {result.snapshot} ({result.snapshot_name})[/]: "
+                      f"接受 {result.accepted} accepted, 拒绝 {result.rejected} rejected, "
+                      f"警告 {result.warnings} warnings, 替换 {result.replaced} replaced, "
+                      f"未变 {result.unchanged} unchanged")
+    else:
+        console.print(f"[red]{result.message_zh} / {result.message_en}[/]")
+    errors = [i for i in result.batch.issues if i.severity == "error"][:10]
+    if errors:
+        t = Table(title="前10个错误 / first 10 errors")
+        for c in ("文件", "行 row", "列 column", "值 value", "原因 reason"):
+            t.add_column(c)
+        for i in errors:
+            t.add_row(Path(i.file).name + (f"[{i.sheet}]" if i.sheet else ""), str(i.row or ""), str(i.column or ""),
+                      str(i.value if i.value is not None else ""), f"{i.reason_zh} / {i.reason_en}")
+        console.print(t)
+    for p in written:
+        console.print(f"报告 report: {p}")
+
+
+@snap_app.callback(invoke_without_command=True)
+def snapshots_list(ctx: typer.Context, db: DbOpt = None,
+                   as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """列出快照 / list snapshots with row counts, sources and time."""
+    if ctx.invoked_subcommand:
+        return
+    con = store_db.connect(db)
+    rows = snaps.listing(con)
+    con.close()
+    if as_json:
+        print(json.dumps(rows, default=str, ensure_ascii=False))
+        return
+    t = Table(title="快照 / snapshots")
+    for c in ("id", "名称 name", "时间 time", "园区 zones", "企业年 ent-years", "园区指标 facts",
+              "接受 acc", "拒绝 rej", "替换 repl", "来源 sources"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(str(r["id"]), r["name"], f"{r['created_at']:%Y-%m-%d %H:%M:%S}", str(r["zones"]),
+                  str(r["enterprise_years"]), str(r["zone_facts"]), str(r["accepted"]), str(r["rejected"]),
+                  str(r["replaced"]), ", ".join(Path(s).name for s in json.loads(r["sources"])))
+    out.print(t)
+
+
+@snap_app.command("diff")
+def snapshots_diff(a: str, b: str, db: DbOpt = None,
+                   as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """比较两个快照 / count added, changed and removed rows from A to B."""
+    con = store_db.connect(db)
+    try:
+        ia, ib = snaps.resolve(con, a), snaps.resolve(con, b)
+    except snaps.SnapshotNotFound as e:
+        console.print(f"[red]{e}[/]")
+        raise typer.Exit(2) from None
+    d = snaps.diff(con, ia, ib)
+    con.close()
+    if as_json:
+        print(json.dumps([x.__dict__ for x in d]))
+        return
+    t = Table(title=f"快照差异 / diff {ia} → {ib}")
+    for c in ("表 table", "新增 added", "变更 changed", "删除 removed"):
+        t.add_column(c)
+    for x in d:
+        t.add_row(x.table, str(x.added), str(x.changed), str(x.removed))
+    out.print(t)
+
+
+@app.command("demo-data")
+def demo_data(
+    zones: int = 169,
+    enterprises: int = 50_000,
+    years: Annotated[str, typer.Option(help="e.g. 2016-2025")] = "2016-2025",
+    seed: int = 42,
+    dirty: Annotated[float, typer.Option(help="缺陷比例 / fraction of defective rows")] = 0.0,
+    out_dir: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")] = Path("demo-data"),
+    fmt: Annotated[str, typer.Option("--format", help="csv | xlsx")] = "csv",
+    encoding: Annotated[str, typer.Option(help="utf-8 | gbk (csv only)")] = "utf-8",
+) -> None:
+    """生成合成演示数据 / write synthetic demo data (never real zone names)."""
+    from gaoxin.demo.synthetic import generate
+
+    y0, _, y1 = years.partition("-")
+    t0 = time.perf_counter()
+    with _progress() as prog:
+        task = prog.add_task("生成 generating", total=None)
+        files = generate(out_dir, zones=zones, enterprises=enterprises, years=(int(y0), int(y1 or y0)), seed=seed,
+                         dirty=dirty, fmt=fmt, encoding=encoding,
+                         progress=lambda d, t: prog.update(task, completed=d, total=t))
+    console.print(f"写入 wrote {files.rows} 企业年 enterprise-year rows in {time.perf_counter() - t0:.1f}s:")
+    for p in (files.zones, files.enterprises, files.zone_facts):
+        console.print(f"  {p}")
+    if files.defects:
+        console.print("注入缺陷 injected defects: " + ", ".join(f"{k} {v}" for k, v in files.defects.items()))
+
+
+@app.command()
+def demo(
+    db: DbOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out")] = Path("demo-out"),
+    zones: int = 169,
+    enterprises: int = 30_000,
+    years: str = "2016-2025",
+    dirty: float = 0.01,
+    seed: int = 42,
+) -> None:
+    """演示：生成数据、导入、汇总 / demo: generate, ingest and summarise."""
+    from gaoxin.demo.run import run_demo
+
+    code = run_demo(out_dir=out_dir, db=db, zones=zones, enterprises=enterprises, years=years, dirty=dirty,
+                    seed=seed, console=console, out=out)
+    raise typer.Exit(code)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    sys.exit(app())

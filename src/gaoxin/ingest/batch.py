@@ -1,0 +1,256 @@
+"""A batch: every file of one ``gaoxin ingest`` call, validated together.
+
+Per-source staging (validate.stage) checks each cell; this module adds the
+rules that need the whole batch and the store's current state: duplicate keys
+within the batch, zone existence, and the warnings that compare a row with
+the same enterprise's previous year.  The result is one table per kind
+(``batch_zones``, ``batch_enterprises``, ``batch_zone_facts``) with a boolean
+``_ok`` and the full list of issues per row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from gaoxin.ingest import contract
+from gaoxin.ingest.credit_code import why_invalid
+from gaoxin.ingest.errors import ReadError
+from gaoxin.ingest.readers import RawTable, read_file
+from gaoxin.ingest.validate import WARNING_CODES, Staged, map_headers, message, stage
+
+
+@dataclass
+class Issue:
+    severity: str  # error | warning | info
+    table: str | None
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None  # the header as the user wrote it
+    value: str | None
+    reason_en: str
+    reason_zh: str
+    raw: str | None = None  # JSON of the source row, for rejected rows
+
+
+@dataclass
+class FileResult:
+    file: str
+    accepted: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    totals_dropped: int = 0
+    error: str | None = None
+
+
+@dataclass
+class Batch:
+    staged: list[Staged] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    files: dict[str, FileResult] = field(default_factory=dict)
+    readable: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return sum(f.accepted for f in self.files.values())
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files.values())
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files.values())
+
+    def kinds(self) -> set[str]:
+        return {s.raw.table for s in self.staged if s.file_error is None}
+
+
+_WARN_LIST = "[" + ", ".join(f"'{c}'" for c in sorted(WARNING_CODES)) + "]"
+_OK = f"len(list_filter(_issues, lambda x: NOT list_contains({_WARN_LIST}, x.code))) = 0"
+
+
+def read_batch(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[str | Path],
+    workdir: Path,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Batch:
+    """Read, map and stage every file; cell-level rules run here."""
+    b = Batch()
+    n = 0
+    for p in paths:
+        fname = str(p)
+        fr = b.files.setdefault(fname, FileResult(fname))
+        try:
+            cb = (lambda d, t, f=fname: progress(f, d, t)) if progress else None
+            raws = read_file(p, workdir, progress=cb)
+        except ReadError as e:
+            fr.error = f"{e.zh} / {e.en}"
+            b.issues.append(Issue("error", None, fname, None, e.row, e.column, None, e.en, e.zh))
+            continue
+        b.readable += 1
+        for raw in raws:
+            if raw.table is None:
+                en = "no recognisable header: sheet ignored"
+                zh = "未识别到表头，已忽略该工作表"
+                b.issues.append(Issue("info", None, fname, raw.sheet, None, None, None, en, zh))
+                continue
+            st = map_headers(raw)
+            for code, header, value in st.file_notes:
+                en, zh = message(code)
+                b.issues.append(Issue("info", raw.table, fname, raw.sheet, raw.first_data_row - 1,
+                                      header, value, en, zh))
+            if st.file_error:
+                en, zh = st.file_error
+                b.issues.append(Issue("error", raw.table, fname, raw.sheet, None, None, None, en, zh))
+                fr.error = f"{zh} / {en}"
+            try:
+                stage(con, st, n)
+            except duckdb.Error as e:
+                en = f"cannot parse file: {e}"
+                b.issues.append(Issue("error", raw.table, fname, raw.sheet, None, None, None, en,
+                                      "文件无法解析"))
+                fr.error = en
+                b.readable -= 1 if len(raws) == 1 else 0
+                continue
+            n += 1
+            if st.file_error:  # the whole source is refused: count its rows as rejected
+                fr.rejected += st.rows
+                st.relation = ""
+            b.staged.append(st)
+    return b
+
+
+def _union(b: Batch, kind: str) -> str | None:
+    parts = [s.relation for s in b.staged if s.raw.table == kind and s.relation]
+    if not parts:
+        return None
+    cols = ", ".join(["_src", "_row", "_is_total", *[c.name for c in contract.tables()[kind].columns], "_issues"])
+    return " UNION ALL ".join(f"SELECT {cols} FROM {p}" for p in parts)
+
+
+def _append(cond: str, code: str, column: str, value: str) -> str:
+    return (f"CASE WHEN {cond} THEN list_append(_issues, {{'column': '{column}', 'code': '{code}', "
+            f"'value': CAST({value} AS VARCHAR)}}) ELSE _issues END")
+
+
+def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prior: str) -> None:
+    """Batch-wide rules; builds ``batch_<kind>`` tables with ``_ok``.
+
+    ``known_zones`` is a relation with column zone_id (zones of the current
+    snapshot); ``prior`` one with credit_code, year, revenue (the current
+    snapshot's enterprise rows), both supplied by the store.
+    """
+    ratio = contract.rules()["warnings"]["max_growth_ratio"]
+    for kind in contract.TABLES:
+        u = _union(b, kind)
+        if u is None:
+            con.execute(f"DROP TABLE IF EXISTS batch_{kind}")
+            continue
+        key = list(contract.tables()[kind].key)
+        part = ", ".join(key)
+        notnull = " AND ".join(f"{k} IS NOT NULL" for k in key)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE batch_{kind} AS
+            SELECT * REPLACE ({_append(f'_dup AND {notnull}', 'duplicate', key[0], key[0])} AS _issues)
+            FROM (SELECT *, count(*) OVER (PARTITION BY {part}) > 1 AS _dup FROM ({u}) WHERE NOT _is_total)"""
+        )
+        if kind in ("enterprises", "zone_facts"):
+            zones_ok = (f"SELECT zone_id FROM {known_zones} UNION SELECT zone_id FROM batch_zones WHERE _ok"
+                        if "zones" in b.kinds() and _exists(con, "batch_zones") else
+                        f"SELECT zone_id FROM {known_zones}")
+            cond = f"zone_id IS NOT NULL AND zone_id NOT IN ({zones_ok})"
+            con.execute(f"UPDATE batch_{kind} SET _issues = {_append(cond, 'zone_unknown', 'zone_id', 'zone_id')}")
+        if kind == "enterprises":
+            con.execute(
+                f"""UPDATE batch_enterprises SET _issues = {_append('rd_expense > revenue', 'rd_over_revenue',
+                                                                    'rd_expense', 'rd_expense')}""")
+            con.execute(
+                f"""UPDATE batch_enterprises SET _issues =
+                {_append('founded_year > year', 'founded_after_year', 'founded_year', 'founded_year')}""")
+            con.execute(
+                f"""UPDATE batch_enterprises AS b SET _issues =
+                {_append(f'b.revenue > {ratio!r} * p.revenue AND p.revenue > 0', 'growth', 'revenue', 'b.revenue')}
+                FROM (SELECT credit_code, year, revenue FROM {prior} q WHERE NOT EXISTS (
+                          SELECT 1 FROM batch_enterprises n WHERE n.credit_code = q.credit_code AND n.year = q.year)
+                      UNION ALL SELECT credit_code, year, revenue FROM batch_enterprises) p
+                WHERE p.credit_code = b.credit_code AND p.year = b.year - 1"""
+            )
+        con.execute(f"ALTER TABLE batch_{kind} ADD COLUMN _ok BOOLEAN")
+        con.execute(f"UPDATE batch_{kind} SET _ok = {_OK}")
+        if kind == "zones":
+            con.execute("ALTER TABLE batch_zones ADD COLUMN region VARCHAR")
+            regions = " ".join(f"WHEN '{c}' THEN '{p['region']}'" for c, p in contract.provinces().items())
+            con.execute(f"UPDATE batch_zones SET region = CASE province_code {regions} END")
+    _collect(con, b)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [table]
+    ).fetchone()[0] > 0
+
+
+def _collect(con: duckdb.DuckDBPyConnection, b: Batch) -> None:
+    """Per-file counts and the issue list (with the raw row of rejected rows)."""
+    for s in b.staged:
+        if not s.relation:
+            continue
+        fr = b.files[s.raw.source]
+        kind = s.raw.table
+        acc, rej, warn = con.execute(
+            f"""SELECT count(*) FILTER (WHERE _ok), count(*) FILTER (WHERE NOT _ok),
+                       count(*) FILTER (WHERE _ok AND len(_issues) > 0)
+                FROM batch_{kind} WHERE _src = {s.index}"""
+        ).fetchone()
+        fr.accepted += acc
+        fr.rejected += rej
+        fr.warnings += warn
+        totals = con.execute(f"SELECT _row FROM {s.relation} WHERE _is_total ORDER BY _row").fetchall()
+        fr.totals_dropped += len(totals)
+        en, zh = message("total_row")
+        b.issues += [Issue("info", kind, s.raw.source, s.raw.sheet, r, None, None, en, zh) for (r,) in totals]
+        raw_cols = [f"c{k}" for k in range(len(s.raw.headers))]
+        headers = [str(h) if h not in (None, "") else f"c{k}" for k, h in enumerate(s.raw.headers)]
+        pairs = ", ".join(f"{_sql_str(h)}, s.{c}" for h, c in zip(headers, raw_cols, strict=True))
+        rows = con.execute(
+            f"""SELECT b._row, b._ok, x.column, x.code, x.value,
+                       CASE WHEN NOT b._ok THEN CAST(json_object({pairs}) AS VARCHAR) END
+                FROM (SELECT _src, _row, _ok, unnest(_issues) AS x FROM batch_{kind}
+                      WHERE _src = {s.index} AND len(_issues) > 0) b
+                JOIN {s.relation} s ON s._row = b._row
+                ORDER BY b._row"""
+        ).fetchall()
+        header_of = {c: s.raw.headers[k] for c, k in s.columns.items()}
+        for row, _ok, column, code, value, raw_json in rows:
+            en, zh = message(code)
+            if code == "credit_code" and value is not None:
+                why = why_invalid(str(value).strip().upper())
+                en = f"{en}: {why}" if why else en
+                zh = f"{zh}（{_zh_why(why)}）" if why else zh
+            sev = "warning" if code in WARNING_CODES else "error"
+            b.issues.append(Issue(sev, kind, s.raw.source, s.raw.sheet, row, header_of.get(column, column),
+                                  value, en, zh, raw_json))
+
+
+def _zh_why(why: str) -> str:
+    return (why.replace("check character should be", "校验位应为").replace("length", "长度")
+            .replace("expected", "应为").replace("character", "字符").replace("not allowed", "不允许")
+            .replace("missing", "缺失"))
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def issues_json(b: Batch) -> str:
+    return json.dumps([i.__dict__ for i in b.issues], ensure_ascii=False)
+
+
+__all__ = ["Batch", "FileResult", "Issue", "RawTable", "cross_check", "read_batch"]

@@ -1,0 +1,175 @@
+"""Turn a validated batch into a new snapshot, all or nothing.
+
+One DuckDB transaction per batch: the snapshot row, the closed and the new
+data rows, the issues and the log are committed together.  A crash or a
+``kill -9`` before COMMIT leaves only the WAL of an uncommitted transaction,
+which DuckDB discards on the next open, so earlier snapshots are untouched
+and no partial snapshot is ever visible (tests/test_kill.py proves it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+import gaoxin
+from gaoxin.ingest import contract
+from gaoxin.ingest.batch import Batch, cross_check, read_batch
+from gaoxin.store import db as store_db
+from gaoxin.store.snapshots import DATA_TABLES, latest, value_columns
+
+KIND_TO_TABLE = {v: k for k, v in DATA_TABLES.items()}
+
+
+@dataclass
+class IngestResult:
+    snapshot: int | None
+    snapshot_name: str | None
+    accepted: int
+    rejected: int
+    warnings: int
+    replaced: int
+    unchanged: int
+    exit_code: int  # 0 snapshot created, 1 refused (strict / nothing accepted), 2 nothing readable
+    batch: Batch = field(repr=False)
+    message_en: str = ""
+    message_zh: str = ""
+
+    def summary(self) -> dict:
+        return {"snapshot": self.snapshot, "accepted": self.accepted, "rejected": self.rejected,
+                "warnings": self.warnings, "replaced": self.replaced}
+
+
+def ingest(
+    paths: list[str | Path],
+    db: str | Path | None = None,
+    *,
+    snapshot_name: str | None = None,
+    strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    stage_hook: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Read, validate and store ``paths`` as one batch (see module docstring)."""
+    con = store_db.connect(db)
+    try:
+        with tempfile.TemporaryDirectory(prefix="gaoxin-ingest-") as work:
+            return _ingest(con, paths, Path(work), snapshot_name, strict, progress, stage_hook or (lambda s: None))
+    finally:
+        con.close()
+
+
+def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestResult:
+    prev = latest(con) or 0
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _known_zones AS SELECT zone_id FROM zones_at({prev})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _prior AS SELECT credit_code, year, revenue "
+                f"FROM enterprise_years_at({prev})")
+    hook("read")
+    batch = read_batch(con, paths, work, progress)
+    if batch.readable == 0:
+        return IngestResult(None, None, 0, batch.rejected, 0, 0, 0, 2, batch,
+                            "no input could be read", "没有可读取的输入文件")
+    hook("validate")
+    cross_check(con, batch, "_known_zones", "_prior")
+    base = (batch.accepted, batch.rejected, batch.warnings)
+    if strict and batch.rejected:
+        return IngestResult(None, None, *base, 0, 0, 1, batch,
+                            f"--strict: {batch.rejected} rejected rows, nothing written",
+                            f"--strict：有 {batch.rejected} 行被拒绝，未写入任何数据")
+    if batch.accepted == 0:
+        return IngestResult(None, None, *base, 0, 0, 1, batch,
+                            "no row accepted, no snapshot created", "没有被接受的行，未创建快照")
+    hook("write")
+    started = dt.datetime.now()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        sid = prev + 1
+        name = snapshot_name or f"s{sid}-{started:%Y%m%d-%H%M%S}"
+        if con.execute("SELECT count(*) FROM snapshot WHERE name = ?", [name]).fetchone()[0]:
+            raise ValueError(f"快照名称已存在 / snapshot name already exists: {name}")
+        replaced = unchanged = 0
+        for kind in contract.TABLES:
+            if kind in batch.kinds():
+                r, u = _apply(con, batch, kind, prev, sid)
+                replaced, unchanged = replaced + r, unchanged + u
+        sources = json.dumps([str(p) for p in paths], ensure_ascii=False)
+        con.execute(
+            "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [sid, name, started, sources, batch.accepted, batch.rejected, batch.warnings, replaced,
+             unchanged, _user()],
+        )
+        _write_issues(con, batch, sid)
+        files = json.dumps([f.__dict__ for f in batch.files.values()], ensure_ascii=False)
+        con.execute(
+            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?)",
+            [sid, started, dt.datetime.now(), files, json.dumps({"strict": strict, "user": _user()}),
+             gaoxin.__version__],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return IngestResult(sid, name, *base, replaced, unchanged, 0, batch)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, sid: int) -> tuple[int, int]:
+    """Insert the batch's accepted rows of ``kind``; close the rows they replace."""
+    table = KIND_TO_TABLE[kind]
+    key = list(contract.tables()[kind].key)
+    cols = value_columns(con, table)
+    other = [c for c in cols if c not in key]
+    files = " ".join(f"WHEN {s.index} THEN {_q(s.raw.source)}" for s in batch.staged if s.relation)
+    on = " AND ".join(f"b.{k} = c.{k}" for k in key)
+    differ = " OR ".join(f"b.{c} IS DISTINCT FROM c.{c}" for c in other)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _acc AS
+        SELECT b.*, c.row_id AS _old, c.row_id IS NOT NULL AND NOT ({differ}) AS _same
+        FROM (SELECT * FROM batch_{kind} WHERE _ok) b
+        LEFT JOIN (SELECT * FROM {table} WHERE valid_from <= {prev} AND (valid_to IS NULL OR valid_to > {prev})) c
+        ON {on}"""
+    )
+    replaced, unchanged = con.execute(
+        "SELECT count(*) FILTER (WHERE _old IS NOT NULL AND NOT _same), count(*) FILTER (WHERE _same) FROM _acc"
+    ).fetchone()
+    con.execute(f"UPDATE {table} SET valid_to = {sid} WHERE row_id IN "
+                f"(SELECT _old FROM _acc WHERE _old IS NOT NULL AND NOT _same)")
+    col_list = ", ".join(cols)
+    con.execute(
+        f"""INSERT INTO {table} (row_id, valid_from, valid_to, {col_list}, source_file, source_row)
+        SELECT nextval('row_id_seq'), {sid}, NULL, {col_list}, CASE _src {files} END, _row
+        FROM _acc WHERE NOT _same"""
+    )
+    con.execute("DROP TABLE _acc")
+    return replaced, unchanged
+
+
+def _write_issues(con: duckdb.DuckDBPyConnection, batch: Batch, sid: int) -> None:
+    if not batch.issues:
+        return
+    df = pd.DataFrame([i.__dict__ for i in batch.issues])
+    df.insert(0, "snapshot_id", sid)
+    df = df.astype({"row": "Int32"})
+    con.register("_issues_df", df)
+    con.execute(
+        'INSERT INTO ingest_issue SELECT snapshot_id, severity, "table", file, sheet, "row", "column", '
+        "CAST(value AS VARCHAR), reason_en, reason_zh, raw FROM _issues_df"
+    )
+    con.unregister("_issues_df")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"

@@ -1,0 +1,110 @@
+"""Snapshots: immutable, numbered, named versions of the stored data.
+
+A snapshot is the set of rows visible at its id (see migrations/001).  A new
+snapshot holds the previous one plus the batch's rows; a re-submitted key
+closes the older row and the new one takes its place.  Nothing else ever
+changes a stored row, which is what makes every past snapshot reproducible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from gaoxin.ingest.contract import tables
+
+# store table name -> (contract table, key columns)
+DATA_TABLES = {
+    "zone": "zones",
+    "enterprise_year": "enterprises",
+    "zone_fact": "zone_facts",
+}
+
+
+def key_of(store_table: str) -> list[str]:
+    return list(tables()[DATA_TABLES[store_table]].key)
+
+
+def value_columns(con: duckdb.DuckDBPyConnection, store_table: str) -> list[str]:
+    """Data columns compared to decide whether a re-submitted row changed."""
+    skip = {"row_id", "valid_from", "valid_to", "source_file", "source_row"}
+    cols = [r[0] for r in con.execute(f"DESCRIBE {store_table}").fetchall()]
+    return [c for c in cols if c not in skip]
+
+
+class SnapshotNotFound(LookupError):
+    pass
+
+
+def resolve(con: duckdb.DuckDBPyConnection, ref: str | int | None = None) -> int:
+    """Snapshot id from an id, a name, or None/'latest' (the newest)."""
+    if ref is None or str(ref) == "latest":
+        row = con.execute("SELECT max(id) FROM snapshot").fetchone()
+        if row[0] is None:
+            raise SnapshotNotFound("尚无快照，请先导入数据 / no snapshot yet: run `gaoxin ingest` first")
+        return row[0]
+    s = str(ref)
+    row = con.execute(
+        "SELECT id FROM snapshot WHERE name = ? OR CAST(id AS VARCHAR) = ? ORDER BY name = ? DESC LIMIT 1",
+        [s, s, s],
+    ).fetchone()
+    if row is None:
+        raise SnapshotNotFound(f"快照不存在 / snapshot not found: {s}")
+    return row[0]
+
+
+def latest(con: duckdb.DuckDBPyConnection) -> int | None:
+    return con.execute("SELECT max(id) FROM snapshot").fetchone()[0]
+
+
+def listing(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every snapshot with its row counts per table, sources and time."""
+    rows = con.execute(
+        """
+        SELECT s.id, s.name, s.created_at, s.sources, s.accepted, s.rejected, s.warnings, s.replaced,
+          (SELECT count(*) FROM zone z WHERE z.valid_from <= s.id AND (z.valid_to IS NULL OR z.valid_to > s.id)),
+          (SELECT count(*) FROM enterprise_year e
+             WHERE e.valid_from <= s.id AND (e.valid_to IS NULL OR e.valid_to > s.id)),
+          (SELECT count(*) FROM zone_fact f WHERE f.valid_from <= s.id AND (f.valid_to IS NULL OR f.valid_to > s.id))
+        FROM snapshot s ORDER BY s.id
+        """
+    ).fetchall()
+    keys = ["id", "name", "created_at", "sources", "accepted", "rejected", "warnings", "replaced",
+            "zones", "enterprise_years", "zone_facts"]
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+@dataclass(frozen=True)
+class TableDiff:
+    table: str
+    added: int
+    changed: int
+    removed: int
+
+
+def diff(con: duckdb.DuckDBPyConnection, a: int, b: int) -> list[TableDiff]:
+    """Rows added, changed and removed going from snapshot ``a`` to ``b``, per table.
+
+    Matching is by the table's key; 'changed' means the key is in both and the
+    visible row differs (a different stored row version with different values).
+    """
+    out = []
+    for t in DATA_TABLES:
+        key = key_of(t)
+        vals = [c for c in value_columns(con, t) if c not in key]
+        on = " AND ".join(f"x.{k} = y.{k}" for k in key)
+        differ = " OR ".join(f"x.{c} IS DISTINCT FROM y.{c}" for c in vals) or "false"
+        vis = "SELECT * FROM {t} WHERE valid_from <= {s} AND (valid_to IS NULL OR valid_to > {s})"
+        xa, yb = vis.format(t=t, s=int(a)), vis.format(t=t, s=int(b))
+        added, changed, removed = con.execute(
+            f"""
+            SELECT count(*) FILTER (WHERE x.{key[0]} IS NULL),
+                   count(*) FILTER (WHERE x.{key[0]} IS NOT NULL AND y.{key[0]} IS NOT NULL
+                                    AND x.row_id <> y.row_id AND ({differ})),
+                   count(*) FILTER (WHERE y.{key[0]} IS NULL)
+            FROM ({xa}) x FULL OUTER JOIN ({yb}) y ON {on}
+            """
+        ).fetchone()
+        out.append(TableDiff(t, added, changed, removed))
+    return out

@@ -1,0 +1,56 @@
+"""Shared fixtures: tiny but valid contract files written by the tests themselves."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gaoxin.ingest.credit_code import make_codes
+
+ENT_HEADERS = ["统一社会信用代码", "企业名称", "园区代码", "年份", "营业收入（千元）", "年末从业人员（人）",
+               "R&D经费内部支出（千元）", "是否高新技术企业"]
+ZONE_HEADERS = ["园区代码", "园区名称", "级别", "省份代码", "所在城市"]
+
+
+def write_csv(path: Path, headers: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
+    with open(path, "w", newline="", encoding=encoding) as f:
+        w = csv.writer(f)
+        w.writerow(headers)
+        w.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def codes() -> list[str]:
+    return list(make_codes(np.random.default_rng(7), np.array(["440300"] * 40)))
+
+
+@pytest.fixture
+def zones_csv(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "zones.csv", ZONE_HEADERS, [
+        ["GX001", "示例高新区001", "国家级", "44", "示例市01"],
+        ["GX002", "示例高新区002", "省级", "110000", "示例市02"],
+    ])
+
+
+@pytest.fixture
+def enterprises_rows(codes) -> list[list]:
+    rows = []
+    for i, c in enumerate(codes[:10]):
+        for y in (2022, 2023):
+            rows.append([c, f"示例企业{i:02d}", "GX001" if i % 2 else "GX002", y, 1000 + 100 * i + y % 10,
+                         10 + i, 50 + i, "是" if i % 3 == 0 else "否"])
+    return rows
+
+
+@pytest.fixture
+def enterprises_csv(tmp_path: Path, enterprises_rows) -> Path:
+    return write_csv(tmp_path / "enterprises.csv", ENT_HEADERS, enterprises_rows)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "store.duckdb"
