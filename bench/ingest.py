@@ -41,7 +41,7 @@ def main() -> None:
         generate(gbk_dir, enterprises=args.enterprises, encoding="gbk", seed=1)
         generate(utf_dir, enterprises=args.enterprises, encoding="utf-8", seed=1)
     ent_gbk, ent_utf = gbk_dir / "enterprises.csv", utf_dir / "enterprises.csv"
-    rows = duckdb.sql(f"SELECT count(*) FROM read_csv('{ent_utf}')").fetchone()[0]
+    rows = duckdb.sql(f"SELECT count(*) FROM read_csv('{ent_utf}')").fetchall()[0][0]
     size_mb = ent_gbk.stat().st_size / 1e6
     print(f"input: {rows:,} enterprise-year rows, GBK CSV {size_mb:.0f} MB; "
           f"{platform.processor() or platform.machine()}, {duckdb.__version__=}")

@@ -317,3 +317,8 @@ def test_progress_and_argument_checks(tmp_path: Path) -> None:
         synthetic.generate(tmp_path, fmt="xlsx", encoding="gbk")
     with pytest.raises(ValueError):
         synthetic.generate(tmp_path, encoding="latin-1")
+
+
+def test_clean_run_reports_no_defects(clean) -> None:
+    files, _ = clean
+    assert files.defects == {}

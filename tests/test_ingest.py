@@ -7,9 +7,9 @@ import json
 import duckdb
 import pandas as pd
 import pytest
-from conftest import ENT_HEADERS, write_csv
 from typer.testing import CliRunner
 
+from conftest import ENT_HEADERS, write_csv
 from gaoxin.cli import app
 from gaoxin.ingest.rejections import write_report
 from gaoxin.store import snapshots

@@ -11,8 +11,8 @@ import time
 
 import duckdb
 import numpy as np
-from conftest import ENT_HEADERS, write_csv
 
+from conftest import ENT_HEADERS, write_csv
 from gaoxin.ingest.credit_code import make_codes
 from gaoxin.store.load import ingest
 
@@ -24,9 +24,9 @@ def state(db):
     con = duckdb.connect(str(db), read_only=True)
     try:
         snaps = con.execute("SELECT id, accepted FROM snapshot ORDER BY id").fetchall()
-        per = {s: con.execute(f"SELECT count(*), sum(revenue) FROM enterprise_years_at({s})").fetchone()
+        per = {s: con.execute(f"SELECT count(*), sum(revenue) FROM enterprise_years_at({s})").fetchall()[0]
                for s, _ in snaps}
-        issues = con.execute("SELECT count(DISTINCT snapshot_id) FROM ingest_issue").fetchone()[0]
+        issues = con.execute("SELECT count(DISTINCT snapshot_id) FROM ingest_issue").fetchall()[0][0]
         return snaps, per, issues
     finally:
         con.close()

@@ -24,7 +24,7 @@ TOP_N = 20
 def zone_summary(con, snapshot: int, year: int | None = None):
     """Per-zone totals for one year (default: the latest year in the snapshot)."""
     if year is None:
-        year = con.execute(f"SELECT max(year) FROM enterprise_years_at({snapshot})").fetchone()[0]
+        year = con.execute(f"SELECT max(year) FROM enterprise_years_at({snapshot})").fetchall()[0][0]
     return year, con.execute(
         f"""SELECT z.zone_id, z.name, z.region, count(e.credit_code) AS enterprises,
                    sum(e.revenue) / 1e5 AS revenue_100m_yuan,

@@ -8,8 +8,8 @@ Chinese headers and units of real returns, the aggregates match the published
 ``dirty=p`` adds the defects real returns have.  Nothing here is real: zone
 and firm names are "示例…" and codes are random but check-digit valid.
 
-Scale: firms are simulated and written in chunks of ``CHUNK_FIRMS`` with numpy
-and pyarrow, so memory is bounded and 10^6 firms × 10 years take minutes.
+Scale: firms are simulated and written in chunks (``CHUNK_FIRM_YEARS``) with numpy
+and pyarrow, so memory is bounded and 10^6 firms × 10 years take well under a minute.
 Output is a pure function of the arguments (per-chunk seeds, fixed chunk
 size, fixed xlsx timestamps), so the same arguments give the same bytes.
 """
@@ -37,7 +37,9 @@ from gaoxin.demo import dirty as _dirty
 from gaoxin.ingest import contract
 from gaoxin.ingest.credit_code import ALPHABET, WEIGHTS
 
-CHUNK_FIRMS = 50_000  # part of the output's definition: changing it changes the data
+# Firm-years simulated at once (50,000 firms over 10 years): bounds memory whatever the
+# year range.  Part of the output's definition: changing it changes the data.
+CHUNK_FIRM_YEARS = 500_000
 XLSX_MAX_ROWS = 1_048_576
 TITLE = "示例高新区企业年报（合成数据，非真实）"
 TITLES = {
@@ -71,7 +73,7 @@ class Params:
 
     share_manufacturing: float = 0.40  # of firms
     size_ratio_manufacturing: float = 2.35  # revenue multiplier: ~61 % of revenue
-    share_entrants: float = 0.30  # firms founded inside the year range
+    share_entrants: float = 0.40  # firms founded inside the year range
     incumbent_age_mean: float = 8.0  # years, exponential
     rev_median_age1: float = 2_500.0  # 千元, median revenue of a 1-year-old firm
     age_slope: float = 0.10  # log revenue per year of age (up to 25)
@@ -189,6 +191,8 @@ class DemoFiles:
 
 
 class CalibrationRow(NamedTuple):
+    """One calibrated ratio: its target, the generated value, actual / target − 1."""
+
     name: str
     target: float
     actual: float
@@ -200,6 +204,7 @@ class CalibrationRow(NamedTuple):
 
 @cache
 def calibration_config() -> dict[str, Any]:
+    """``data/calibration.toml``: targets with sources and the certification criteria."""
     text = resources.files("gaoxin.demo").joinpath("data", "calibration.toml").read_text("utf-8")
     return tomllib.loads(text)
 
@@ -481,12 +486,12 @@ def simulate_chunk(
         + rng.normal(0.0, P.size_sigma, n)
     )
     tail = rng.random(n) < P.tail_share
-    lr0 = lr0 + np.where(tail, np.log1p(rng.pareto(P.tail_alpha, n)), 0.0) + 2.0 * uni
+    lr0 = lr0 + np.where(tail, np.log1p(rng.pareto(P.tail_alpha, n)), 0.0) + 1.5 * uni
     lr0 = np.clip(lr0, np.log(50.0), np.log(P.rev_cap))
     le0 = lr0 - rng.normal(np.log(P.productivity_median), P.productivity_sigma, n)
 
     # --- dynamics: persistent growth, exits
-    firm_g = np.where(uni, 0.25, rng.normal(0.0, P.growth_firm_sd, n))
+    firm_g = np.where(uni, 0.2, rng.normal(0.0, P.growth_firm_sd, n))
     lr = np.empty((n, nt))
     le = np.empty((n, nt))
     present = np.zeros((n, nt), dtype=bool)
@@ -522,7 +527,7 @@ def simulate_chunk(
     margin = tgt["net_profit/revenue"]["value"] + spread * (
         rng.normal(0.0, 0.07, n)[:, None] + rng.normal(0.0, 0.05, shp)
     )
-    margin = np.where(uni[:, None], -0.3 + rng.normal(0, 0.05, shp), margin)
+    margin = np.where(uni[:, None], -0.25 * spread + rng.normal(0, 0.02, shp), margin)  # losses
     col["net_profit"] = rev * margin
     out_ratio = P.output_ratio_manufacturing + spread * rng.normal(0.0, 0.04, shp)
     col["industrial_output"] = np.where(manuf[:, None], rev * out_ratio, np.nan)
@@ -769,6 +774,7 @@ _YES_NO = pa.array(["否", "是"])
 
 
 def _arrow_column(name: str, v: np.ndarray) -> pa.Array:
+    """The Arrow type a column is written with (decimals, 是/否, text or integers)."""
     if name in ONE_DECIMAL:
         return _decimal(v, 1)
     if name in TWO_DECIMALS:
@@ -781,6 +787,7 @@ def _arrow_column(name: str, v: np.ndarray) -> pa.Array:
 
 
 def enterprise_table(rows: dict[str, np.ndarray]) -> pa.Table:
+    """Rows of ``simulate_chunk`` as an Arrow table in contract column order."""
     return pa.table({c: _arrow_column(c, rows[c]) for c in ENTERPRISE_COLUMNS})
 
 
@@ -1054,13 +1061,14 @@ def generate(
     acc = {k: np.zeros((zones, nt)) for k in ("firms", "employees", "value_added", "rd", "energy")}
     defects = dict.fromkeys(_dirty.KINDS, 0)
     rows_written = 0
-    n_chunks = -(-enterprises // CHUNK_FIRMS)
+    chunk = max(1_000, CHUNK_FIRM_YEARS // nt)
+    n_chunks = -(-enterprises // chunk)
     chunk_ss = firm_ss.spawn(n_chunks)
     try:
         for c in range(n_chunks):
             rng = np.random.default_rng(chunk_ss[c])
-            start = c * CHUNK_FIRMS
-            n = min(CHUNK_FIRMS, enterprises - start)
+            start = c * chunk
+            n = min(chunk, enterprises - start)
             rows, sums = simulate_chunk(rng, start, n, z, (y0, y1), key)
             for k, v in sums.items():
                 acc[k] += v
@@ -1105,7 +1113,11 @@ def generate(
         sink_f.write_rows([list(c) for c in zip(*facts, strict=True)], FACT_HEADERS)
     sink_f.close()
     return DemoFiles(
-        paths["zones"], paths["enterprises"], paths["zone_facts"], defects, rows_written
+        paths["zones"],
+        paths["enterprises"],
+        paths["zone_facts"],
+        defects if dirty > 0 else {},
+        rows_written,
     )
 
 

@@ -11,6 +11,7 @@ the same enterprise's previous year.  The result is one table per kind
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,66 +136,66 @@ def _union(b: Batch, kind: str) -> str | None:
     return " UNION ALL ".join(f"SELECT {cols} FROM {p}" for p in parts)
 
 
-def _append(cond: str, code: str, column: str, value: str) -> str:
-    return (f"CASE WHEN {cond} THEN list_append(_issues, {{'column': '{column}', 'code': '{code}', "
-            f"'value': CAST({value} AS VARCHAR)}}) ELSE _issues END")
+def _item(cond: str, code: str, column: str, value: str) -> str:
+    return (f"CASE WHEN {cond} THEN {{'column': '{column}', 'code': '{code}', "
+            f"'value': CAST({value} AS VARCHAR)}} END")
 
 
 def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prior: str) -> None:
-    """Batch-wide rules; builds ``batch_<kind>`` tables with ``_ok``.
+    """Batch-wide rules; builds ``batch_<kind>`` tables with ``_ok``, one statement per kind.
 
     ``known_zones`` is a relation with column zone_id (zones of the current
     snapshot); ``prior`` one with credit_code, year, revenue (the current
     snapshot's enterprise rows), both supplied by the store.
     """
     ratio = contract.rules()["warnings"]["max_growth_ratio"]
+    regions = " ".join(f"WHEN '{c}' THEN '{p['region']}'" for c, p in contract.provinces().items())
     for kind in contract.TABLES:
         u = _union(b, kind)
         if u is None:
             con.execute(f"DROP TABLE IF EXISTS batch_{kind}")
             continue
         key = list(contract.tables()[kind].key)
-        part = ", ".join(key)
-        notnull = " AND ".join(f"{k} IS NOT NULL" for k in key)
+        notnull = " AND ".join(f"u.{k} IS NOT NULL" for k in key)
+        items = [_item(f"_dup AND {notnull}", "duplicate", key[0], f"u.{key[0]}")]
+        joins, extra = "", ""
+        if kind in ("enterprises", "zone_facts"):
+            zones_ok = f"SELECT zone_id FROM {known_zones}"
+            if _exists(con, "batch_zones"):
+                zones_ok += " UNION SELECT zone_id FROM batch_zones WHERE _ok"
+            joins += f" LEFT JOIN ({zones_ok}) z ON z.zone_id = u.zone_id"
+            items.append(_item("u.zone_id IS NOT NULL AND z.zone_id IS NULL", "zone_unknown", "zone_id", "u.zone_id"))
+        if kind == "enterprises":
+            # previous year's revenue: from this batch, else from the current snapshot
+            joins += f""" LEFT JOIN (
+                SELECT credit_code, year, max(revenue) AS revenue FROM (
+                    SELECT credit_code, year, revenue FROM {prior} q WHERE NOT EXISTS (
+                        SELECT 1 FROM _union_{kind} n WHERE n.credit_code = q.credit_code AND n.year = q.year)
+                    UNION ALL SELECT credit_code, year, revenue FROM _union_{kind}) GROUP BY ALL
+                ) p ON p.credit_code = u.credit_code AND p.year = u.year - 1"""
+            items += [
+                _item("u.rd_expense > u.revenue", "rd_over_revenue", "rd_expense", "u.rd_expense"),
+                _item("u.founded_year > u.year", "founded_after_year", "founded_year", "u.founded_year"),
+                _item(f"u.revenue > {ratio!r} * p.revenue AND p.revenue > 0", "growth", "revenue", "u.revenue"),
+            ]
+        if kind == "zones":
+            extra = f", CASE u.province_code {regions} END AS region"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _union_{kind} AS SELECT * FROM ({u}) WHERE NOT _is_total")
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE batch_{kind} AS
-            SELECT * REPLACE ({_append(f'_dup AND {notnull}', 'duplicate', key[0], key[0])} AS _issues)
-            FROM (SELECT *, count(*) OVER (PARTITION BY {part}) > 1 AS _dup FROM ({u}) WHERE NOT _is_total)"""
+            SELECT *, {_OK} AS _ok FROM (
+                SELECT u.* EXCLUDE (_dup, _issues){extra},
+                       list_concat(u._issues, list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)) AS _issues
+                FROM (SELECT *, count(*) OVER (PARTITION BY {', '.join(key)}) > 1 AS _dup FROM _union_{kind}) u
+                {joins})"""
         )
-        if kind in ("enterprises", "zone_facts"):
-            zones_ok = (f"SELECT zone_id FROM {known_zones} UNION SELECT zone_id FROM batch_zones WHERE _ok"
-                        if "zones" in b.kinds() and _exists(con, "batch_zones") else
-                        f"SELECT zone_id FROM {known_zones}")
-            cond = f"zone_id IS NOT NULL AND zone_id NOT IN ({zones_ok})"
-            con.execute(f"UPDATE batch_{kind} SET _issues = {_append(cond, 'zone_unknown', 'zone_id', 'zone_id')}")
-        if kind == "enterprises":
-            con.execute(
-                f"""UPDATE batch_enterprises SET _issues = {_append('rd_expense > revenue', 'rd_over_revenue',
-                                                                    'rd_expense', 'rd_expense')}""")
-            con.execute(
-                f"""UPDATE batch_enterprises SET _issues =
-                {_append('founded_year > year', 'founded_after_year', 'founded_year', 'founded_year')}""")
-            con.execute(
-                f"""UPDATE batch_enterprises AS b SET _issues =
-                {_append(f'b.revenue > {ratio!r} * p.revenue AND p.revenue > 0', 'growth', 'revenue', 'b.revenue')}
-                FROM (SELECT credit_code, year, revenue FROM {prior} q WHERE NOT EXISTS (
-                          SELECT 1 FROM batch_enterprises n WHERE n.credit_code = q.credit_code AND n.year = q.year)
-                      UNION ALL SELECT credit_code, year, revenue FROM batch_enterprises) p
-                WHERE p.credit_code = b.credit_code AND p.year = b.year - 1"""
-            )
-        con.execute(f"ALTER TABLE batch_{kind} ADD COLUMN _ok BOOLEAN")
-        con.execute(f"UPDATE batch_{kind} SET _ok = {_OK}")
-        if kind == "zones":
-            con.execute("ALTER TABLE batch_zones ADD COLUMN region VARCHAR")
-            regions = " ".join(f"WHEN '{c}' THEN '{p['region']}'" for c, p in contract.provinces().items())
-            con.execute(f"UPDATE batch_zones SET region = CASE province_code {regions} END")
     _collect(con, b)
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [table]
-    ).fetchone()[0] > 0
+    ).fetchall()[0][0] > 0
 
 
 def _collect(con: duckdb.DuckDBPyConnection, b: Batch) -> None:
@@ -208,7 +209,7 @@ def _collect(con: duckdb.DuckDBPyConnection, b: Batch) -> None:
             f"""SELECT count(*) FILTER (WHERE _ok), count(*) FILTER (WHERE NOT _ok),
                        count(*) FILTER (WHERE _ok AND len(_issues) > 0)
                 FROM batch_{kind} WHERE _src = {s.index}"""
-        ).fetchone()
+        ).fetchall()[0]
         fr.accepted += acc
         fr.rejected += rej
         fr.warnings += warn
@@ -216,37 +217,37 @@ def _collect(con: duckdb.DuckDBPyConnection, b: Batch) -> None:
         fr.totals_dropped += len(totals)
         en, zh = message("total_row")
         b.issues += [Issue("info", kind, s.raw.source, s.raw.sheet, r, None, None, en, zh) for (r,) in totals]
-        raw_cols = [f"c{k}" for k in range(len(s.raw.headers))]
-        headers = [str(h) if h not in (None, "") else f"c{k}" for k, h in enumerate(s.raw.headers)]
-        pairs = ", ".join(f"{_sql_str(h)}, s.{c}" for h, c in zip(headers, raw_cols, strict=True))
+        cells = ", ".join(f"r.c{k}" for k in range(len(s.raw.headers)))
         rows = con.execute(
-            f"""SELECT b._row, b._ok, x.column, x.code, x.value,
-                       CASE WHEN NOT b._ok THEN CAST(json_object({pairs}) AS VARCHAR) END
-                FROM (SELECT _src, _row, _ok, unnest(_issues) AS x FROM batch_{kind}
+            f"""SELECT b._row, b._ok, b.x.column, b.x.code, [{cells}]
+                FROM (SELECT _row, _ok, unnest(_issues) AS x FROM batch_{kind}
                       WHERE _src = {s.index} AND len(_issues) > 0) b
-                JOIN {s.relation} s ON s._row = b._row
+                JOIN {s.raw_relation} r ON r._row = b._row
                 ORDER BY b._row"""
         ).fetchall()
-        header_of = {c: s.raw.headers[k] for c, k in s.columns.items()}
-        for row, _ok, column, code, value, raw_json in rows:
+        headers = [str(h) if h not in (None, "") else f"c{k}" for k, h in enumerate(s.raw.headers)]
+        for row, ok, column, code, values in rows:
+            k = s.columns.get(column)
+            value = values[k] if k is not None else None
             en, zh = message(code)
             if code == "credit_code" and value is not None:
-                why = why_invalid(str(value).strip().upper())
+                why = why_invalid(_fold(value))
                 en = f"{en}: {why}" if why else en
                 zh = f"{zh}（{_zh_why(why)}）" if why else zh
             sev = "warning" if code in WARNING_CODES else "error"
-            b.issues.append(Issue(sev, kind, s.raw.source, s.raw.sheet, row, header_of.get(column, column),
-                                  value, en, zh, raw_json))
+            raw_json = None if ok else json.dumps(dict(zip(headers, values, strict=True)), ensure_ascii=False)
+            b.issues.append(Issue(sev, kind, s.raw.source, s.raw.sheet, row, s.raw.headers[k] if k is not None
+                                  else column, value, en, zh, raw_json))
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().upper()
 
 
 def _zh_why(why: str) -> str:
     return (why.replace("check character should be", "校验位应为").replace("length", "长度")
             .replace("expected", "应为").replace("character", "字符").replace("not allowed", "不允许")
             .replace("missing", "缺失"))
-
-
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
 
 
 def issues_json(b: Batch) -> str:

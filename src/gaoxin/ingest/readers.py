@@ -441,10 +441,9 @@ def _read_csv(path: Path, source: str, workdir: Path, progress: Progress | None)
             offset = _line_offset(path, skip)
             blank = scan_utf8(path, enc, offset, progress=progress, stats=stats)
         except DecodeFailure as e:
-            where = (e.offset, line_of_offset(path, e.offset))
             if e.extra >= BROKEN_UTF8_EXTRA:
-                raise broken_utf8(source, where) from None
-            enc = "gb18030"  # ASCII head, GBK further down
+                raise broken_utf8(source, (e.offset, line_of_offset(path, e.offset))) from None
+            enc = "gb18030"  # (nearly) ASCII until here, GBK further down
             table.encoding = enc
         else:
             if not blank:

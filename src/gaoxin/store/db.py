@@ -37,7 +37,7 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR,"
         " applied_at TIMESTAMP DEFAULT current_timestamp)"
     )
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -64,8 +64,11 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     if read_only:
         if not p.exists():
             raise FileNotFoundError(f"数据库不存在 / database not found: {p}")
-        return duckdb.connect(str(p), read_only=True)
+        con = duckdb.connect(str(p), read_only=True)
+        con.execute("SET enable_progress_bar = false")
+        return con
     p.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(p))
+    con.execute("SET enable_progress_bar = false")  # our own Rich progress is shown instead
     migrate(con)
     return con

@@ -92,7 +92,7 @@ def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestRe
     try:
         sid = prev + 1
         name = snapshot_name or f"s{sid}-{started:%Y%m%d-%H%M%S}"
-        if con.execute("SELECT count(*) FROM snapshot WHERE name = ?", [name]).fetchone()[0]:
+        if con.execute("SELECT count(*) FROM snapshot WHERE name = ?", [name]).fetchall()[0][0]:
             raise ValueError(f"快照名称已存在 / snapshot name already exists: {name}")
         replaced = unchanged = 0
         for kind in contract.TABLES:
@@ -137,7 +137,7 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
     )
     replaced, unchanged = con.execute(
         "SELECT count(*) FILTER (WHERE _old IS NOT NULL AND NOT _same), count(*) FILTER (WHERE _same) FROM _acc"
-    ).fetchone()
+    ).fetchall()[0]
     con.execute(f"UPDATE {table} SET valid_to = {sid} WHERE row_id IN "
                 f"(SELECT _old FROM _acc WHERE _old IS NOT NULL AND NOT _same)")
     col_list = ", ".join(cols)

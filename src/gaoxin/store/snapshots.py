@@ -40,22 +40,22 @@ class SnapshotNotFound(LookupError):
 def resolve(con: duckdb.DuckDBPyConnection, ref: str | int | None = None) -> int:
     """Snapshot id from an id, a name, or None/'latest' (the newest)."""
     if ref is None or str(ref) == "latest":
-        row = con.execute("SELECT max(id) FROM snapshot").fetchone()
+        row = con.execute("SELECT max(id) FROM snapshot").fetchall()[0]
         if row[0] is None:
             raise SnapshotNotFound("尚无快照，请先导入数据 / no snapshot yet: run `gaoxin ingest` first")
         return row[0]
     s = str(ref)
-    row = con.execute(
+    rows = con.execute(
         "SELECT id FROM snapshot WHERE name = ? OR CAST(id AS VARCHAR) = ? ORDER BY name = ? DESC LIMIT 1",
         [s, s, s],
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         raise SnapshotNotFound(f"快照不存在 / snapshot not found: {s}")
-    return row[0]
+    return rows[0][0]
 
 
 def latest(con: duckdb.DuckDBPyConnection) -> int | None:
-    return con.execute("SELECT max(id) FROM snapshot").fetchone()[0]
+    return con.execute("SELECT max(id) FROM snapshot").fetchall()[0][0]
 
 
 def listing(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -105,6 +105,6 @@ def diff(con: duckdb.DuckDBPyConnection, a: int, b: int) -> list[TableDiff]:
                    count(*) FILTER (WHERE y.{key[0]} IS NULL)
             FROM ({xa}) x FULL OUTER JOIN ({yb}) y ON {on}
             """
-        ).fetchone()
+        ).fetchall()[0]
         out.append(TableDiff(t, added, changed, removed))
     return out
