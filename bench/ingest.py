@@ -32,7 +32,7 @@ def best(fn, repeat: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--enterprises", type=int, default=110_000, help="firms; x 10 years minus births/exits ~ rows")
+    ap.add_argument("--enterprises", type=int, default=152_000, help="firms; x 10 years minus births/exits ~ rows")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     gbk_dir, utf_dir = HERE / f"gbk-{args.enterprises}", HERE / f"utf8-{args.enterprises}"

@@ -101,7 +101,7 @@ def run_demo(
         t.add_column(c, justify="left" if c[0] in "园地" else "right")
     for r in df.head(TOP_N).itertuples():
         t.add_row(
-            f"{r.name} ({r.zone_id})",
+            str(r.name),
             labels.get(r.region, r.region),
             f"{r.enterprises:,}",
             f"{r.revenue_100m_yuan:,.1f}",
@@ -118,7 +118,7 @@ def run_demo(
         t.add_column(c)
     for reg, r in by_region.iterrows():
         t.add_row(
-            labels.get(reg, str(reg)), str(r.zones), f"{r.enterprises:,}", f"{r.revenue:,.1f}"
+            labels.get(reg, str(reg)), f"{r.zones:.0f}", f"{r.enterprises:,.0f}", f"{r.revenue:,.1f}"
         )
     out.print(t)
     console.print(f"全部园区 all zones: {summary_csv}  数据库 database: {db_file}")
