@@ -30,4 +30,5 @@ def test_demo_small(tmp_path):
     res2 = CliRunner().invoke(app, ["demo", "--out", str(out), "--zones", "12", "--enterprises", "600",
                                     "--years", "2021-2024", "--dirty", "0.05"])
     assert res2.exit_code == 0
-    assert pd.read_csv(out / "zone-summary.csv").equals(summary)
+    # equal up to the last bits of parallel floating-point sums
+    pd.testing.assert_frame_equal(pd.read_csv(out / "zone-summary.csv"), summary, check_exact=False, rtol=1e-12)

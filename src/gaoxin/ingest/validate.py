@@ -11,10 +11,12 @@ canonical columns, the raw cells, and ``_issues``: a list of
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass, field
 
 import duckdb
+import pandas as pd
 
 from gaoxin.ingest import contract
 from gaoxin.ingest.credit_code import sql_is_valid
@@ -187,34 +189,119 @@ def _checks(c: contract.Column, r: str, num: str, p: str) -> list[tuple[str, str
 
 
 def stage(con: duckdb.DuckDBPyConnection, st: Staged, n: int) -> Staged:
-    """Load one mapped source into ``stage_<n>`` with typed columns and per-row issues."""
+    """Load one mapped source into ``stage_<n>`` (typed values, per-row issues) and ``raw_<n>`` (cell text).
+
+    CSV takes a fast path: DuckDB's own typed reader parses the numeric columns
+    (with the contract's missing tokens and thousands separators) and puts the
+    lines it cannot parse aside (``store_rejects``); only those lines go through
+    the text path that folds full-width digits and names every bad cell.
+    Excel frames always take the text path.
+    """
     raw = st.raw
-    ncols = len(raw.headers)
-    names = [f"c{i}" for i in range(ncols)]
+    names = [f"c{i}" for i in range(len(raw.headers))]
     if raw.frame is not None:
-        src_name = f"_frame_{n}"
-        con.register(src_name, raw.frame)
-        source = f"SELECT {', '.join(names)}, _row FROM {src_name}"
+        con.register(f"_frame_{n}", raw.frame)
+        _text_source(con, f"SELECT {', '.join(names)}, _row FROM _frame_{n}", names, f"raw_{n}")
+        _build(con, st, f"raw_{n}", f"stage_{n}", n, typed=False)
     else:
-        cols = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in names) + "}"
-        source = (
-            f"SELECT *, CAST(row_number() OVER () + {raw.first_data_row - 1} AS INTEGER) AS _row "
-            f"FROM read_csv({_q(str(raw.csv_path))}, columns={cols}, header=false, "
-            f"skip={getattr(raw, 'csv_skip', 0)}, delim={_q(raw.csv_delimiter)}, quote='\"', escape='\"', "
-            f"null_padding=true, auto_detect=false, strict_mode=false, all_varchar=true)"
-        )
-    spec = contract.tables()[raw.table]
-    # Three materialised steps so each cell is cleaned, converted and checked once:
-    # cleaned text r_<col>, its number n_<col>, then typed values and the issue list.
+        _csv_fast(con, st, n, names)
+    st.relation, st.index, st.raw_relation = f"stage_{n}", n, f"raw_{n}"
+    st.rows = con.execute(f"SELECT count(*) FROM stage_{n} WHERE NOT _is_total").fetchall()[0][0]
+    return st
+
+
+def _not_blank(names: list[str], cast: bool = False) -> str:
+    cells = [f"nullif(trim(CAST({c} AS VARCHAR)), '')" if cast else f"nullif(trim({c}), '')" for c in names]
+    return f"coalesce({', '.join(cells)}) IS NOT NULL"
+
+
+def _text_source(con: duckdb.DuckDBPyConnection, source: str, names: list[str], out: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM ({source}) WHERE {_not_blank(names)}")
+
+
+def _numeric_index(st: Staged) -> set[int]:
+    spec = contract.tables()[st.raw.table]
+    return {k for name, k in st.columns.items() if spec.column(name).type in ("number", "int")}
+
+
+def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[str]) -> None:
+    raw = st.raw
+    numeric = _numeric_index(st)
+    types = "{" + ", ".join(f"'{c}': '{'DOUBLE' if k in numeric else 'VARCHAR'}'" for k, c in enumerate(names)) + "}"
+    tokens = "[" + ", ".join(_q(t) for t in contract.rules()["missing"]["tokens"]) + "]"
+    common = (f"header=false, skip={raw.csv_skip}, delim={_q(raw.csv_delimiter)}, quote='\"', escape='\"', "
+              f"auto_detect=false, null_padding=true, strict_mode=false")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE raw_{n}_t AS SELECT * FROM read_csv({_q(str(raw.csv_path))},
+            columns={types}, {common}, nullstr={tokens}, thousands=',',
+            store_rejects=true, rejects_table='rej_{n}', rejects_scan='rejscan_{n}')"""
+    )
+    bad = con.execute(
+        f"SELECT line, any_value(csv_line) FROM rej_{n} GROUP BY line ORDER BY line"
+    ).fetchall()
+    base = raw.first_data_row - 1 - raw.csv_skip  # file line -> row the user sees
+    # rowid i of a good row -> its file line: i + 1 + csv_skip + (rejected lines before it)
+    if bad:
+        # the m-th rejected line has (data index - m) good rows before it: good rowids from there shift by m
+        thr = [(line - raw.csv_skip - m, m) for m, (line, _) in enumerate(bad, 1)]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE thr_{n} (thr BIGINT, m BIGINT)")
+        con.executemany(f"INSERT INTO thr_{n} VALUES (?, ?)", thr)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE thr_{n} AS SELECT thr, max(m) AS m FROM thr_{n} GROUP BY thr")
+        rowexpr = f"CAST(t.rowid + 1 + {raw.csv_skip} + coalesce(s.m, 0) + {base} AS INTEGER)"
+        join = f"ASOF LEFT JOIN thr_{n} s ON t.rowid >= s.thr"
+    else:
+        rowexpr, join = f"CAST(t.rowid + 1 + {raw.csv_skip} + {base} AS INTEGER)", ""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW raw_{n}_v AS SELECT t.*, {rowexpr} AS _row
+            FROM raw_{n}_t t {join} WHERE {_not_blank(names, cast=True)}"""
+    )
+    _build(con, st, f"raw_{n}_v", f"stage_{n}_a", n, typed=True)
+    text_cells = ", ".join(
+        f"CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) "
+        f"ELSE CAST({c} AS VARCHAR) END AS {c}" if k in numeric else c for k, c in enumerate(names))
+    if not bad:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{n} AS SELECT * FROM stage_{n}_a")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{n} AS SELECT {text_cells}, _row FROM raw_{n}_v")
+        return
+    # lines DuckDB could not parse: split them with Python's csv module, then the text path
+    rows = []
+    for line, text in bad:
+        cells = next(csv.reader([text.strip("\r\n")], delimiter=raw.csv_delimiter), [])
+        cells = (cells + [None] * len(names))[: len(names)]
+        rows.append([c if c != "" else None for c in cells] + [line + base])
+    frame = pd.DataFrame(rows, columns=[*names, "_row"]).astype({c: object for c in names})
+    con.register(f"_frame_{n}_b", frame)
+    _text_source(con, f"SELECT * FROM _frame_{n}_b", names, f"raw_{n}_b")
+    _build(con, st, f"raw_{n}_b", f"stage_{n}_b", n, typed=False)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{n} AS SELECT * FROM stage_{n}_a UNION ALL "
+                f"SELECT * FROM stage_{n}_b")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{n} AS SELECT {text_cells}, _row FROM raw_{n}_v "
+                f"UNION ALL SELECT * FROM raw_{n}_b")
+
+
+def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool) -> None:
+    """The cell rules over ``source`` (cells c<k> and _row) into table ``out``.
+
+    ``typed``: numeric cells are already DOUBLE (fast path), so they skip
+    folding and text-to-number conversion.
+    """
+    spec = contract.tables()[st.raw.table]
+    ncols = len(st.raw.headers)
+    numeric = _numeric_index(st) if typed else set()
     fold_sel, clean_sel, num_sel, parse_sel, issue_items, conds = [], [], [], [], [], []
     for c in spec.columns:
         r, num = f"r_{c.name}", f"n_{c.name}"
         if c.name in st.columns:
             k = st.columns[c.name]
-            fold_sel.append(f"{_fold(f'c{k}')} AS t_{c.name}")
-            clean_sel.append(f"{_clean(f't_{c.name}')} AS {r}")
-            if c.type in ("number", "int"):
-                num_sel.append(f"{_number(r)} AS {num}")
+            if k in numeric:  # r_ is only used for 'missing' checks: the number stands in for it
+                fold_sel.append(f"c{k} AS t_{c.name}")
+                clean_sel.append(f"t_{c.name} AS {r}")
+                num_sel.append(f"{r} AS {num}")
+            else:
+                fold_sel.append(f"{_fold(f'c{k}')} AS t_{c.name}")
+                clean_sel.append(f"{_clean(f't_{c.name}')} AS {r}")
+                if c.type in ("number", "int"):
+                    num_sel.append(f"{_number(r)} AS {num}")
             p = _parse(c, r, num, st.factors[c.name])
             for cond, code in _checks(c, r, num, f"p_{c.name}"):
                 conds.append(cond)
@@ -223,31 +310,23 @@ def stage(con: duckdb.DuckDBPyConnection, st: Staged, n: int) -> Staged:
             p = "NULL"
         parse_sel.append(f"{p} AS p_{c.name}")
     totals = contract.rules()["totals"]["tokens"]
-    text_cols = [f"coalesce(c{i}, '')" for i in range(min(ncols, 3))]
-    not_blank = f"coalesce({', '.join(f'nullif(trim({c}), {_q(chr(32))})' for c in names)}) IS NOT NULL"
+    text_cols = [f"coalesce(CAST(c{i} AS VARCHAR), '')" for i in range(min(ncols, 3))]
     total_cond = " OR ".join(f"contains({t}, {_q(tok)})" for t in text_cols for tok in totals) or "false"
     # Building a list of structs per row is the costly part: only rows failing a rule pay it.
     issues = (f"CASE WHEN coalesce({' OR '.join(f'({c})' for c in conds)}, false) "
               f"THEN list_filter([{', '.join(issue_items)}], lambda x: x IS NOT NULL) ELSE [] END"
               if issue_items else "[]")
-    typed = ", ".join(f"p_{c.name} AS {c.name}" for c in spec.columns)
-    # raw_<n>: the cells as text (kept for messages and the rejection report);
-    # stage_<n>: typed values and issues.  Each step materialised so that every
-    # cell is folded, cleaned, converted and checked once.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_{n} AS SELECT * FROM ({source}) WHERE {not_blank}")
+    typed_cols = ", ".join(f"p_{c.name} AS {c.name}" for c in spec.columns)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE stage_{n} AS
+        CREATE OR REPLACE TEMP TABLE {out} AS
         WITH folded AS MATERIALIZED (
-            SELECT _row, {', '.join(fold_sel) or 'NULL AS _none'}, ({total_cond}) AS _is_total FROM raw_{n}),
+            SELECT _row, {', '.join(fold_sel) or 'NULL AS _none'}, ({total_cond}) AS _is_total FROM {source}),
         cleaned AS MATERIALIZED (SELECT _row, _is_total, {', '.join(clean_sel) or 'NULL AS _none'} FROM folded),
         numbers AS MATERIALIZED (SELECT *{', ' if num_sel else ''}{', '.join(num_sel)} FROM cleaned),
         parsed AS MATERIALIZED (SELECT *, {', '.join(parse_sel)} FROM numbers)
-        SELECT {n} AS _src, _row, _is_total, {typed},
+        SELECT {n} AS _src, _row, _is_total, {typed_cols},
                CASE WHEN _is_total THEN [] ELSE {issues} END AS _issues
         FROM parsed
         """
     )
-    st.relation, st.index, st.raw_relation = f"stage_{n}", n, f"raw_{n}"
-    st.rows = con.execute(f"SELECT count(*) FROM stage_{n} WHERE NOT _is_total").fetchall()[0][0]
-    return st
