@@ -219,10 +219,10 @@ def _collect(con: duckdb.DuckDBPyConnection, b: Batch) -> None:
         b.issues += [Issue("info", kind, s.raw.source, s.raw.sheet, r, None, None, en, zh) for (r,) in totals]
         cells = ", ".join(f"r.c{k}" for k in range(len(s.raw.headers)))
         rows = con.execute(
-            f"""SELECT b._row, b._ok, b.x.column, b.x.code, [{cells}]
-                FROM (SELECT _row, _ok, unnest(_issues) AS x FROM batch_{kind}
-                      WHERE _src = {s.index} AND len(_issues) > 0) b
-                JOIN {s.raw_relation} r ON r._row = b._row
+            f"""WITH b AS MATERIALIZED (SELECT _row, _ok, unnest(_issues) AS x FROM batch_{kind}
+                                       WHERE _src = {s.index} AND len(_issues) > 0)
+                SELECT b._row, b._ok, b.x.column, b.x.code, [{cells}]
+                FROM b JOIN (SELECT * FROM {s.raw_relation} WHERE _row IN (SELECT _row FROM b)) r ON r._row = b._row
                 ORDER BY b._row"""
         ).fetchall()
         headers = [str(h) if h not in (None, "") else f"c{k}" for k, h in enumerate(s.raw.headers)]

@@ -51,6 +51,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_column": ("unknown column, not imported", "未识别的列，未导入"),
     "duplicate_column": ("column mapped twice, later one ignored", "列重复，后一列被忽略"),
 }
+FREE_TEXT = {"name", "city"}
 WARNING_CODES = {"rd_over_revenue", "growth", "founded_after_year"}
 
 
@@ -297,6 +298,9 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                 fold_sel.append(f"c{k} AS t_{c.name}")
                 clean_sel.append(f"t_{c.name} AS {r}")
                 num_sel.append(f"{r} AS {num}")
+            elif c.name in FREE_TEXT:  # names are kept as written (trimmed), not folded
+                fold_sel.append(f"trim(c{k}) AS t_{c.name}")
+                clean_sel.append(f"{_clean(f't_{c.name}')} AS {r}")
             else:
                 fold_sel.append(f"{_fold(f'c{k}')} AS t_{c.name}")
                 clean_sel.append(f"{_clean(f't_{c.name}')} AS {r}")
@@ -317,14 +321,16 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
               f"THEN list_filter([{', '.join(issue_items)}], lambda x: x IS NOT NULL) ELSE [] END"
               if issue_items else "[]")
     typed_cols = ", ".join(f"p_{c.name} AS {c.name}" for c in spec.columns)
+    # Materialising costs a copy of every column: worth it only when text cells are converted.
+    mat = "" if typed else "MATERIALIZED"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH folded AS MATERIALIZED (
             SELECT _row, {', '.join(fold_sel) or 'NULL AS _none'}, ({total_cond}) AS _is_total FROM {source}),
-        cleaned AS MATERIALIZED (SELECT _row, _is_total, {', '.join(clean_sel) or 'NULL AS _none'} FROM folded),
-        numbers AS MATERIALIZED (SELECT *{', ' if num_sel else ''}{', '.join(num_sel)} FROM cleaned),
-        parsed AS MATERIALIZED (SELECT *, {', '.join(parse_sel)} FROM numbers)
+        cleaned AS {mat} (SELECT _row, _is_total, {', '.join(clean_sel) or 'NULL AS _none'} FROM folded),
+        numbers AS {mat} (SELECT *{', ' if num_sel else ''}{', '.join(num_sel)} FROM cleaned),
+        parsed AS {mat} (SELECT *, {', '.join(parse_sel)} FROM numbers)
         SELECT {n} AS _src, _row, _is_total, {typed_cols},
                CASE WHEN _is_total THEN [] ELSE {issues} END AS _issues
         FROM parsed

@@ -120,7 +120,11 @@ def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestRe
 
 
 def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, sid: int) -> tuple[int, int]:
-    """Insert the batch's accepted rows of ``kind``; close the rows they replace."""
+    """Insert the batch's accepted rows of ``kind``; close the rows they replace.
+
+    row_id = snapshot · 2^40 + source · 2^32 + source row: unique (a key appears
+    once per source after duplicate rejection) and free of a sequence's cost.
+    """
     table = KIND_TO_TABLE[kind]
     key = list(contract.tables()[kind].key)
     cols = value_columns(con, table)
@@ -143,7 +147,7 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
     col_list = ", ".join(cols)
     con.execute(
         f"""INSERT INTO {table} (row_id, valid_from, valid_to, {col_list}, source_file, source_row)
-        SELECT nextval('row_id_seq'), {sid}, NULL, {col_list}, CASE _src {files} END, _row
+        SELECT {sid} * {1 << 40} + _src * {1 << 32} + _row, {sid}, NULL, {col_list}, CASE _src {files} END, _row
         FROM _acc WHERE NOT _same"""
     )
     con.execute("DROP TABLE _acc")
