@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 import duckdb
-from conftest import ENT_HEADERS, ZONE_HEADERS, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ENT_HEADERS, ZONE_HEADERS, write_csv
 from gaoxin.store.load import ingest
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
