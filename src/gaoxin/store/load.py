@@ -10,7 +10,6 @@ and no partial snapshot is ever visible (tests/test_kill.py proves it).
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import tempfile
 from collections.abc import Callable
@@ -23,6 +22,7 @@ import pandas as pd
 import gaoxin
 from gaoxin.ingest import contract
 from gaoxin.ingest.batch import Batch, cross_check, read_batch
+from gaoxin.store import audit
 from gaoxin.store import db as store_db
 from gaoxin.store.snapshots import DATA_TABLES, latest, value_columns
 
@@ -112,6 +112,8 @@ def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestRe
             [sid, started, dt.datetime.now(), files, json.dumps({"strict": strict, "user": _user()}),
              gaoxin.__version__],
         )
+        audit.record(con, "ingest", f"snapshot {sid}", name=name, files=[str(p) for p in paths],
+                     accepted=batch.accepted, rejected=batch.rejected)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -169,10 +171,7 @@ def _write_issues(con: duckdb.DuckDBPyConnection, batch: Batch, sid: int) -> Non
 
 
 def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
+    return audit.current_user()
 
 
 def _q(s: str) -> str:
