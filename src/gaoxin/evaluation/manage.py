@@ -1,0 +1,270 @@
+"""Dynamic management (动态管理, “有进有出”): praise, warnings (约谈 → 通报) and exit recommendations.
+
+Plan 001 §四(二) sets the mechanism (通报表扬 for good results, 约谈/通报 warnings for poor ones, 撤销 for
+zones that fail to rectify) but no numbers, so every number lives in ``rules/dynamic-management.toml``.
+Each decision carries the years, ranks and scores behind it and the rule text, because a zone that is
+warned or recommended for exit will ask why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gaoxin.evaluation.classify import RuleError, rank_scores, read_toml
+
+PRAISE, INTERVIEW, NOTICE, EXIT, NORMAL = "praise", "warning_interview", "warning_notice", "exit_recommended", "normal"
+STATUS_ZH = {PRAISE: "通报表扬", INTERVIEW: "约谈", NOTICE: "通报", EXIT: "建议撤销", NORMAL: "正常"}
+STATUS_EN = {PRAISE: "commended", INTERVIEW: "warning: interview", NOTICE: "warning: public notice",
+             EXIT: "exit recommended", NORMAL: "normal"}
+
+
+@dataclass(frozen=True)
+class ManageRules:
+    """Parameters of the mechanism; defaults equal the packaged file (gaoxin's assumption, not published)."""
+
+    top_k: int = 10
+    bottom_pct: float = 0.10
+    score_below: float | None = None
+    consecutive_years: int = 1
+    exit_after_years: int = 2
+    clear_after_years: int = 1
+    group_by: str | None = None
+    praise_rule_zh: str = "对评价考核结果好的园区予以通报表扬"
+    praise_rule_en: str = "Zones with good evaluation results are commended in a public notice"
+    warning_rule_zh: str = "对评价考核结果较差的园区通过约谈、通报等方式予以警告"
+    warning_rule_en: str = (
+        "Zones with poor evaluation results are warned by an interview (约谈) or a public notice (通报)"
+    )
+    exit_rule_zh: str = "对整改不力的园区予以撤销，退出国家高新区序列"
+    exit_rule_en: str = "Zones that fail to rectify are revoked and leave the list of national high-tech zones"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("top_k", "consecutive_years", "exit_after_years", "clear_after_years"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name == "top_k" else 1):
+                low = 0 if name == "top_k" else 1
+                raise RuleError(f"dynamic management: {name} must be an integer >= {low}, got {v!r}")
+        if isinstance(self.bottom_pct, bool) or not isinstance(self.bottom_pct, int | float) \
+                or not 0 <= self.bottom_pct < 1:
+            raise RuleError(f"dynamic management: bottom_pct must be in [0, 1), got {self.bottom_pct!r}")
+        if self.bottom_pct == 0 and self.score_below is None:
+            raise RuleError("dynamic management: set bottom_pct > 0 or score_below, else no zone is ever warned")
+
+    def poor_text(self) -> tuple[str, str]:
+        zh, en = [], []
+        if self.bottom_pct:
+            zh.append(f"排名后{self.bottom_pct:.0%}")
+            en.append(f"in the bottom {self.bottom_pct:.0%}")
+        if self.score_below is not None:
+            zh.append(f"得分低于{self.score_below:g}")
+            en.append(f"score below {self.score_below:g}")
+        where_zh = f"（{self.group_by}内）" if self.group_by else ""
+        where_en = f" within {self.group_by}" if self.group_by else ""
+        return "或".join(zh) + where_zh, " or ".join(en) + where_en
+
+
+def parse_rules(raw: Mapping[str, Any]) -> ManageRules:
+    known = {"meta", "ranking", "praise", "warning", "exit"}
+    if extra := set(raw) - known:
+        raise RuleError(f"dynamic management: unknown tables {sorted(extra)}")
+    ranking, praise, warning, exit_ = (dict(raw.get(k, {})) for k in ("ranking", "praise", "warning", "exit"))
+    allowed = {
+        "ranking": ({"group_by"}, ranking),
+        "praise": ({"top_k", "rule_zh", "rule_en"}, praise),
+        "warning": ({"bottom_pct", "score_below", "consecutive_years", "rule_zh", "rule_en"}, warning),
+        "exit": ({"exit_after_years", "clear_after_years", "rule_zh", "rule_en"}, exit_),
+    }
+    for name, (keys, table) in allowed.items():
+        if extra := set(table) - keys:
+            raise RuleError(f"dynamic management [{name}]: unknown keys {sorted(extra)}")
+    d = ManageRules()
+    return ManageRules(
+        top_k=praise.get("top_k", d.top_k),
+        bottom_pct=warning.get("bottom_pct", d.bottom_pct),
+        score_below=warning.get("score_below"),
+        consecutive_years=warning.get("consecutive_years", d.consecutive_years),
+        exit_after_years=exit_.get("exit_after_years", d.exit_after_years),
+        clear_after_years=exit_.get("clear_after_years", d.clear_after_years),
+        group_by=ranking.get("group_by") or None,
+        praise_rule_zh=praise.get("rule_zh", d.praise_rule_zh),
+        praise_rule_en=praise.get("rule_en", d.praise_rule_en),
+        warning_rule_zh=warning.get("rule_zh", d.warning_rule_zh),
+        warning_rule_en=warning.get("rule_en", d.warning_rule_en),
+        exit_rule_zh=exit_.get("rule_zh", d.exit_rule_zh),
+        exit_rule_en=exit_.get("rule_en", d.exit_rule_en),
+        meta=dict(raw.get("meta", {})),
+    )
+
+
+def load_rules(path: str | Path | None = None) -> ManageRules:
+    """Rules from ``path`` or the packaged ``rules/dynamic-management.toml``."""
+    return parse_rules(read_toml(path, "rules/dynamic-management.toml"))
+
+
+def _prepare(panel: pd.DataFrame, rules: ManageRules) -> pd.DataFrame:
+    need = {"zone_id", "year"} | ({"score"} if rules.group_by else set())
+    if missing := need - set(panel.columns):
+        raise RuleError(f"panel lacks columns {sorted(missing)}")
+    if "rank" not in panel.columns and "score" not in panel.columns:
+        raise RuleError("panel needs a 'rank' or a 'score' column")
+    if panel.duplicated(["zone_id", "year"]).any():
+        raise RuleError("panel has more than one row per (zone_id, year)")
+    df = panel.copy()
+    if "score" not in df.columns:
+        df["score"] = float("nan")
+    if rules.group_by:
+        if rules.group_by not in df.columns:
+            raise RuleError(f"panel lacks group column {rules.group_by!r}")
+        keys = [df["year"], df[rules.group_by]]
+        df["rank"] = df.groupby(keys, dropna=False)["score"].rank(ascending=False, method="min")
+        df["n_ranked"] = df.groupby(keys, dropna=False)["score"].transform("count")
+    else:
+        if "rank" not in df.columns:
+            df["rank"] = pd.concat([rank_scores(g["score"])[0] for _, g in df.groupby("year")])
+        df["n_ranked"] = df.groupby("year")["rank"].transform("count")
+    n_bottom = (df["n_ranked"] * rules.bottom_pct).round(9).apply(math.ceil)
+    poor = df["rank"].notna() & (df["rank"] > df["n_ranked"] - n_bottom) & (n_bottom > 0)
+    if rules.score_below is not None:
+        poor |= df["score"] < rules.score_below
+    df["poor"] = poor
+    return df.sort_values(["zone_id", "year"]).reset_index(drop=True)
+
+
+def timeline(panel: pd.DataFrame, rules: ManageRules | None = None) -> pd.DataFrame:
+    """Status of every zone in every year it was evaluated, applying the rules year by year.
+
+    Adds n_ranked, poor, status, first_warning (year of the open episode's 约谈) and since (first year
+    of the evidence behind the status). A year without a row for a zone breaks its run of poor years but
+    neither clears nor resets an open warning.
+    """
+    rules = rules or load_rules()
+    df = _prepare(panel, rules)
+    years = sorted(df["year"].unique())
+    status, first_warning, since = [], [], []
+    for _, z in df.groupby("zone_id", sort=True):
+        by_year = {int(y): r for y, r in zip(z["year"], z.itertuples(index=False), strict=True)}
+        streak = good = 0
+        warned: int | None = None  # year of the open episode's first warning
+        start: int | None = None  # first poor year of the run that led to it
+        cleared_start: int | None = None
+        for y in map(int, years):
+            r = by_year.get(y)
+            if r is None:
+                streak = good = 0
+                continue
+            cleared_start = None
+            if r.poor:
+                streak, good = streak + 1, 0
+                if warned is not None:
+                    s = EXIT if y - warned >= rules.exit_after_years else NOTICE
+                elif streak >= rules.consecutive_years:
+                    warned, start, s = y, y - streak + 1, INTERVIEW
+                else:
+                    s = NORMAL
+                ev_from = start if warned is not None else y - streak + 1
+            else:
+                streak, good = 0, good + 1
+                if warned is not None and good >= rules.clear_after_years:
+                    cleared_start, warned, start = start, None, None
+                s = PRAISE if pd.notna(r.rank) and r.rank <= rules.top_k else NORMAL
+                ev_from = cleared_start if cleared_start is not None else (start if warned is not None else y)
+            status.append(s)
+            first_warning.append(warned)
+            since.append(ev_from)
+    df["status"] = status
+    df["first_warning"] = pd.array(first_warning, dtype="Int64")
+    df["since"] = pd.array(since, dtype="Int64")
+    return df
+
+
+def _fmt(v: Any, spec: str = "g") -> str:
+    return "—" if v is None or pd.isna(v) else format(float(v), spec)
+
+
+def _history(z: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {"year": int(r.year), "rank": None if pd.isna(r.rank) else int(r.rank), "n": int(r.n_ranked),
+         "score": None if pd.isna(r.score) else float(r.score), "poor": bool(r.poor), "status": r.status}
+        for r in z.itertuples(index=False)
+    ]
+
+
+def _reasons(row: Any, hist: list[dict[str, Any]], rules: ManageRules) -> tuple[str, str]:
+    y, st = int(row.year), row.status
+    ev_zh = "；".join(f"{h['year']}年第{_fmt(h['rank'])}/{h['n']}名、得分{_fmt(h['score'], '.2f')}" for h in hist)
+    ev_en = "; ".join(f"{h['year']} rank {_fmt(h['rank'])}/{h['n']}, score {_fmt(h['score'], '.2f')}" for h in hist)
+    poor_zh, poor_en = rules.poor_text()
+    note_zh = "（数值标准为 gaoxin 默认假设）" if rules.meta.get("assumption") else ""
+    note_en = " (numeric criteria: gaoxin default assumption)" if rules.meta.get("assumption") else ""
+    src_zh, src_en = "《“十四五”国家高新区发展规划》四(二)", "14th FYP for national high-tech zones §IV(2)"
+    if st == PRAISE:
+        return (f"{ev_zh}，位列前{rules.top_k}名 → 通报表扬。依据：{rules.praise_rule_zh}（{src_zh}）{note_zh}",
+                f"{ev_en}: in the top {rules.top_k} → commended. Rule: {rules.praise_rule_en} ({src_en}){note_en}")
+    if st == INTERVIEW:
+        return (f"{ev_zh}，连续{len(hist)}年{poor_zh} → 首次警告：约谈。"
+                f"依据：{rules.warning_rule_zh}（{src_zh}）{note_zh}",
+                f"{ev_en}: {poor_en} for {len(hist)} consecutive year(s) → first warning: interview (约谈). "
+                f"Rule: {rules.warning_rule_en} ({src_en}){note_en}")
+    if st == NOTICE:
+        w = int(row.first_warning)
+        return (f"{ev_zh}，{w}年约谈后仍{poor_zh} → 再次警告：通报。依据：{rules.warning_rule_zh}（{src_zh}）{note_zh}",
+                f"{ev_en}: still {poor_en} after the {w} interview → repeated warning: public notice (通报). "
+                f"Rule: {rules.warning_rule_en} ({src_en}){note_en}")
+    if st == EXIT:
+        w = int(row.first_warning)
+        return (f"{ev_zh}，{w}年首次警告后{y - w}年仍{poor_zh}，整改不力 → 建议撤销，退出国家高新区序列。"
+                f"依据：{rules.exit_rule_zh}（{src_zh}）{note_zh}",
+                f"{ev_en}: still {poor_en} {y - w} year(s) after the first warning in {w}, not rectified → "
+                f"exit recommended. Rule: {rules.exit_rule_en} ({src_en}){note_en}")
+    if row.first_warning is not None and pd.notna(row.first_warning):
+        w = int(row.first_warning)
+        return (f"{ev_zh}，{w}年警告尚未解除（需连续{rules.clear_after_years}年不再{poor_zh}）→ 观察。",
+                f"{ev_en}: warning of {w} still open (needs {rules.clear_after_years} year(s) not {poor_en}) "
+                f"→ under observation.")
+    if len(hist) > 1 and not hist[-1]["poor"]:
+        return (f"{ev_zh}，{y}年已不再{poor_zh} → 警告解除，正常。",
+                f"{ev_en}: no longer {poor_en} in {y} → warning cleared, normal.")
+    if hist[-1]["poor"]:
+        return (f"{ev_zh}，{poor_zh}但未满连续{rules.consecutive_years}年 → 正常（观察）。",
+                f"{ev_en}: {poor_en} but not yet for {rules.consecutive_years} consecutive years → normal (watch).")
+    return f"{ev_zh}，未触发表扬或警告 → 正常。", f"{ev_en}: neither praise nor warning → normal."
+
+
+def manage(panel: pd.DataFrame, rules: ManageRules | None = None, year: int | None = None) -> pd.DataFrame:
+    """Dynamic-management list for ``year`` (default: the panel's latest year) over the yearly results panel
+    (zone_id, year, score and/or rank, [group column]).
+
+    Returns one row per zone evaluated that year: zone_id, year, rank, n_ranked, score, status (praise,
+    warning_interview, warning_notice, exit_recommended, normal), status_zh, first_warning, reason_zh,
+    reason_en and history (list of {year, rank, n, score, poor, status} behind the decision).
+    Only years up to ``year`` are used, so a past list can be reproduced.
+    """
+    rules = rules or load_rules()
+    if year is not None:
+        panel = panel[panel["year"] <= year]
+    tl = timeline(panel, rules)
+    if tl.empty:
+        raise RuleError("panel is empty")
+    year = int(tl["year"].max()) if year is None else year
+    rows = []
+    for r in tl[tl["year"] == year].itertuples(index=False):
+        z = tl[(tl["zone_id"] == r.zone_id) & (tl["year"] >= r.since) & (tl["year"] <= year)]
+        hist = _history(z)
+        zh, en = _reasons(r, hist, rules)
+        rows.append({"zone_id": r.zone_id, "year": year, "rank": r.rank, "n_ranked": r.n_ranked, "score": r.score,
+                     "status": r.status, "status_zh": STATUS_ZH[r.status], "first_warning": r.first_warning,
+                     "reason_zh": zh, "reason_en": en, "history": hist})
+    cols = ["zone_id", "year", "rank", "n_ranked", "score", "status", "status_zh", "first_warning",
+            "reason_zh", "reason_en", "history"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["first_warning"] = out["first_warning"].astype("Int64")
+    order = {EXIT: 0, NOTICE: 1, INTERVIEW: 2, PRAISE: 3, NORMAL: 4}
+    return out.sort_values(["status", "rank"], key=lambda s: s.map(order) if s.name == "status" else s,
+                           ignore_index=True)

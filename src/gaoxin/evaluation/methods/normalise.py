@@ -1,0 +1,152 @@
+"""Normalisation of indicators to a common scale (OECD/JRC Handbook 2008, step 5; COINr ``Normalise``).
+
+All functions take a units x indicators frame and ``directions`` (+1 benefit, -1 cost; None = all +1)
+and return a frame of the same shape in which *higher is always better*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._common import as_directions, per_column
+
+__all__ = [
+    "NORMALISE_METHODS",
+    "distance_to_target",
+    "goalposts",
+    "minmax",
+    "normalise",
+    "percentile_rank",
+    "rank",
+    "ratio_to_benchmark",
+    "zscore",
+]
+
+
+def minmax(X: pd.DataFrame, directions=None, lo: float = 0.0, hi: float = 100.0) -> pd.DataFrame:
+    """Min-max to ``[lo, hi]``: ``lo + (x - min)/(max - min) (hi - lo)`` after multiplying cost columns by -1.
+
+    A constant column (max = min) carries no information; it is set to the midpoint ``(lo + hi)/2``
+    (COINr would return NaN, which would then silently drop the indicator from aggregation).
+    """
+    d = as_directions(X, directions)
+    Y = X.astype(float) * d
+    mn, mx = Y.min(), Y.max()
+    rng = (mx - mn).replace(0, np.nan)
+    out = lo + (Y - mn) / rng * (hi - lo)
+    const = (mx - mn) == 0
+    for c in const[const].index:
+        out[c] = np.where(Y[c].notna(), (lo + hi) / 2, np.nan)
+    return out
+
+
+def zscore(X: pd.DataFrame, directions=None, mean: float = 0.0, sd: float = 1.0) -> pd.DataFrame:
+    """Standardise: ``mean + sd (x - mean(x)) / s(x)`` with the sample standard deviation (ddof = 1)."""
+    d = as_directions(X, directions)
+    Y = X.astype(float) * d
+    s = Y.std(ddof=1).replace(0, np.nan)
+    out = mean + sd * (Y - Y.mean()) / s
+    for c in s[s.isna()].index:  # constant (or single-value) column: everyone at the mean
+        out[c] = np.where(Y[c].notna(), mean, np.nan)
+    return out
+
+
+def rank(X: pd.DataFrame, directions=None, ties: str = "average") -> pd.DataFrame:
+    """Rank normalisation: 1 = worst, n = best (``ties`` as in :meth:`pandas.Series.rank`)."""
+    d = as_directions(X, directions)
+    return (X.astype(float) * d).rank(method=ties, ascending=True)
+
+
+def percentile_rank(X: pd.DataFrame, directions=None, scale: float = 100.0) -> pd.DataFrame:
+    """Percentile rank ``scale (r - 1)/(n - 1)`` with average ranks for ties (0 = worst, scale = best)."""
+    r = rank(X, directions, ties="average")
+    n = r.count()
+    return scale * (r - 1) / (n - 1).replace(0, np.nan)
+
+
+def distance_to_target(
+    X: pd.DataFrame, targets, directions=None, cap: bool = True, scale: float = 1.0
+) -> pd.DataFrame:
+    """Distance to target (COINr ``n_dist2targ``).
+
+    Benefit: ``(x - min)/(target - min)``; cost: ``(max - x)/(max - target)``; with ``cap`` the result is
+    clipped to at most 1 (target reached) and at least 0. Multiplied by ``scale``.
+    """
+    d = as_directions(X, directions)
+    t = per_column(X, targets, "target")
+    Xf = X.astype(float)
+    out = pd.DataFrame(index=X.index, columns=X.columns, dtype=float)
+    for c in X.columns:
+        x = Xf[c]
+        if d[c] > 0:
+            out[c] = (x - x.min()) / (t[c] - x.min())
+        else:
+            out[c] = (x.max() - x) / (x.max() - t[c])
+    if cap:
+        out = out.clip(lower=0.0, upper=1.0)
+    return out * scale
+
+
+def ratio_to_benchmark(X: pd.DataFrame, benchmark="max", directions=None, scale: float = 1.0) -> pd.DataFrame:
+    """Ratio to a benchmark clipped to ``[0, 1]`` (the zone-evaluation practice, domain.md).
+
+    Benefit: ``x / B`` with ``B`` = column max (``"max"``), column total (``"total"``), or given values
+    (scalar, mapping or Series per indicator). Cost: ``B / x`` with ``B`` = column min by default
+    (``"max"`` is read as "best", i.e. the min, for cost columns); ``x <= 0`` on a cost column scores 1 and
+    with a zero cost benchmark every ``x > 0`` scores 0.
+    Multiplied by ``scale``.
+    """
+    d = as_directions(X, directions)
+    Xf = X.astype(float)
+    if isinstance(benchmark, str):
+        if benchmark == "max":
+            b = pd.Series({c: (Xf[c].max() if d[c] > 0 else Xf[c].min()) for c in X.columns})
+        elif benchmark == "total":
+            b = Xf.sum()
+        else:
+            raise ValueError(f"benchmark must be 'max', 'total' or numbers, got {benchmark!r}")
+    else:
+        b = per_column(X, benchmark, "benchmark")
+    out = pd.DataFrame(index=X.index, columns=X.columns, dtype=float)
+    for c in X.columns:
+        x = Xf[c]
+        if b[c] == 0:  # limit of x/B (benefit: nothing reaches a positive share) and B/x (cost: only x <= 0 is best)
+            out[c] = np.where(x.notna(), 0.0 if d[c] > 0 else (x <= 0).astype(float), np.nan)
+        elif d[c] > 0:
+            out[c] = x / b[c]
+        else:
+            out[c] = np.where(x > 0, b[c] / x.where(x > 0), np.where(x.notna(), 1.0, np.nan))
+    return out.clip(lower=0.0, upper=1.0) * scale
+
+
+def goalposts(X: pd.DataFrame, lower, upper, directions=None, scale: float = 100.0) -> pd.DataFrame:
+    """Goalposts (COINr ``n_goalposts``): ``(x - L)/(U - L)`` clipped to [0, 1]; cost: ``(U - x)/(U - L)``."""
+    d = as_directions(X, directions)
+    L = per_column(X, lower, "lower goalpost")
+    U = per_column(X, upper, "upper goalpost")
+    Xf = X.astype(float)
+    out = (Xf - L) / (U - L)
+    cost = d[d < 0].index
+    out[cost] = (U[cost] - Xf[cost]) / (U[cost] - L[cost])
+    return out.clip(lower=0.0, upper=1.0) * scale
+
+
+NORMALISE_METHODS = {
+    "minmax": minmax,
+    "zscore": zscore,
+    "rank": rank,
+    "percentile_rank": percentile_rank,
+    "distance_to_target": distance_to_target,
+    "ratio_to_benchmark": ratio_to_benchmark,
+    "goalposts": goalposts,
+}
+
+
+def normalise(X: pd.DataFrame, method: str = "minmax", directions=None, **params) -> pd.DataFrame:
+    """Dispatch to one of :data:`NORMALISE_METHODS` with ``params`` passed on."""
+    try:
+        f = NORMALISE_METHODS[method]
+    except KeyError:
+        raise ValueError(f"unknown normalisation {method!r}; choose one of {sorted(NORMALISE_METHODS)}") from None
+    return f(X, directions=directions, **params)

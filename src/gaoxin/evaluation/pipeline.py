@@ -1,0 +1,456 @@
+"""Composite-index pipeline as an ordered list of logged, re-runnable steps.
+
+A pipeline is a list of steps, each a name plus a params dict, run in the order given. Recommended order
+(OECD/JRC Handbook; COINr ``build_example_coin``)::
+
+    denominate -> impute -> screen -> treat -> normalise -> weight -> aggregate
+
+Any step may be omitted. :func:`run_pipeline` returns an :class:`IndexResult` with the scores of every level,
+ranks and a ``log``: one JSON-serialisable dict per step (``step``, ``params`` as given, ``resolved`` with
+defaults filled in, what it did, shapes, time, ``config_hash``, ``data_hash``). :func:`rerun` re-runs a log
+and gives identical numbers. Configuration files (``pipeline.toml``) are described in ``docs/methods.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .methods import screen as scr
+from .methods import treat as trt
+from .methods import weights as wts
+from .methods.aggregate import aggregate_tree
+from .methods.impute import impute as _impute
+from .methods.normalise import normalise as _normalise
+from .methods.results import rank_scores
+
+__all__ = [
+    "STEP_NAMES",
+    "IndexResult",
+    "PipelineError",
+    "Step",
+    "as_steps",
+    "canonical_json",
+    "config_hash",
+    "data_hash",
+    "load_config",
+    "normalise_meta",
+    "rerun",
+    "run_pipeline",
+]
+
+STEP_NAMES = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate")
+
+
+class PipelineError(ValueError):
+    """Invalid pipeline configuration or input."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    params: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "params": _jsonable(self.params)}
+
+
+def _jsonable(obj: Any) -> Any:
+    """Plain JSON types only (numpy scalars, tuples, Series and Paths converted)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, pd.Series):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        f = float(obj)
+        return None if math.isnan(f) else f
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def as_steps(steps: Iterable) -> list[Step]:
+    """Accept :class:`Step`, ``(name, params)``, ``{"name": ..., "params": {...}}`` or flat
+    ``{"name": ..., **params}`` (the TOML form) and return a list of :class:`Step`."""
+    out = []
+    for s in steps:
+        if isinstance(s, Step):
+            step = s
+        elif isinstance(s, tuple | list) and len(s) == 2:
+            step = Step(str(s[0]), dict(s[1] or {}))
+        elif isinstance(s, Mapping):
+            d = dict(s)
+            name = d.pop("name", None) or d.pop("step", None)
+            params = dict(d["params"] or {}) if "params" in d and len(d) == 1 else d
+            step = Step(str(name), params)
+        else:
+            raise PipelineError(f"cannot read step {s!r}")
+        if step.name not in STEP_NAMES:
+            raise PipelineError(f"unknown step {step.name!r}; steps are {STEP_NAMES} / 未知步骤")
+        out.append(Step(step.name, _jsonable(step.params)))
+    return out
+
+
+def canonical_json(steps: Iterable) -> str:
+    """Canonical JSON of the steps: sorted keys, no whitespace, UTF-8 characters kept."""
+    return json.dumps([s.to_dict() for s in as_steps(steps)], sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, allow_nan=False)
+
+
+def config_hash(steps: Iterable) -> str:
+    """sha256 (hex) of :func:`canonical_json`."""
+    return hashlib.sha256(canonical_json(steps).encode("utf-8")).hexdigest()
+
+
+def data_hash(data: pd.DataFrame) -> str:
+    """sha256 of the data's index, columns and values (order-sensitive)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([str(c) for c in data.columns], ensure_ascii=False).encode())
+    h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def load_config(path: str | Path) -> list[Step]:
+    """Read ``pipeline.toml``: an array of tables ``[[step]]`` each with ``name`` and its params."""
+    with open(path, "rb") as f:
+        cfg = tomllib.load(f)
+    if "step" not in cfg:
+        raise PipelineError(f"{path}: no [[step]] tables / 配置文件中没有 [[step]]")
+    return as_steps(cfg["step"])
+
+
+# --- meta ----------------------------------------------------------------------------------------------
+
+
+def normalise_meta(meta: pd.DataFrame) -> pd.DataFrame:
+    """Check and complete a COINr-style iMeta frame (Type, Direction, Weight, Parent, Level, Denominator)."""
+    m = meta.copy()
+    if "iCode" not in m.columns:
+        raise PipelineError("meta needs an iCode column / 指标元数据缺少 iCode 列")
+    if "Type" not in m.columns:
+        m["Type"] = np.where(m["Level"] == 1, "Indicator", "Aggregate")
+    for col, default in (("Direction", 1.0), ("Weight", 1.0), ("Parent", None), ("Denominator", None),
+                         ("Level", None)):
+        if col not in m.columns:
+            m[col] = default
+    tree = m["Type"].isin(["Indicator", "Aggregate"])
+    m.loc[tree, "Direction"] = m.loc[tree, "Direction"].fillna(1.0)
+    m.loc[tree, "Weight"] = m.loc[tree, "Weight"].fillna(1.0)
+    m.loc[m["Type"] == "Indicator", "Level"] = m.loc[m["Type"] == "Indicator", "Level"].fillna(1)
+    if m.loc[tree, "Level"].isna().any():
+        raise PipelineError(f"aggregates without Level: {list(m.loc[tree & m['Level'].isna(), 'iCode'])}")
+    if m["iCode"].duplicated().any():
+        raise PipelineError(f"duplicate iCode: {list(m.loc[m['iCode'].duplicated(), 'iCode'])} / 指标代码重复")
+    codes = set(m.loc[tree, "iCode"])
+    bad = [p for p in m.loc[tree, "Parent"].dropna() if p not in codes]
+    if bad:
+        raise PipelineError(f"Parent not in iCode: {sorted(set(bad))} / 上级指标不存在")
+    return m.reset_index(drop=True)
+
+
+# --- result --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class IndexResult:
+    """Outcome of :func:`run_pipeline`.
+
+    ``scores``: units x (indicator scores after the last data step, then aggregates by increasing level);
+    ``ranks``: rank (1 = best, ties "min") of every aggregate; ``log``: one dict per step;
+    ``datasets``: the data after each step (name -> frame); ``weights``: iCode -> weight used.
+    """
+
+    scores: pd.DataFrame
+    ranks: pd.DataFrame
+    log: list[dict]
+    config_hash: str
+    steps: list[Step]
+    meta: pd.DataFrame
+    datasets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    weights: pd.Series | None = None
+
+    @property
+    def aggregates(self) -> list[str]:
+        """Aggregate codes, top level first (then meta order)."""
+        m = self.meta[self.meta["Type"] == "Aggregate"].copy()
+        m["_pos"] = range(len(m))
+        m = m.sort_values(["Level", "_pos"], ascending=[False, True])
+        return [c for c in m["iCode"] if c in self.scores.columns]
+
+    @property
+    def top(self) -> list[str]:
+        m = self.meta[self.meta["Type"] == "Aggregate"]
+        if m.empty:
+            return []
+        return [c for c in m.loc[m["Level"] == m["Level"].max(), "iCode"] if c in self.scores.columns]
+
+    def table(self) -> pd.DataFrame:
+        """One row per unit: ``uCode``, ``Rank`` of the top level, then every aggregate (top level first)."""
+        tops = self.top
+        t = pd.DataFrame({"uCode": self.scores.index.astype(str)}, index=range(len(self.scores)))
+        if len(tops) == 1:
+            t["Rank"] = self.ranks[tops[0]].to_numpy()
+        else:
+            for c in tops:
+                t[f"Rank_{c}"] = self.ranks[c].to_numpy()
+        for c in self.aggregates:
+            t[c] = self.scores[c].to_numpy()
+        sort_cols = [*[c for c in t.columns if c.startswith("Rank")][:1], "uCode"]
+        return t.sort_values(sort_cols, na_position="last").reset_index(drop=True)
+
+    def log_json(self) -> str:
+        return json.dumps(self.log, ensure_ascii=False, indent=2)
+
+
+# --- steps ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    data: pd.DataFrame
+    meta: pd.DataFrame
+    X: pd.DataFrame
+    weights: pd.Series
+    scores: pd.DataFrame | None = None
+
+
+def _indicators(meta: pd.DataFrame) -> list[str]:
+    return list(meta.loc[meta["Type"] == "Indicator", "iCode"])
+
+
+def _directions(meta: pd.DataFrame, cols) -> pd.Series:
+    return meta.set_index("iCode")["Direction"].astype(float).reindex(cols)
+
+
+def _step_denominate(st: _State, p: dict) -> tuple[dict, dict]:
+    mapping = p.get("denominators")
+    if mapping is None:
+        sel = st.meta[(st.meta["Type"] == "Indicator") & st.meta["Denominator"].notna()]
+        mapping = dict(zip(sel["iCode"], sel["Denominator"], strict=True))
+    missing = sorted({d for d in mapping.values() if d not in st.data.columns})
+    if missing:
+        raise PipelineError(f"denominator columns not in data: {missing} / 数据中缺少分母列")
+    X = st.X.copy()
+    done = {}
+    for code, den in mapping.items():
+        if code not in X.columns:
+            continue
+        denom = st.data[den].reindex(X.index).astype(float)
+        X[code] = (X[code] / denom).replace([np.inf, -np.inf], np.nan)
+        done[code] = den
+    st.X = X
+    return {"denominators": dict(sorted(mapping.items()))}, {"denominated": done}
+
+
+def _step_impute(st: _State, p: dict) -> tuple[dict, dict]:
+    method = p.get("method", "none")
+    group = p.get("group")
+    groups = None
+    if method.startswith("group_"):
+        if group is None or group not in st.data.columns:
+            raise PipelineError(f"impute {method}: group column {group!r} not in data / 分组列不存在")
+        groups = st.data[group].reindex(st.X.index)
+    before = int(st.X.isna().sum().sum())
+    st.X = _impute(st.X, method, groups)
+    after = int(st.X.isna().sum().sum())
+    return {"method": method, "group": group}, {"missing_before": before, "missing_after": after,
+                                                 "imputed": before - after}
+
+
+def _step_screen(st: _State, p: dict) -> tuple[dict, dict]:
+    min_share = float(p.get("min_share", 0.9))
+    zero = bool(p.get("zero_as_missing", False))
+    inc, exc = list(p.get("force_include", [])), list(p.get("force_exclude", []))
+    st.X, report = scr.screen_units(st.X, min_share, zero_as_missing=zero, force_include=inc, force_exclude=exc)
+    dropped = [str(u) for u in report.index[~report["kept"]]]
+    return ({"min_share": min_share, "zero_as_missing": zero, "force_include": inc, "force_exclude": exc},
+            {"dropped": dropped, "min_availability": float(report["availability"].min()) if len(report) else None})
+
+
+def _step_treat(st: _State, p: dict) -> tuple[dict, dict]:
+    s = float(p.get("skew_thresh", trt.COINR_THRESHOLDS[0]))
+    k = float(p.get("kurt_thresh", trt.COINR_THRESHOLDS[1]))
+    winmax = int(p.get("winmax", 5))
+    exclude = list(p.get("exclude", []))
+    st.X, log = trt.treat_outliers(st.X, s, k, winmax, exclude=exclude)
+    rows = [{"iCode": str(i), **{kk: _jsonable(v) for kk, v in r.items()}} for i, r in log.iterrows()]
+    counts = log["status"].value_counts().to_dict()
+    return ({"skew_thresh": s, "kurt_thresh": k, "winmax": winmax, "exclude": exclude},
+            {"status_counts": {str(a): int(b) for a, b in counts.items()}, "treatment": rows})
+
+
+def _step_normalise(st: _State, p: dict) -> tuple[dict, dict]:
+    params = dict(p)
+    method = params.pop("method", "minmax")
+    if method == "minmax":
+        params.setdefault("lo", 0.0)
+        params.setdefault("hi", 100.0)
+    if method == "distance_to_target" and params.get("targets", "meta") == "meta":
+        params["targets"] = st.meta.set_index("iCode")["Target"].reindex(st.X.columns).astype(float).to_dict()
+    use_dir = bool(params.pop("use_directions", True))
+    d = _directions(st.meta, st.X.columns) if use_dir else None
+    st.X = _normalise(st.X, method, d, **params)
+    return {"method": method, "use_directions": use_dir, **params}, {}
+
+
+def _children(meta: pd.DataFrame, parent: str) -> list[str]:
+    return list(meta.loc[meta["Parent"] == parent, "iCode"])
+
+
+def _step_weight(st: _State, p: dict) -> tuple[dict, dict]:
+    method = p.get("method", "meta")
+    level = int(p.get("level", 1))
+    w = st.meta.set_index("iCode")["Weight"].astype(float)
+    w = w[st.meta.set_index("iCode")["Type"].isin(["Indicator", "Aggregate"])].copy()
+    details: dict = {}
+    parents = st.meta.loc[(st.meta["Level"] == level + 1), "iCode"] if level >= 1 else []
+    if method == "meta":
+        pass
+    elif method == "fixed":
+        given = p.get("weights") or {}
+        unknown = [c for c in given if c not in w.index]
+        if unknown:
+            raise PipelineError(f"weights for unknown codes {unknown}")
+        for c, v in given.items():
+            w[c] = float(v)
+    elif method in ("equal", "entropy", "critic", "pca", "ahp"):
+        if level != 1 and method in ("entropy", "critic", "pca"):
+            raise PipelineError("data-driven weights are computed on indicators (level = 1)")
+        for parent in parents:
+            kids = [c for c in _children(st.meta, parent) if c in st.X.columns or level > 1]
+            if not kids:
+                continue
+            if method == "equal":
+                ww = wts.equal_weights(kids)
+            elif method == "entropy":
+                ww = wts.entropy_weights(st.X[kids])
+            elif method == "critic":
+                ww = wts.critic_weights(st.X[kids])
+            elif method == "pca":
+                res = wts.pca(st.X[kids], p.get("pca_method", "squared"))
+                ww = res.weights
+                if res.negative:
+                    details.setdefault("negative_loadings", {})[str(parent)] = res.negative
+            else:
+                mats = p.get("matrices") or {}
+                if parent not in mats:
+                    continue
+                r = wts.ahp(mats[parent], kids, allow_inconsistent=bool(p.get("allow_inconsistent", False)))
+                ww = r.weights
+                details.setdefault("ahp", {})[str(parent)] = {"lambda_max": r.lambda_max, "ci": r.ci, "cr": r.cr}
+            if "combine" in p:
+                subj = w.reindex(kids)
+                ww = wts.combine_weights(subj, ww, p["combine"], float(p.get("alpha", 0.5)))
+            for c, v in ww.items():
+                w[c] = float(v)
+    else:
+        raise PipelineError(f"unknown weighting {method!r}")
+    st.weights = w
+    details["weights"] = {str(k): float(v) for k, v in w.items()}
+    resolved = {"method": method, "level": level, **{k: v for k, v in p.items() if k not in ("method", "level")}}
+    return resolved, details
+
+
+def _step_aggregate(st: _State, p: dict) -> tuple[dict, dict]:
+    params = dict(p)
+    method = params.pop("method", "arithmetic")
+    st.scores = aggregate_tree(st.X, st.meta, method=method, weights=st.weights, **params)
+    return {"method": method, **params}, {"aggregates": [c for c in st.scores.columns if c not in st.X.columns]}
+
+
+_HANDLERS = {
+    "denominate": _step_denominate,
+    "impute": _step_impute,
+    "screen": _step_screen,
+    "treat": _step_treat,
+    "normalise": _step_normalise,
+    "weight": _step_weight,
+    "aggregate": _step_aggregate,
+}
+
+
+def run_pipeline(data: pd.DataFrame, meta: pd.DataFrame, steps: Iterable) -> IndexResult:
+    """Run ``steps`` on ``data`` (units x columns, index = unit codes, holding indicators, denominators and
+    group columns) described by ``meta`` (COINr iMeta layout)."""
+    steps = as_steps(steps)
+    chash = config_hash(steps)
+    dhash = data_hash(data)
+    meta = normalise_meta(meta)
+    inds = _indicators(meta)
+    missing = [c for c in inds if c not in data.columns]
+    if missing:
+        raise PipelineError(f"indicators not in data: {missing} / 数据中缺少指标列")
+    X = data[inds].apply(pd.to_numeric, errors="coerce").astype(float)
+    w0 = meta.loc[meta["Type"].isin(["Indicator", "Aggregate"])].set_index("iCode")["Weight"].astype(float)
+    st = _State(data=data, meta=meta, X=X, weights=w0)
+    datasets = {"raw": X.copy()}
+    log: list[dict] = []
+    for i, step in enumerate(steps):
+        if step.name != "aggregate" and st.scores is not None:
+            raise PipelineError(f"step {step.name!r} after aggregate / 聚合之后不能再有数据处理步骤")
+        t0 = time.perf_counter()
+        shape_in = list(st.X.shape)
+        try:
+            resolved, details = _HANDLERS[step.name](st, dict(step.params))
+        except (ValueError, KeyError, TypeError) as e:
+            raise PipelineError(f"step {i} ({step.name}): {e}") from e
+        shape = st.scores.shape if step.name == "aggregate" else st.X.shape
+        datasets[step.name] = (st.scores if step.name == "aggregate" else st.X).copy()
+        log.append({
+            "index": i,
+            "step": step.name,
+            "params": step.params,
+            "resolved": _jsonable(resolved),
+            "details": _jsonable(details),
+            "shape_in": shape_in,
+            "shape_out": list(shape),
+            "seconds": round(time.perf_counter() - t0, 6),
+            "config_hash": chash,
+            "data_hash": dhash,
+        })
+    scores = st.scores if st.scores is not None else st.X.copy()
+    agg_codes = [c for c in scores.columns if c not in st.X.columns]
+    ranks = rank_scores(scores[agg_codes]) if agg_codes else pd.DataFrame(index=scores.index)
+    return IndexResult(scores=scores, ranks=ranks, log=log, config_hash=chash, steps=steps, meta=meta,
+                       datasets=datasets, weights=st.weights)
+
+
+def rerun(data: pd.DataFrame, meta: pd.DataFrame, log: list[dict] | str | Path, *, check_data: bool = True
+          ) -> IndexResult:
+    """Re-run a pipeline from its log (list of dicts or a JSON file).
+
+    Checks that the log's steps hash to its ``config_hash``, that ``data`` is the logged data (unless
+    ``check_data=False``), and that every step resolves to the same parameters as logged (so a change of
+    defaults cannot silently change the numbers).
+    """
+    if isinstance(log, str | Path):
+        log = json.loads(Path(log).read_text(encoding="utf-8"))
+    if not log:
+        raise PipelineError("empty log")
+    steps = [Step(e["step"], e.get("params", {})) for e in sorted(log, key=lambda e: e["index"])]
+    expected = log[0].get("config_hash")
+    if expected and config_hash(steps) != expected:
+        raise PipelineError("log steps do not match its config_hash / 日志步骤与配置哈希不符")
+    if check_data and log[0].get("data_hash") and data_hash(data) != log[0]["data_hash"]:
+        raise PipelineError("data differ from the logged run (data_hash) / 数据与原运行不同")
+    res = run_pipeline(data, meta, steps)
+    for old, new in zip(sorted(log, key=lambda e: e["index"]), res.log, strict=True):
+        if "resolved" in old and old["resolved"] != new["resolved"]:
+            raise PipelineError(f"step {old['step']!r} now resolves to {new['resolved']}, logged {old['resolved']}")
+    return res
