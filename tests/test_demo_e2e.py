@@ -26,6 +26,11 @@ def test_demo_small(tmp_path):
     assert summary["enterprises"].sum() == n2024
     issues = pd.read_excel(out / "rejections.xlsx", sheet_name="问题清单 issues", engine="calamine")
     assert (issues["级别 severity"] == "错误 error").sum() >= snap[0][3]
+    # evaluation with rank intervals, dynamic management and plan monitoring were shown
+    ev = pd.read_csv(out / "evaluation-2024.csv")
+    assert sorted(ev["rank"]) == list(range(1, 13))
+    assert ((ev["rank_p05"] <= ev["rank_p95"]) & (ev["rank_p95"] <= 12)).all()
+    assert "动态管理" in res.stdout and "规划监测" in res.stdout
     # re-running the demo gives the same numbers
     res2 = CliRunner().invoke(app, ["demo", "--out", str(out), "--zones", "12", "--enterprises", "600",
                                     "--years", "2021-2024", "--dirty", "0.05"])

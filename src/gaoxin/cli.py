@@ -24,6 +24,10 @@ app = typer.Typer(help="gaoxin: 高新区监测评价平台 / high-tech zone mon
                   add_completion=False)
 snap_app = typer.Typer(help="快照 / snapshots: list and compare stored data versions")
 app.add_typer(snap_app, name="snapshots")
+fw_app = typer.Typer(help="指标体系 / indicator frameworks")
+app.add_typer(fw_app, name="frameworks")
+index_app = typer.Typer(help="综合指数（COINr iData/iMeta 文件） / composite index from files")
+app.add_typer(index_app, name="index")
 console = Console(stderr=True)
 out = Console()
 
@@ -191,6 +195,191 @@ def demo(
     code = run_demo(out_dir=out_dir, db=db, zones=zones, enterprises=enterprises, years=years, dirty=dirty,
                     seed=seed, console=console, out=out)
     raise typer.Exit(code)
+
+
+def _years(text: str) -> tuple[int, int]:
+    a, _, b = text.partition("-")
+    return int(a), int(b or a)
+
+
+def _write(df, out: Path, con=None, action: str = "export") -> None:
+    """Write a frame by extension (.xlsx, .parquet, .csv); audited when a store connection is given."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".xlsx":
+        df.to_excel(out, index=False, engine="xlsxwriter")
+    elif out.suffix == ".parquet":
+        df.to_parquet(out, index=False)
+    else:
+        df.to_csv(out, index=False, encoding="utf-8-sig")
+    if con is not None:
+        from gaoxin.store import audit
+
+        audit.record(con, action, str(out), rows=len(df))
+    console.print(f"写入 wrote {out}")
+
+
+def _print_frame(df, title: str, limit: int = 30) -> None:
+    t = Table(title=title)
+    for c in df.columns:
+        t.add_column(str(c))
+    for row in df.head(limit).itertuples(index=False):
+        t.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+    out.print(t)
+
+
+@fw_app.callback(invoke_without_command=True)
+def frameworks_list(ctx: typer.Context) -> None:
+    """列出指标体系 / list built-in and user frameworks ($GAOXIN_FRAMEWORKS)."""
+    if ctx.invoked_subcommand:
+        return
+    import pandas as pd
+
+    from gaoxin.indicators.framework import list_frameworks
+
+    df = pd.DataFrame(list_frameworks())[["id", "name_zh", "version", "origin", "indicators", "error"]]
+    _print_frame(df.fillna(""), "指标体系 / frameworks")
+
+
+@fw_app.command("show")
+def frameworks_show(framework: str, sources: bool = False) -> None:
+    """打印指标树 / print a framework's tree."""
+    from gaoxin.indicators.framework import framework_tree_text, load_framework
+
+    out.print(framework_tree_text(load_framework(framework), sources=sources), markup=False)
+
+
+@app.command()
+def indicators(
+    framework: Annotated[str, typer.Option(help="e.g. national-2021 or a .toml file")],
+    years: Annotated[str, typer.Option(help="e.g. 2019-2024")],
+    snapshot: Annotated[str | None, typer.Option()] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help=".xlsx | .csv | .parquet")] = None,
+    db: DbOpt = None,
+) -> None:
+    """计算指标（园区×年份×指标） / compute a framework's indicators from a snapshot."""
+    from gaoxin.indicators.compute import compute_indicators
+
+    con = store_db.connect(db)
+    df = compute_indicators(con, framework, _years(years), snapshot)
+    console.print(f"快照 snapshot {df.attrs['snapshot']}, {len(df)} 园区年 zone-years")
+    if out_file:
+        _write(df, out_file, con)
+    else:
+        _print_frame(df, f"{framework} {years}")
+    con.close()
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    framework: Annotated[str, typer.Option()] = "national-2021",
+    year: Annotated[int | None, typer.Option()] = None,
+    snapshot: Annotated[str | None, typer.Option()] = None,
+    config: Annotated[Path | None, typer.Option(help="pipeline.toml (docs/methods.md)")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="results .xlsx/.csv")] = None,
+    rerun: Annotated[int | None, typer.Option(help="重算已存评价 / re-run stored evaluation ID")] = None,
+    db: DbOpt = None,
+) -> None:
+    """综合评价并保存 / evaluate zones, store scores, ranks and the run log."""
+    from gaoxin.evaluation.evaluate import evaluate, rerun_evaluation
+    from gaoxin.evaluation.pipeline import load_config
+
+    con = store_db.connect(db)
+    if rerun is not None:
+        ev, diff = rerun_evaluation(con, rerun)
+        ok = diff == 0.0
+        console.print(f"{'[green]一致' if ok else '[red]不一致'} / {'identical' if ok else 'different'}[/]: "
+                      f"evaluation {rerun} re-run from its log, max |Δscore| = {diff:g}")
+        con.close()
+        raise typer.Exit(0 if ok else 1)
+    if year is None:
+        year = con.execute(f"SELECT max(year) FROM enterprise_years_at({snaps.resolve(con, snapshot)})"
+                           ).fetchall()[0][0]
+    ev = evaluate(con, framework, year, snapshot, load_config(config) if config else None)
+    table = ev.table()
+    console.print(f"评价 evaluation {ev.id}: {framework} {year}, 快照 snapshot {ev.snapshot}, "
+                  f"{len(table)} 园区 zones; config {ev.result.config_hash[:12]}"
+                  + (f"; 无数据指标已剔除 dropped (no data): {', '.join(ev.dropped)}" if ev.dropped else ""))
+    if out_file:
+        _write(table, out_file, con)
+    _print_frame(table.round(2), f"排名 ranking {framework} {year}", limit=20)
+    con.close()
+
+
+@app.command()
+def uncertainty(
+    evaluation: Annotated[int, typer.Option(help="evaluation id")],
+    runs: int = 10_000,
+    seed: int = 42,
+    db: DbOpt = None,
+) -> None:
+    """蒙特卡洛排名区间 / Monte Carlo rank intervals for a stored evaluation."""
+    from gaoxin.evaluation.runs import run_uncertainty
+
+    con = store_db.connect(db)
+    t0 = time.perf_counter()
+    res = run_uncertainty(con, evaluation, runs, seed)
+    con.close()
+    s = res.summary.sort_values("nominal_rank").reset_index(names="zone_id")
+    console.print(f"{runs} 次模拟 replications in {time.perf_counter() - t0:.2f}s")
+    _print_frame(s, f"排名区间 rank intervals (5–95%), evaluation {evaluation}", limit=20)
+
+
+@app.command("manage")
+def manage_cmd(
+    framework: Annotated[str, typer.Option()] = "national-2021",
+    years: Annotated[str, typer.Option(help="e.g. 2020-2024")] = "2020-2024",
+    snapshot: Annotated[str | None, typer.Option()] = None,
+    rules: Annotated[Path | None, typer.Option(help="dynamic-management.toml")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out")] = None,
+    db: DbOpt = None,
+) -> None:
+    """动态管理：表扬、约谈、通报、退出建议 / dynamic-management lists."""
+    from gaoxin.evaluation.manage import load_rules
+    from gaoxin.evaluation.runs import dynamic_management
+
+    con = store_db.connect(db)
+    y0, y1 = _years(years)
+    lists, _panel = dynamic_management(con, framework, range(y0, y1 + 1), snapshot, load_rules(rules))
+    if out_file:
+        _write(lists.drop(columns="history"), out_file, con)
+    con.close()
+    shown = lists[lists["status"] != "normal"][["zone_id", "status_zh", "rank", "score", "reason_zh"]]
+    _print_frame(shown, f"动态管理 dynamic management {years}", limit=40)
+
+
+@app.command("monitor")
+def monitor_cmd(
+    year: Annotated[int, typer.Option()],
+    targets: Annotated[Path | None, typer.Option(help="targets .toml (default: 十四五 national targets)")] = None,
+    snapshot: Annotated[str | None, typer.Option()] = None,
+    db: DbOpt = None,
+) -> None:
+    """规划监测：进度、状态、预测 / plan-target monitoring for a year."""
+    from gaoxin.evaluation.monitor import load_targets, monitor
+    from gaoxin.evaluation.runs import actuals
+
+    con = store_db.connect(db)
+    ts = load_targets(targets)
+    res = monitor(ts, actuals(con, ts, year, snapshot), year)
+    con.close()
+    cols = ["label_zh", "scope_id", "baseline_value", "target_value", "actual", "progress", "expected_progress",
+            "status_zh", "projected_value"]
+    _print_frame(res[[c for c in cols if c in res.columns]], f"规划监测 plan monitoring {year}")
+
+
+@index_app.command("build")
+def index_build(
+    data: Annotated[Path, typer.Option(help="iData.csv")],
+    meta: Annotated[Path, typer.Option(help="iMeta.csv")],
+    out_file: Annotated[Path, typer.Option("--out", help="results.csv")],
+    config: Annotated[Path | None, typer.Option(help="pipeline.toml")] = None,
+) -> None:
+    """从 COINr 格式文件构建综合指数 / build an index from COINr iData/iMeta files."""
+    from gaoxin.evaluation.coin import build_index
+
+    table = build_index(data, meta, config, out=out_file)
+    console.print(f"写入 wrote {out_file} ({len(table)} units) and its log {out_file.with_suffix('.log.json')}")
+    _print_frame(table.round(2), "综合指数 index", limit=10)
 
 
 def main() -> None:  # pragma: no cover - entry point

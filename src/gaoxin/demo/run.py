@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -122,4 +123,60 @@ def run_demo(
         )
     out.print(t)
     console.print(f"全部园区 all zones: {summary_csv}  数据库 database: {db_file}")
+    evaluate_demo(db_file, int(y0), int(y1 or y0), out_dir, console, out)
     return 0
+
+
+def evaluate_demo(db_file: Path, first_year: int, year: int, out_dir: Path, console: Console, out: Console,
+                  framework: str = "national-2021", runs: int = 2000) -> None:
+    """Steps 4–7: built-in frameworks, evaluation, rank intervals, dynamic management, plan monitoring."""
+    since = max(first_year, year - 4)
+    from gaoxin.evaluation.evaluate import evaluate
+    from gaoxin.evaluation.monitor import load_targets, monitor
+    from gaoxin.evaluation.runs import actuals, dynamic_management, run_uncertainty
+    from gaoxin.indicators.compute import compute_indicators
+    from gaoxin.indicators.framework import list_frameworks
+
+    con = store_db.connect(db_file)
+    t0 = time.perf_counter()
+    for fw in list_frameworks():
+        df = compute_indicators(con, fw["path"], (since, year))
+        df.to_csv(out_dir / f"indicators-{fw['id']}.csv", index=False, encoding="utf-8-sig")
+    console.print(f"[bold]4. 指标 indicators[/]: {len(list_frameworks())} 套指标体系 frameworks, {since}–{year} "
+                  f"({time.perf_counter() - t0:.1f}s) → {out_dir}/indicators-*.csv")
+    ev = evaluate(con, framework, year)
+    unc = run_uncertainty(con, ev.id, runs=runs, seed=42)
+    table = ev.table().set_index("zone_id").join(unc.summary)
+    table.reset_index().to_csv(out_dir / f"evaluation-{year}.csv", index=False, encoding="utf-8-sig")
+    console.print(f"[bold]5. 综合评价 evaluation[/] {ev.id}: {framework} {year}; 蒙特卡洛 {runs} 次 replications")
+    t = Table(title=f"前10名与后5名（排名区间5–95%） / top 10 and bottom 5 with rank intervals, {year}")
+    for c in ("排名 rank", "园区 zone", "地区 region", "得分 score", "区间 interval", "中位 median"):
+        t.add_column(c)
+    labels = region_labels()
+    names = con.execute("SELECT zone_id, name FROM zones_at(?)", [ev.snapshot]).df().set_index("zone_id")["name"]
+    shown = table.sort_values("rank")
+    for zid, r in pd.concat([shown.head(10), shown.tail(5)]).iterrows():
+        t.add_row(str(r["rank"]), str(names.get(zid, zid)), labels.get(r["region"], r["region"]), f"{r['score']:.1f}",
+                  f"{r['rank_p05']:.0f}–{r['rank_p95']:.0f}", f"{r['median_rank']:.0f}")
+    out.print(t)
+    lists, _ = dynamic_management(con, framework, range(since, year + 1))
+    warned = lists[lists["status"].isin(["warning_interview", "warning_notice", "exit_recommended"])]
+    t = Table(title=f"6. 动态管理 dynamic management {since}–{year}: 预警与退出 warnings and exits")
+    for c in ("园区 zone", "状态 status", "依据 reason"):
+        t.add_column(c)
+    for r in warned.itertuples():
+        t.add_row(str(names.get(r.zone_id, r.zone_id)), r.status_zh, r.reason_zh.split("。依据")[0])
+    out.print(t)
+    praised = lists[lists["status"] == "praise"]["zone_id"].map(lambda z: names.get(z, z))
+    console.print(f"   表扬 praise: {', '.join(praised)}")
+    t = Table(title=f"7. 规划监测 plan monitoring {year}")
+    for c in ("目标 target", "基期 baseline", "目标值 target", "实际 actual", "进度 progress", "应达 expected",
+              "状态 status"):
+        t.add_column(c)
+    for packaged in ("fyp14-national", "example-zone"):
+        ts = load_targets(packaged=packaged)
+        for r in monitor(ts, actuals(con, ts, year), year).itertuples():
+            t.add_row(str(r.label_zh), f"{r.baseline_value:g}", f"{r.target_value:g}", f"{r.actual:.4g}",
+                      f"{r.progress:.0%}", f"{r.expected_progress:.0%}", str(r.status_zh))
+    out.print(t)
+    con.close()

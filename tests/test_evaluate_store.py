@@ -1,0 +1,134 @@
+"""Evaluation on the real store: stored results, re-run identity, uncertainty, management, monitoring, CLI."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gaoxin.cli import app
+from gaoxin.demo.synthetic import generate
+from gaoxin.evaluation.evaluate import evaluate, framework_meta, rerun_evaluation
+from gaoxin.evaluation.monitor import load_targets, monitor
+from gaoxin.evaluation.pipeline import Step
+from gaoxin.evaluation.runs import actuals, dynamic_management, run_uncertainty
+from gaoxin.indicators.framework import load_framework
+from gaoxin.store import db as store_db
+from gaoxin.store.load import ingest
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ev")
+    f = generate(d / "data", zones=24, enterprises=2500, years=(2019, 2024), seed=5)
+    r = ingest([f.zones, f.enterprises, f.zone_facts], d / "db.duckdb")
+    assert r.snapshot == 1
+    return d / "db.duckdb"
+
+
+@pytest.fixture
+def con(store):
+    c = store_db.connect(store)
+    yield c
+    c.close()
+
+
+def test_framework_meta_is_a_valid_tree():
+    fw = load_framework("national-2021")
+    meta = framework_meta(fw)
+    ind = meta[meta["Type"] == "Indicator"]
+    assert len(ind) == len(fw.indicators) and set(ind["Direction"]) <= {1.0, -1.0}
+    top = meta[meta["Parent"].isna()]
+    assert list(top["iCode"]) == [fw.meta.index_code] and top["Level"].iloc[0] == meta["Level"].max()
+    # the 2021 evaluation's 赋权 multipliers become weights, e.g. 1.2 for R&D FTE share
+    assert meta.set_index("iCode").loc["rd_fte_share", "Weight"] == 1.2
+    assert meta.loc[meta["iCode"] == "energy_per_value_added", "Direction"].item() == -1.0
+
+
+def test_evaluate_stores_scores_that_match_a_hand_aggregation(con):
+    ev = evaluate(con, "national-2021", 2024)
+    stored = con.execute("SELECT zone_id, code, level, score, rank FROM evaluation_score WHERE evaluation_id = ?",
+                         [ev.id]).df()
+    assert stored["zone_id"].nunique() == 24
+    row = con.execute("SELECT snapshot_id, year, config_hash FROM evaluation WHERE id = ?", [ev.id]).fetchall()[0]
+    assert row[:2] == (1, 2024) and row[2] == ev.result.config_hash
+    # index = weighted mean of pillar scores with the file's pillar weights (renormalised over pillars present)
+    fw = ev.framework
+    w = pd.Series({p.code: p.weight for p in fw.pillars if p.parent is None})
+    piv = stored.pivot(index="zone_id", columns="code", values="score")
+    w = w[[c for c in w.index if c in piv.columns]]
+    expected = (piv[w.index] * w).sum(axis=1) / w.sum()
+    np.testing.assert_allclose(piv[fw.meta.index_code], expected, rtol=1e-12)
+    # rank 1 = highest index score
+    top = stored[(stored.code == fw.meta.index_code)].sort_values("score", ascending=False)
+    assert top["rank"].iloc[0] == 1
+    assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'evaluate'").fetchall()[0][0] >= 1
+
+
+def test_rerun_from_log_gives_identical_numbers(con):
+    ev = evaluate(con, "ecosystem-1-2-3", 2023,
+                  steps=[Step("impute", {"method": "median"}), Step("normalise", {"method": "zscore"}),
+                         Step("aggregate", {"method": "arithmetic"})])
+    again, diff = rerun_evaluation(con, ev.id)
+    assert diff == 0.0
+    pd.testing.assert_frame_equal(again.result.scores, ev.result.scores)
+
+
+def test_uncertainty_is_stored_and_contains_nominal_rank(con):
+    ev = evaluate(con, "national-2021", 2024)
+    res = run_uncertainty(con, ev.id, runs=500, seed=3)
+    s = con.execute("SELECT * FROM evaluation_uncertainty WHERE evaluation_id = ?", [ev.id]).df()
+    assert len(s) == 24 and (s["runs"] == 500).all()
+    assert (s["rank_p05"] <= s["rank_p95"]).all()
+    inside = (s["rank_p05"] <= s["nominal_rank"]) & (s["nominal_rank"] <= s["rank_p95"])
+    assert inside.mean() >= 0.8
+    again = run_uncertainty(con, ev.id, runs=500, seed=3, save=False)
+    pd.testing.assert_frame_equal(again.summary, res.summary)
+
+
+def test_management_and_monitoring(con):
+    lists, panel = dynamic_management(con, "national-2021", range(2020, 2025))
+    assert set(panel["year"]) == set(range(2020, 2025))
+    assert (lists["status"] == "praise").sum() == 10
+    bottom = panel[panel.year == 2024].nlargest(3, "rank")["zone_id"]  # 10 % of 24 -> ceil = 3 poor zones
+    assert set(bottom) <= set(lists.loc[lists["status"] != "normal", "zone_id"])
+    ts = load_targets(packaged="fyp14-national")
+    a = actuals(con, ts, 2024)
+    n_zones = con.execute("SELECT count(*) FROM zones_at(1) WHERE level = 'national'").fetchall()[0][0]
+    assert a.loc[a.year == 2024, "value"].item() == n_zones
+    m = monitor(ts, a, 2024)
+    assert m["progress"].item() == pytest.approx((n_zones - 169) / (220 - 169))
+
+
+def test_cli_commands(store, tmp_path):
+    runner = CliRunner()
+    db = ["--db", str(store)]
+    res = runner.invoke(app, ["evaluate", "--framework", "fyp14-highlands", "--year", "2024",
+                              "--out", str(tmp_path / "r.xlsx"), *db])
+    assert res.exit_code == 0, res.output
+    ranks = pd.read_excel(tmp_path / "r.xlsx", engine="calamine")
+    assert sorted(ranks["rank"]) == list(range(1, 25))
+    eid = duckdb.connect(str(store), read_only=True).execute("SELECT max(id) FROM evaluation").fetchall()[0][0]
+    assert runner.invoke(app, ["evaluate", "--rerun", str(eid), *db]).exit_code == 0
+    assert runner.invoke(app, ["uncertainty", "--evaluation", str(eid), "--runs", "200", *db]).exit_code == 0
+    assert runner.invoke(app, ["indicators", "--framework", "national-2021", "--years", "2022-2024",
+                               "--out", str(tmp_path / "i.parquet"), *db]).exit_code == 0
+    assert len(pd.read_parquet(tmp_path / "i.parquet")) == 24 * 3
+    assert runner.invoke(app, ["monitor", "--year", "2024", *db]).exit_code == 0
+    assert runner.invoke(app, ["frameworks", "show", "national-2021"]).exit_code == 0
+
+
+def test_cli_index_build_reproduces_coinr(tmp_path):
+    from pathlib import Path
+
+    ref = Path(__file__).parent / "data" / "coinr_asem"
+    out = tmp_path / "asem.csv"
+    res = CliRunner().invoke(app, ["index", "build", "--data", str(ref / "ASEM_iData.csv"),
+                                   "--meta", str(ref / "ASEM_iMeta.csv"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    t = pd.read_csv(out).set_index("uCode")
+    assert t.loc["CHE", "Rank"] == 1 and round(t.loc["CHE", "Index"], 2) == 68.38
+    assert t.loc["IND", "Rank"] == 45 and round(t.loc["IND", "Sust"], 2) == 50.99
+    assert (tmp_path / "asem.log.json").exists()
