@@ -108,15 +108,19 @@ def test_cli_commands(store, tmp_path):
     res = runner.invoke(app, ["evaluate", "--framework", "fyp14-highlands", "--year", "2024",
                               "--out", str(tmp_path / "r.xlsx"), *db])
     assert res.exit_code == 0, res.output
-    ranks = pd.read_excel(tmp_path / "r.xlsx", engine="calamine")
+    ranks = pd.read_excel(tmp_path / "r.xlsx", sheet_name="排名 ranking", engine="calamine")
     assert sorted(ranks["rank"]) == list(range(1, 25))
     eid = duckdb.connect(str(store), read_only=True).execute("SELECT max(id) FROM evaluation").fetchall()[0][0]
     assert runner.invoke(app, ["evaluate", "--rerun", str(eid), *db]).exit_code == 0
-    assert runner.invoke(app, ["uncertainty", "--evaluation", str(eid), "--runs", "200", *db]).exit_code == 0
+    res = runner.invoke(app, ["uncertainty", "--evaluation", str(eid), "--runs", "200", "--sensitivity", *db])
+    assert res.exit_code == 0 and "Sobol" in res.stdout and "leave one pillar out" in res.stdout
     assert runner.invoke(app, ["indicators", "--framework", "national-2021", "--years", "2022-2024",
                                "--out", str(tmp_path / "i.parquet"), *db]).exit_code == 0
     assert len(pd.read_parquet(tmp_path / "i.parquet")) == 24 * 3
     assert runner.invoke(app, ["monitor", "--year", "2024", *db]).exit_code == 0
+    res = runner.invoke(app, ["monitor", "--year", "2024", "--view", "final", *db])
+    assert res.exit_code == 0 and "final" in res.stdout
+    assert runner.invoke(app, ["monitor", "--year", "2024", "--view", "bogus", *db]).exit_code == 2
     assert runner.invoke(app, ["frameworks", "show", "national-2021"]).exit_code == 0
 
 
@@ -132,3 +136,19 @@ def test_cli_index_build_reproduces_coinr(tmp_path):
     assert t.loc["CHE", "Rank"] == 1 and round(t.loc["CHE", "Index"], 2) == 68.38
     assert t.loc["IND", "Rank"] == 45 and round(t.loc["IND", "Sust"], 2) == 50.99
     assert (tmp_path / "asem.log.json").exists()
+
+
+def test_table_types_grades_and_strengths(con):
+    ev = evaluate(con, "national-2021", 2024)
+    t = ev.table(con)
+    assert list(t["rank"]) == list(range(1, 25))
+    # default grade cut-offs: A = top 25 % (6 of 24), D = bottom 5 % (rank 23-24 when ceil)
+    assert (t.loc[t["rank"] <= 6, "grade"] == "A").all() and (t.loc[t["rank"] > 6, "grade"] != "A").all()
+    assert t.loc[t["rank"] == 1, "zone_type_zh"].item() == "世界领先科技园区"
+    assert (t.groupby("zone_type")["rank_in_type"].min() == 1).all()
+    sw = ev.strengths_weaknesses(threshold=0.25, top_n=None)
+    scores = ev.result.scores
+    for r in sw.head(20).itertuples():  # the gap is the rank difference, and beyond a quarter of the field
+        ind_rank = scores[r.iCode].rank(ascending=False, method="min")[r.zone_id]
+        assert ind_rank == r.indicator_rank and abs(r.gap) >= 0.25 * 24
+    assert set(ev.sheets(con)) == {"排名 ranking", "指标 indicators", "优势短板 strengths", "运行日志 log"}

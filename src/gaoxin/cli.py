@@ -218,6 +218,22 @@ def _write(df, out: Path, con=None, action: str = "export") -> None:
     console.print(f"写入 wrote {out}")
 
 
+def _write_sheets(sheets: dict, out: Path, con=None) -> None:
+    """An .xlsx workbook, one sheet per frame, header row frozen; audited like _write."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    import pandas as pd
+
+    with pd.ExcelWriter(out, engine="xlsxwriter") as xw:
+        for name, df in sheets.items():
+            df.to_excel(xw, sheet_name=name[:31], index=False)
+            xw.sheets[name[:31]].freeze_panes(1, 0)
+    if con is not None:
+        from gaoxin.store import audit
+
+        audit.record(con, "export", str(out), sheets=list(sheets))
+    console.print(f"写入 wrote {out}")
+
+
 def _print_frame(df, title: str, limit: int = 30) -> None:
     t = Table(title=title)
     for c in df.columns:
@@ -295,13 +311,16 @@ def evaluate_cmd(
         year = con.execute(f"SELECT max(year) FROM enterprise_years_at({snaps.resolve(con, snapshot)})"
                            ).fetchall()[0][0]
     ev = evaluate(con, framework, year, snapshot, load_config(config) if config else None)
-    table = ev.table()
+    table = ev.table(con)
     console.print(f"评价 evaluation {ev.id}: {framework} {year}, 快照 snapshot {ev.snapshot}, "
                   f"{len(table)} 园区 zones; config {ev.result.config_hash[:12]}"
                   + (f"; 无数据指标已剔除 dropped (no data): {', '.join(ev.dropped)}" if ev.dropped else ""))
-    if out_file:
+    if out_file and out_file.suffix == ".xlsx":
+        _write_sheets(ev.sheets(con), out_file, con)
+    elif out_file:
         _write(table, out_file, con)
-    _print_frame(table.round(2), f"排名 ranking {framework} {year}", limit=20)
+    cols = ["zone_id", "rank", "score", "rank_in_region", "grade", "zone_type_zh", "rank_change"]
+    _print_frame(table[cols].round(2), f"排名 ranking {framework} {year}", limit=20)
     con.close()
 
 
@@ -310,18 +329,25 @@ def uncertainty(
     evaluation: Annotated[int, typer.Option(help="evaluation id")],
     runs: int = 10_000,
     seed: int = 42,
+    sensitivity: Annotated[bool, typer.Option(help="Sobol 敏感性分析 / Sobol indices, leave-one-pillar-out")] = False,
     db: DbOpt = None,
 ) -> None:
     """蒙特卡洛排名区间 / Monte Carlo rank intervals for a stored evaluation."""
-    from gaoxin.evaluation.runs import run_uncertainty
+    from gaoxin.evaluation.runs import run_sensitivity, run_uncertainty
 
     con = store_db.connect(db)
     t0 = time.perf_counter()
     res = run_uncertainty(con, evaluation, runs, seed)
-    con.close()
     s = res.summary.sort_values("nominal_rank").reset_index(names="zone_id")
     console.print(f"{runs} 次模拟 replications in {time.perf_counter() - t0:.2f}s")
     _print_frame(s, f"排名区间 rank intervals (5–95%), evaluation {evaluation}", limit=20)
+    if sensitivity:
+        sens = run_sensitivity(con, evaluation, seed=seed)
+        _print_frame(sens.indices.reset_index(names="input"), "Sobol 指数（平均排名变动） / Sobol indices of the "
+                     f"mean absolute rank shift ({sens.n_runs} runs)")
+        _print_frame(sens.leave_one_out.reset_index(names="pillar"),
+                     "去掉一个一级指标后的排名变动 / leave one pillar out")
+    con.close()
 
 
 @app.command("manage")
@@ -351,20 +377,25 @@ def manage_cmd(
 def monitor_cmd(
     year: Annotated[int, typer.Option()],
     targets: Annotated[Path | None, typer.Option(help="targets .toml (default: 十四五 national targets)")] = None,
+    view: Annotated[str, typer.Option(help="annual | midterm (中期评估) | final (总结评估)")] = "annual",
     snapshot: Annotated[str | None, typer.Option()] = None,
     db: DbOpt = None,
 ) -> None:
     """规划监测：进度、状态、预测 / plan-target monitoring for a year."""
-    from gaoxin.evaluation.monitor import load_targets, monitor
+    from gaoxin.evaluation.monitor import final, load_targets, midterm, monitor
     from gaoxin.evaluation.runs import actuals
 
     con = store_db.connect(db)
     ts = load_targets(targets)
-    res = monitor(ts, actuals(con, ts, year, snapshot), year)
+    acts = actuals(con, ts, year, snapshot)
+    if view not in ("annual", "midterm", "final"):
+        console.print(f"[red]--view: annual | midterm | final, not {view}[/]")
+        raise typer.Exit(2)
+    res = monitor(ts, acts, year) if view == "annual" else {"midterm": midterm, "final": final}[view](ts, acts)
     con.close()
     cols = ["label_zh", "scope_id", "baseline_value", "target_value", "actual", "progress", "expected_progress",
             "status_zh", "projected_value"]
-    _print_frame(res[[c for c in cols if c in res.columns]], f"规划监测 plan monitoring {year}")
+    _print_frame(res[[c for c in cols if c in res.columns]], f"规划监测 plan monitoring {year} ({view})")
 
 
 @index_app.command("build")

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 import gaoxin
-from gaoxin.evaluation.methods.results import rank_within
+from gaoxin.evaluation.classify import classify, grade
+from gaoxin.evaluation.methods.results import rank_within, strengths_weaknesses
 from gaoxin.evaluation.pipeline import IndexResult, Step, as_steps, config_hash, rerun, run_pipeline
 from gaoxin.indicators.compute import compute_indicators
 from gaoxin.indicators.framework import Framework, load_framework
@@ -106,17 +107,64 @@ class Evaluation:
     meta: pd.DataFrame
     dropped: list[str]
 
-    def table(self) -> pd.DataFrame:
-        """One row per zone: rank, index score, pillar scores, region."""
+    def table(self, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+        """One row per zone: rank (overall, in region, in zone type), score, grade, zone type, pillar scores.
+
+        With ``con``, also the change against the stored evaluation of the previous year made with the
+        same framework file, pipeline config and snapshot (NaN when there is none).
+        """
         root = self.framework.meta.index_code
         r = self.result
-        pillars = [p.code for p in self.framework.pillars if p.code in r.scores.columns and p.parent is None]
-        t = pd.DataFrame({"zone_id": r.scores.index, "region": self.data.loc[r.scores.index, "region"].to_numpy(),
-                          "rank": r.ranks[root].to_numpy(), "score": r.scores[root].to_numpy()})
-        t["rank_in_region"] = rank_within(r.scores[root], self.data.loc[r.scores.index, "region"]).to_numpy()
-        for p in pillars:
-            t[p] = r.scores[p].to_numpy()
-        return t.sort_values(["rank", "zone_id"]).reset_index(drop=True)
+        zones = r.scores.index
+        region = self.data.loc[zones, "region"]
+        t = pd.DataFrame({"zone_id": zones, "region": region.to_numpy(), "rank": r.ranks[root].to_numpy(),
+                          "score": r.scores[root].to_numpy()})
+        t["rank_in_region"] = rank_within(r.scores[root], region).to_numpy()
+        t = classify(t)
+        t = grade(t, by="region").drop(columns=["rank_pct_in_region"], errors="ignore")
+        t["rank_in_type"] = rank_within(t.set_index("zone_id")["score"], t.set_index("zone_id")["zone_type"]).to_numpy()
+        if con is not None:
+            prev = _previous(con, self)
+            t["score_change"] = t["score"] - t["zone_id"].map(prev["score"]) if prev is not None else np.nan
+            t["rank_change"] = t["zone_id"].map(prev["rank"]) - t["rank"] if prev is not None else np.nan
+        for p in (p.code for p in self.framework.pillars if p.parent is None):
+            if p in r.scores.columns:
+                t[p] = r.scores[p].to_numpy()
+        keep = [c for c in t.columns if c not in ("rank_pct", "type_rule", "type_assumption", "zone_type_en")]
+        t = t.astype({c: "Int64" for c in ("rank", "rank_in_region", "rank_in_type")})
+        return t[keep].sort_values(["rank", "zone_id"]).reset_index(drop=True)
+
+    def strengths_weaknesses(self, threshold: float = 0.25, top_n: int | None = 3) -> pd.DataFrame:
+        """Per zone, indicators ranked far better (优势) or worse (短板) than the zone's overall rank."""
+        r = self.result
+        inds = [c for c in self.meta.loc[self.meta["Type"] == "Indicator", "iCode"] if c in r.scores.columns]
+        sw = strengths_weaknesses(r.scores[inds], r.scores[self.framework.meta.index_code], threshold, top_n)
+        names = {i.code: i.name_zh for i in self.framework.indicators}
+        sw.insert(2, "name_zh", sw["iCode"].map(names))
+        sw.insert(3, "kind_zh", sw["kind"].map({"strength": "优势", "weakness": "短板"}))
+        return sw.rename(columns={"unit": "zone_id"})
+
+    def sheets(self, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, pd.DataFrame]:
+        """The evaluation as workbook sheets: ranking, indicator values and scores, strengths, run log."""
+        inds = [c for c in self.meta.loc[self.meta["Type"] == "Indicator", "iCode"]]
+        values = self.data[inds].add_suffix(" 原值 value")
+        scores = self.result.scores[[c for c in inds if c in self.result.scores.columns]].add_suffix(" 得分 score")
+        log = pd.DataFrame([{"step": e["step"], "resolved": json.dumps(e["resolved"], ensure_ascii=False),
+                             "shape_out": str(e["shape_out"]), "config_hash": e["config_hash"]}
+                            for e in self.result.log])
+        return {"排名 ranking": self.table(con), "指标 indicators": values.join(scores).reset_index(),
+                "优势短板 strengths": self.strengths_weaknesses(), "运行日志 log": log}
+
+
+def _previous(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> pd.DataFrame | None:
+    rows = con.execute(
+        """SELECT id FROM evaluation WHERE framework = ? AND config_hash = ? AND year = ? AND snapshot_id = ?
+           ORDER BY id DESC LIMIT 1""",
+        [ev.framework.path or ev.framework.id, ev.result.config_hash, ev.year - 1, ev.snapshot]).fetchall()
+    if not rows:
+        return None
+    return con.execute("SELECT zone_id, score, rank FROM evaluation_score WHERE evaluation_id = ? AND code = ?",
+                       [rows[0][0], ev.framework.meta.index_code]).df().set_index("zone_id")
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, framework: str | Framework, year: int, snapshot: int | str | None = None,

@@ -15,7 +15,12 @@ import pandas as pd
 from gaoxin.evaluation.evaluate import evaluate, framework_meta, load_evaluation
 from gaoxin.evaluation.manage import manage
 from gaoxin.evaluation.monitor import TargetSet
-from gaoxin.evaluation.uncertainty import UncertaintyResult, uncertainty_analysis
+from gaoxin.evaluation.uncertainty import (
+    RankSensitivityResult,
+    UncertaintyResult,
+    rank_sensitivity,
+    uncertainty_analysis,
+)
 from gaoxin.indicators.compute import compute_indicators
 from gaoxin.indicators.framework import FrameworkError, list_frameworks, load_framework, parse_framework
 from gaoxin.store import audit
@@ -38,9 +43,8 @@ def _flat_tree(meta: pd.DataFrame, root: str) -> tuple[pd.Series, pd.Series, pd.
     return pd.Series(weight), pd.Series(group), share[tops]
 
 
-def run_uncertainty(con: duckdb.DuckDBPyConnection, eid: int, runs: int = 1000, seed: int = 42,
-                    save: bool = True) -> UncertaintyResult:
-    """Monte Carlo rank intervals for stored evaluation ``eid`` (inputs: its raw indicator values)."""
+def _mc_inputs(con: duckdb.DuckDBPyConnection, eid: int) -> dict:
+    """Raw indicator values, directions and the flattened weight tree of stored evaluation ``eid``."""
     row = load_evaluation(con, eid)
     fw = load_framework(row["framework"])
     raw = con.execute("SELECT zone_id, code, value FROM evaluation_score WHERE evaluation_id = ? AND level = 1",
@@ -52,7 +56,20 @@ def run_uncertainty(con: duckdb.DuckDBPyConnection, eid: int, runs: int = 1000, 
     weights, groups, pillar_w = _flat_tree(meta, fw.meta.index_code)
     x = x[list(weights.index)]
     directions = meta.set_index("iCode")["Direction"].reindex(x.columns)
-    res = uncertainty_analysis(x, directions, weights, groups=groups, pillar_weights=pillar_w, n=runs, seed=seed)
+    return {"x": x, "directions": directions, "weights": weights, "groups": groups, "pillar_weights": pillar_w}
+
+
+def run_sensitivity(con: duckdb.DuckDBPyConnection, eid: int, n: int = 512, seed: int = 42) -> RankSensitivityResult:
+    """Sobol indices of each uncertain choice on the mean absolute rank shift, and leave-one-pillar-out."""
+    a = _mc_inputs(con, eid)
+    return rank_sensitivity(a.pop("x"), a.pop("directions"), a.pop("weights"), n=n, seed=seed, **a)
+
+
+def run_uncertainty(con: duckdb.DuckDBPyConnection, eid: int, runs: int = 1000, seed: int = 42,
+                    save: bool = True) -> UncertaintyResult:
+    """Monte Carlo rank intervals for stored evaluation ``eid`` (inputs: its raw indicator values)."""
+    a = _mc_inputs(con, eid)
+    res = uncertainty_analysis(a.pop("x"), a.pop("directions"), a.pop("weights"), n=runs, seed=seed, **a)
     if save:
         s = res.summary.reset_index().rename(columns={"index": "zone_id"})
         s.insert(0, "evaluation_id", int(eid))
