@@ -23,6 +23,8 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/indicators.py
+	$(BIN)/python bench/uncertainty.py
 
 clean:
 	rm -rf $(VENV) demo-out demo-data gaoxin.duckdb gaoxin.duckdb.wal
