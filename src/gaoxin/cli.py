@@ -278,7 +278,15 @@ def indicators(
     con = store_db.connect(db)
     df = compute_indicators(con, framework, _years(years), snapshot)
     console.print(f"快照 snapshot {df.attrs['snapshot']}, {len(df)} 园区年 zone-years")
-    if out_file:
+    if out_file and out_file.suffix == ".xlsx":  # the workbook records what it was computed from
+        import pandas as pd
+
+        meta = pd.DataFrame([{"framework": df.attrs["framework"], "version": df.attrs["version"],
+                              "snapshot": df.attrs["snapshot"], "years": years, "sql": df.attrs["sql"]}])
+        units = pd.DataFrame({"indicator": list(df.attrs["units"]), "unit": list(df.attrs["units"].values()),
+                              "direction": [df.attrs["directions"][c] for c in df.attrs["units"]]})
+        _write_sheets({"指标 indicators": df, "单位 units": units, "来源 provenance": meta}, out_file, con)
+    elif out_file:
         _write(df, out_file, con)
     else:
         _print_frame(df, f"{framework} {years}")
