@@ -152,3 +152,16 @@ def test_table_types_grades_and_strengths(con):
         ind_rank = scores[r.iCode].rank(ascending=False, method="min")[r.zone_id]
         assert ind_rank == r.indicator_rank and abs(r.gap) >= 0.25 * 24
     assert set(ev.sheets(con)) == {"排名 ranking", "指标 indicators", "优势短板 strengths", "运行日志 log"}
+
+
+def test_stable_rounding_absorbs_summation_order():
+    from gaoxin.evaluation.evaluate import stable
+
+    rng = np.random.default_rng(0)
+    v = rng.lognormal(10, 3, size=2000)
+    a, b = np.sum(v), np.sum(v[::-1])  # same numbers, other order: last bits may differ
+    df = pd.DataFrame({"a": [a, 0.0, np.nan, -1.2345678901234567e-7], "b": [b, 0.0, np.nan, -1.2345678901234567e-7]})
+    out = stable(df)
+    assert out["a"].iloc[0] == out["b"].iloc[0]
+    assert out["a"].iloc[0] == pytest.approx(a, rel=1e-11)
+    assert out["a"].iloc[1] == 0.0 and np.isnan(out["a"].iloc[2]) and out["a"].iloc[3] == -1.23456789012e-7

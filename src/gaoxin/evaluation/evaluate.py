@@ -79,8 +79,24 @@ def zone_data(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, snapshot
     zones = con.execute(f"SELECT zone_id, region, level FROM zones_at({int(snapshot)})").df().set_index("zone_id")
     data = zones.join(wide, how="inner")
     codes = [i.code for i in fw.indicators]
-    data[codes] = data[codes].astype(float).replace([np.inf, -np.inf], np.nan)
+    data[codes] = stable(data[codes].astype(float).replace([np.inf, -np.inf], np.nan))
     return data
+
+
+def stable(x: pd.DataFrame, digits: int = 12) -> pd.DataFrame:
+    """Round to ``digits`` significant digits.
+
+    DuckDB adds floating-point partial sums from parallel threads in no fixed
+    order, so the last bits of an aggregate can differ between two runs on the
+    same snapshot. Rounding far below any meaningful precision makes the
+    pipeline's input — and so every score and the logged data hash — identical.
+    """
+    a = x.to_numpy(dtype=float, copy=True)
+    nz = np.isfinite(a) & (a != 0)
+    scale = np.ones_like(a)
+    scale[nz] = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(a[nz]))))
+    a[nz] = np.round(a[nz] * scale[nz]) / scale[nz]
+    return pd.DataFrame(a, index=x.index, columns=x.columns)
 
 
 def _usable(meta: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
