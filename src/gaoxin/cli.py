@@ -318,8 +318,9 @@ def evaluate_cmd(
     if year is None:
         year = con.execute(f"SELECT max(year) FROM enterprise_years_at({snaps.resolve(con, snapshot)})"
                            ).fetchall()[0][0]
-    ev = evaluate(con, framework, year, snapshot, load_config(config) if config else None)
-    table = ev.table(con)
+    with console.status(f"计算指标并评价 computing indicators and evaluating {year} …"):
+        ev = evaluate(con, framework, year, snapshot, load_config(config) if config else None)
+        table = ev.table(con)
     console.print(f"评价 evaluation {ev.id}: {framework} {year}, 快照 snapshot {ev.snapshot}, "
                   f"{len(table)} 园区 zones; config {ev.result.config_hash[:12]}"
                   + (f"; 无数据指标已剔除 dropped (no data): {', '.join(ev.dropped)}" if ev.dropped else ""))
@@ -373,7 +374,8 @@ def manage_cmd(
 
     con = store_db.connect(db)
     y0, y1 = _years(years)
-    lists, _panel = dynamic_management(con, framework, range(y0, y1 + 1), snapshot, load_rules(rules))
+    with console.status(f"逐年评价 evaluating {y0}–{y1} …"):
+        lists, _panel = dynamic_management(con, framework, range(y0, y1 + 1), snapshot, load_rules(rules))
     if out_file:
         _write(lists.drop(columns="history"), out_file, con)
     con.close()
