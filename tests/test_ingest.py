@@ -215,3 +215,67 @@ def test_cli_json_and_exit_codes(db, tmp_path, zones_csv, enterprises_csv, enter
     assert [s["id"] for s in json.loads(res.stdout)] == [1]
     res = runner.invoke(app, ["snapshots", "diff", "1", "1", "--db", str(db), "--json"])
     assert res.exit_code == 0 and all(d["added"] == 0 for d in json.loads(res.stdout))
+
+
+# ------------------------------------------------------------------ wide zone facts (contract §3)
+
+WIDE_HEADERS = ["园区代码", "年份", "gdp", "green_coverage_rate", "专家评分"]
+WIDE_ROWS = [
+    ["GX001", 2023, 100, 0.4, ""],
+    ["GX001", 2024, "abc", 0.45, "—"],  # one bad cell; '—' and blanks are "no value"
+    ["GX002", 2024, "", "", 7],
+]
+
+
+def _check_wide(db, r, f, sheet=None, bad_row=3):
+    facts = stored(db, "SELECT zone_id, year, indicator, value FROM zone_facts_at(1) ORDER BY ALL")
+    assert facts == [("GX001", 2023, "gdp", 100.0), ("GX001", 2023, "green_coverage_rate", 0.4),
+                     ("GX001", 2024, "green_coverage_rate", 0.45), ("GX002", 2024, "专家评分", 7.0)]
+    # counts are facts (one per non-blank indicator cell); only the bad cell's fact is rejected
+    assert r.batch.files[str(f)].accepted == 4 and r.batch.files[str(f)].rejected == 1
+    [e] = errors_of(r)
+    assert (e.file, e.sheet, e.row, e.column, e.value) == (str(f), sheet, bad_row, "gdp", "abc")
+    assert "not a number" in e.reason_en
+    raw = json.loads(e.raw)
+    assert raw.pop("专家评分") in ("—", None)  # DuckDB's CSV reader reads missing tokens as NULL
+    assert raw == {"园区代码": "GX001", "年份": "2024", "gdp": "abc", "green_coverage_rate": "0.45"}
+    assert stored(db, "SELECT DISTINCT source_row FROM zone_fact ORDER BY 1") == [(bad_row + d,) for d in (-1, 0, 1)]
+
+
+def test_wide_zone_facts_csv(db, tmp_path, zones_csv):
+    f = write_csv(tmp_path / "facts.csv", WIDE_HEADERS, WIDE_ROWS)  # recognised by its header, not its name
+    r = ingest([zones_csv, f], db)
+    _check_wide(db, r, f)
+    rep = write_report(r.batch, tmp_path / "rep.csv")
+    rejected = pd.read_csv(rep[1], dtype=str)
+    assert rejected["gdp"].tolist() == ["abc"] and "gdp" in rejected["错误原因 reason"][0]
+
+
+def test_wide_zone_facts_xlsx(db, tmp_path, zones_csv):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "园区指标"
+    ws.append(["2024年园区指标"])  # title row above the header
+    ws.append(WIDE_HEADERS)
+    for row in WIDE_ROWS:
+        ws.append([None if v == "" else v for v in row])
+    ws.append(["合计", None, 100, None, 7])  # a total row: dropped and reported once
+    f = tmp_path / "returns.xlsx"
+    wb.save(f)
+    r = ingest([zones_csv, f], db)
+    _check_wide(db, r, f, sheet="园区指标", bad_row=4)
+    notes = [i for i in r.batch.issues if i.severity == "info" and "total" in i.reason_en]
+    assert [i.row for i in notes] == [6] and r.batch.files[str(f)].totals_dropped == 1
+
+
+def test_wide_zone_facts_bad_zone_rejects_the_row_and_reingest(db, tmp_path, zones_csv):
+    rows = [["GX999", 2024, 1, 2, ""], ["GX001", 2024, 5, "", ""]]
+    f = write_csv(tmp_path / "zone_facts.csv", WIDE_HEADERS, rows)
+    r = ingest([zones_csv, f], db)
+    errs = errors_of(r, "zone not found")
+    assert [(e.row, e.column) for e in errs] == [(2, "园区代码"), (2, "园区代码")]  # both facts of the row
+    assert stored(db, "SELECT indicator, value FROM zone_facts_at(1)") == [("gdp", 5.0)]
+    r2 = ingest([f], db)  # idempotent: the same fact is unchanged
+    assert (r2.unchanged, r2.replaced) == (1, 0)

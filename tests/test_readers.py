@@ -531,3 +531,27 @@ def test_excel_numbers_render_without_loss() -> None:
     assert list(out[-5:]) == ["1234", "0", "100000000000000000000", "1234567890123.45", "0.1"]
     mixed = _render_column([1.0, "", " 甲 ", None, True, dt.date(2024, 1, 31), 2.5])
     assert list(mixed) == ["1", None, " 甲 ", None, "1", "2024-01-31", "2.5"]
+
+
+@pytest.mark.parametrize("split", [64, 1 << 30])
+def test_iconv_fast_path_matches_python_codec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: int) -> None:
+    """GBK through the system iconv (in two processes when split is small) gives the same bytes as Python."""
+    import shutil as sh
+
+    import gaoxin.ingest.encoding as enc_mod
+
+    if sh.which("iconv") is None:
+        pytest.skip("no iconv on this system")
+    monkeypatch.setattr(enc_mod, "ICONV_SPLIT_BYTES", split)
+    names = ["比亚迪股份有限公司", "𠀀科技有限公司", "䶮光电有限公司", "华为技术有限公司"]
+    lines = ["2024年统计表", ENT_HEADER] + [f"9144{i:014d},{names[i % 4]}{i},Z1,2024,{i},1" for i in range(500)]
+    p = tmp_path / "g.csv"
+    p.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    [fast] = read_file(p, tmp_path / "fast")
+    monkeypatch.setenv("GAOXIN_NO_ICONV", "1")
+    [slow] = read_file(p, tmp_path / "slow")
+    assert fast.csv_path is not None and slow.csv_path is not None
+    assert (fast.csv_skip, fast.first_data_row) == (slow.csv_skip, slow.first_data_row) == (0, 3)
+    assert fast.csv_path.read_bytes() == slow.csv_path.read_bytes()
+    assert data_rows(fast)[499][1] == "华为技术有限公司499"
+    assert sorted(x.name for x in (tmp_path / "fast").iterdir()) == [fast.csv_path.name]  # no part files left

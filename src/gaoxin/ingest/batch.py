@@ -132,8 +132,14 @@ def _union(b: Batch, kind: str) -> str | None:
     parts = [s.relation for s in b.staged if s.raw.table == kind and s.relation]
     if not parts:
         return None
-    cols = ", ".join(["_src", "_row", "_is_total", *[c.name for c in contract.tables()[kind].columns], "_issues"])
+    cols = ", ".join(["_src", "_row", *extra_columns(kind), "_is_total",
+                      *[c.name for c in contract.tables()[kind].columns], "_issues"])
     return " UNION ALL ".join(f"SELECT {cols} FROM {p}" for p in parts)
+
+
+def extra_columns(kind: str) -> list[str]:
+    """Bookkeeping columns of staged rows besides _src/_row: zone facts know their raw column (wide files)."""
+    return ["_col"] if kind == "zone_facts" else []
 
 
 def _item(cond: str, code: str, column: str, value: str) -> str:
@@ -167,11 +173,12 @@ def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prio
             items.append(_item("u.zone_id IS NOT NULL AND z.zone_id IS NULL", "zone_unknown", "zone_id", "u.zone_id"))
         if kind == "enterprises":
             # previous year's revenue: from this batch, else from the current snapshot
+            older = f"""SELECT credit_code, year, revenue FROM {prior} q WHERE NOT EXISTS (
+                        SELECT 1 FROM _union_{kind} n WHERE n.credit_code = q.credit_code AND n.year = q.year)
+                    UNION ALL """ if _has_rows(con, prior) else ""
             joins += f""" LEFT JOIN (
                 SELECT credit_code, year, max(revenue) AS revenue FROM (
-                    SELECT credit_code, year, revenue FROM {prior} q WHERE NOT EXISTS (
-                        SELECT 1 FROM _union_{kind} n WHERE n.credit_code = q.credit_code AND n.year = q.year)
-                    UNION ALL SELECT credit_code, year, revenue FROM _union_{kind}) GROUP BY ALL
+                    {older}SELECT credit_code, year, revenue FROM _union_{kind}) GROUP BY ALL
                 ) p ON p.credit_code = u.credit_code AND p.year = u.year - 1"""
             items += [
                 _item("u.rd_expense > u.revenue", "rd_over_revenue", "rd_expense", "u.rd_expense"),
@@ -190,6 +197,10 @@ def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prio
                 {joins})"""
         )
     _collect(con, b)
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    return con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)").fetchall()[0][0] > 0
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -213,21 +224,38 @@ def _collect(con: duckdb.DuckDBPyConnection, b: Batch) -> None:
         fr.accepted += acc
         fr.rejected += rej
         fr.warnings += warn
-        totals = con.execute(f"SELECT _row FROM {s.relation} WHERE _is_total ORDER BY _row").fetchall()
+        totals = con.execute(f"SELECT DISTINCT _row FROM {s.relation} WHERE _is_total ORDER BY _row").fetchall()
         fr.totals_dropped += len(totals)
         en, zh = message("total_row")
         b.issues += [Issue("info", kind, s.raw.source, s.raw.sheet, r, None, None, en, zh) for (r,) in totals]
-        cells = ", ".join(f"r.c{k}" for k in range(len(s.raw.headers)))
-        rows = con.execute(
-            f"""WITH b AS MATERIALIZED (SELECT _row, _ok, unnest(_issues) AS x FROM batch_{kind}
-                                       WHERE _src = {s.index} AND len(_issues) > 0)
-                SELECT b._row, b._ok, b.x.column, b.x.code, [{cells}]
-                FROM b JOIN (SELECT * FROM {s.raw_relation} WHERE _row IN (SELECT _row FROM b)) r ON r._row = b._row
-                ORDER BY b._row"""
+        col = "_col" if extra_columns(kind) else "NULL AS _col"
+        found = con.execute(
+            f"""SELECT _row, _ok, x.column, x.code, _col FROM (
+                SELECT _row, _ok, {col}, unnest(_issues) AS x FROM batch_{kind}
+                WHERE _src = {s.index} AND len(_issues) > 0)
+                ORDER BY _row, _col"""
         ).fetchall()
+        if not found:
+            continue
+        # the raw cells of the (few) rows with issues only
+        cells = ", ".join(f"c{k}" for k in range(len(s.raw.headers)))
+        wanted = sorted({r for r, *_ in found})
+        if s.raw_rowid:  # by rowid: DuckDB fetches just those rows instead of scanning the file's table
+            table, off, text_cells = s.raw_rowid
+            sql = (f"SELECT rowid + {off}, [{cells}] FROM (SELECT rowid, {text_cells} FROM {table} "
+                   f"WHERE rowid IN (SELECT unnest(?::BIGINT[])))")
+            wanted = [r - off for r in wanted]
+        else:
+            sql = f"SELECT _row, [{cells}] FROM {s.raw_relation} WHERE _row IN (SELECT unnest(?::INTEGER[]))"
+        raw = dict(con.execute(sql, [wanted]).fetchall())
         headers = [str(h) if h not in (None, "") else f"c{k}" for k, h in enumerate(s.raw.headers)]
-        for row, ok, column, code, values in rows:
+        for row, ok, column, code, col in found:
+            if row not in raw:
+                continue
+            values = raw[row]
             k = s.columns.get(column)
+            if k is None and col is not None and column in ("indicator", "value"):
+                k = col  # wide zone facts: the indicator's own column
             value = values[k] if k is not None else None
             en, zh = message(code)
             if code == "credit_code" and value is not None:

@@ -26,6 +26,9 @@ lines (even with auto_detect=false), which would shift the numbering, so:
 * any other file (GBK/GB18030, UTF-16, or UTF-8 with inner blank lines) is
   written once, streaming, as UTF-8 into ``workdir`` holding only the data
   lines (``csv_skip`` = 0), blank lines replaced by a row of empty fields.
+  GBK/GB18030 without blank lines goes through the system ``iconv`` (see
+  :func:`gaoxin.ingest.encoding.iconv_to_utf8`), everything else through
+  Python's codec.
 
 Excel: cells are read with python-calamine.  Merged ranges are filled with
 their anchor value everywhere (header *and* data, e.g. a zone code merged
@@ -60,6 +63,7 @@ from gaoxin.ingest.encoding import (
     bad_bytes,
     broken_utf8,
     detect_encoding,
+    iconv_to_utf8,
     iter_decoded,
     line_of_offset,
     read_head,
@@ -297,6 +301,10 @@ def find_header(
     if best_val is None:
         return None
     table, top, bottom, headers, score = best_val
+    if table == "enterprises" and not forced:
+        wide = _wide_facts_headers(rows, top, bottom, ncols)
+        if wide is not None:
+            table, headers, score = "zone_facts", wide, 2
     if score < (MIN_SCORE_NAMED if forced else MIN_SCORE):
         return None
     data_start = bottom + 1
@@ -306,6 +314,38 @@ def find_header(
     if unit:
         headers = [_apply_unit(table, h, unit) for h in headers]
     return HeaderFound(table, top, bottom, headers, score, data_start, unit)
+
+
+# Columns that make a header an enterprise table, not a wide zone-facts table (see is_wide_facts).
+_ENTERPRISE_MARKERS = frozenset({"credit_code", "name", "revenue", "employees"})
+
+
+def _wide_facts_headers(
+    rows: Sequence[Sequence[str | None]], top: int, bottom: int, ncols: int
+) -> list[str] | None:
+    """Headers of a wide zone-facts table ('园区代码, 年份, gdp, 绿化覆盖率 …'), else None.
+
+    Such a header also matches the enterprise table on 园区代码 and 年份 (and
+    may match more on indicator codes such as 净利润).  It is zone facts when it
+    has zone and year, no 指标/数值 columns, and none of the columns an
+    enterprise return cannot do without (credit code, name, revenue, employees).
+    """
+    facts, ent = [], set()
+    for p in _block_parts(rows, top, bottom, ncols):
+        text, m = _resolve_column("zone_facts", p)
+        facts.append((text, m.column if m else None))
+        e = _resolve_column("enterprises", p)[1]
+        if e is not None and e.column:
+            ent.add(e.column)
+    cols = {c for _t, c in facts if c}
+    if is_wide_facts(cols) and not ent & _ENTERPRISE_MARKERS:
+        return [t for t, _c in facts]
+    return None
+
+
+def is_wide_facts(columns: set[str] | dict[str, int]) -> bool:
+    """Matched zone-facts columns say 'wide format': zone and year, no indicator and no value column."""
+    return {"zone_id", "year"} <= set(columns) and not {"indicator", "value"} & set(columns)
 
 
 def _apply_unit(table: str, header: str, unit: str) -> str:
@@ -452,6 +492,18 @@ def _read_csv(path: Path, source: str, workdir: Path, progress: Progress | None)
             notes.append("blank lines inside the data: copied with empty rows in their place")
 
     out = _new_output(workdir, path)
+    try:
+        # Fast path: the system iconv transcodes the data lines (cut on the raw bytes);
+        # a file with blank lines in its data goes the Python way below.
+        if iconv_to_utf8(path, enc, out, _line_offset(path, skip)):
+            table.csv_path, table.csv_skip = out, 0
+            if progress is not None:
+                size = path.stat().st_size
+                progress(size, size)
+            return table
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     try:
         write_utf8(LineStream(skip).segments(iter_decoded(path, enc, progress=progress)), out, fill)
     except DecodeFailure as e:

@@ -12,6 +12,7 @@ canonical columns, the raw cells, and ``_issues``: a list of
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from gaoxin.ingest import contract
 from gaoxin.ingest.credit_code import sql_is_valid
-from gaoxin.ingest.readers import RawTable
+from gaoxin.ingest.readers import RawTable, is_wide_facts
 
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space -> ASCII: the
 # part of NFKC that matters for numbers and codes, done by DuckDB translate().
@@ -87,18 +88,26 @@ class Staged:
     rows: int = 0
     index: int = -1                     # the n of stage_<n>; the _src value of its rows
     raw_relation: str = ""              # raw_<n>: cell text c0..c<k> and _row
+    # fast lookup of raw rows (CSV without rejected lines): (table, _row - rowid, cell text select list)
+    raw_rowid: tuple[str, int, str] | None = None
     file_notes: list[tuple[str, str | None, str]] = field(default_factory=list)  # (code, column header, value)
     file_error: tuple[str, str] | None = None  # whole source refused: (en, zh)
+    # wide zone facts (one column per indicator code): raw column index -> indicator code
+    wide: dict[int, str] = field(default_factory=dict)
 
 
 def map_headers(raw: RawTable) -> Staged:
     """Match headers to canonical columns; note unknown and duplicate columns."""
     st = Staged(raw, "", {}, {})
+    wide = raw.table == "zone_facts" and is_wide_facts(
+        {m.column for h in raw.headers if h and str(h).strip() and (m := contract.match_header(raw.table, h)).column})
     for i, h in enumerate(raw.headers):
         if h is None or str(h).strip() == "":
             continue
         m = contract.match_header(raw.table, h)
-        if m.column is None:
+        if wide and m.column not in ("zone_id", "year"):
+            st.wide[i] = str(h).strip()  # the header is the indicator code
+        elif m.column is None:
             st.file_notes.append(("unknown_column", h, None))
         elif m.error:
             st.file_error = (f"column '{h}': {m.error}", f"列“{h}”的单位无法识别：{m.unit}")
@@ -108,7 +117,7 @@ def map_headers(raw: RawTable) -> Staged:
             st.columns[m.column] = i
             st.factors[m.column] = m.factor
     spec = contract.tables()[raw.table]
-    missing = [c for c in spec.required if c not in st.columns]
+    missing = [c for c in spec.required if c not in st.columns and not (wide and c in ("indicator", "value"))]
     if missing and st.file_error is None:
         zh = "、".join(contract.chinese_header(raw.table, c) for c in missing)
         st.file_error = (f"required column(s) missing: {', '.join(missing)}", f"缺少必填列：{zh}")
@@ -203,7 +212,7 @@ def stage(con: duckdb.DuckDBPyConnection, st: Staged, n: int) -> Staged:
     if raw.frame is not None:
         con.register(f"_frame_{n}", raw.frame)
         _text_source(con, f"SELECT {', '.join(names)}, _row FROM _frame_{n}", names, f"raw_{n}")
-        _build(con, st, f"raw_{n}", f"stage_{n}", n, typed=False)
+        _build_source(con, st, f"raw_{n}", f"stage_{n}", n, typed=False)
     else:
         _csv_fast(con, st, n, names)
     st.relation, st.index, st.raw_relation = f"stage_{n}", n, f"raw_{n}"
@@ -256,11 +265,12 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
         f"""CREATE OR REPLACE TEMP VIEW raw_{n}_v AS SELECT t.*, {rowexpr} AS _row
             FROM raw_{n}_t t {join} WHERE {_not_blank(names, cast=True)}"""
     )
-    _build(con, st, f"raw_{n}_v", f"stage_{n}_a", n, typed=True)
+    _build_source(con, st, f"raw_{n}_v", f"stage_{n}_a", n, typed=True)
     text_cells = ", ".join(
         f"CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) "
         f"ELSE CAST({c} AS VARCHAR) END AS {c}" if k in numeric else c for k, c in enumerate(names))
     if not bad:
+        st.raw_rowid = (f"raw_{n}_t", 1 + raw.csv_skip + base, text_cells)
         con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{n} AS SELECT * FROM stage_{n}_a")
         con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{n} AS SELECT {text_cells}, _row FROM raw_{n}_v")
         return
@@ -273,18 +283,51 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
     frame = pd.DataFrame(rows, columns=[*names, "_row"]).astype({c: object for c in names})
     con.register(f"_frame_{n}_b", frame)
     _text_source(con, f"SELECT * FROM _frame_{n}_b", names, f"raw_{n}_b")
-    _build(con, st, f"raw_{n}_b", f"stage_{n}_b", n, typed=False)
+    _build_source(con, st, f"raw_{n}_b", f"stage_{n}_b", n, typed=False)
     con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{n} AS SELECT * FROM stage_{n}_a UNION ALL "
                 f"SELECT * FROM stage_{n}_b")
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{n} AS SELECT {text_cells}, _row FROM raw_{n}_v "
                 f"UNION ALL SELECT * FROM raw_{n}_b")
 
 
-def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool) -> None:
+LONG_FACT_HEADERS = ["园区代码", "年份", "指标", "数值"]
+
+
+def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool) -> None:
+    """:func:`_build`, after unpivoting a wide zone-facts source to long rows.
+
+    Wide: each non-blank indicator cell becomes one row (c0 zone, c1 year, c2
+    indicator code, c3 value cell) remembering its column in ``_col``, so an
+    issue names the indicator's header and the raw row stays the user's wide
+    row.  Blank cells and the contract's missing tokens (—, NA …) are no value.
+    """
+    if not st.wide:
+        _build(con, st, source, out, n, typed=typed)
+        return
+    zi, yi = st.columns.get("zone_id"), st.columns.get("year")
+    zone, year = (f"c{zi}" if zi is not None else "NULL"), (f"c{yi}" if yi is not None else "NULL")
+    tokens = _list(contract.rules()["missing"]["tokens"])
+    parts = [f"SELECT _row, {zone} AS c0, {year} AS c1, {_q(code)} AS c2, c{k} AS c3, {k} AS _col FROM {source} "
+             f"WHERE nullif(trim(c{k}), '') IS NOT NULL AND trim(c{k}) NOT IN {tokens}"
+             for k, code in st.wide.items()]
+    if not parts:
+        parts = [f"SELECT _row, {zone} AS c0, {year} AS c1, NULL::VARCHAR AS c2, NULL::VARCHAR AS c3, "
+                 f"NULL::INTEGER AS _col FROM {source} WHERE false"]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {source}_long AS {' UNION ALL '.join(parts)}")
+    long = dataclasses.replace(
+        st, raw=dataclasses.replace(st.raw, headers=LONG_FACT_HEADERS),
+        columns={"zone_id": 0, "year": 1, "indicator": 2, "value": 3},
+        factors={"zone_id": 1.0, "year": 1.0, "indicator": 1.0, "value": 1.0}, wide={})
+    _build(con, long, f"{source}_long", out, n, typed=False, col="_col")
+
+
+def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool,
+           col: str | None = None) -> None:
     """The cell rules over ``source`` (cells c<k> and _row) into table ``out``.
 
     ``typed``: numeric cells are already DOUBLE (fast path), so they skip
-    folding and text-to-number conversion.
+    folding and text-to-number conversion.  Zone facts carry ``_col`` (the raw
+    column of a wide source's value, else NULL): ``col`` names it in ``source``.
     """
     spec = contract.tables()[st.raw.table]
     ncols = len(st.raw.headers)
@@ -308,6 +351,8 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                     num_sel.append(f"{_number(r)} AS {num}")
             p = _parse(c, r, num, st.factors[c.name])
             for cond, code in _checks(c, r, num, f"p_{c.name}"):
+                if code == "not_number" and k in numeric:
+                    continue  # DuckDB's typed reader put unparsable lines aside: r_ = n_, never fails
                 conds.append(cond)
                 issue_items.append(f"CASE WHEN {cond} THEN {{'column': {_q(c.name)}, 'code': {_q(code)}}} END")
         else:
@@ -321,17 +366,22 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
               f"THEN list_filter([{', '.join(issue_items)}], lambda x: x IS NOT NULL) ELSE [] END"
               if issue_items else "[]")
     typed_cols = ", ".join(f"p_{c.name} AS {c.name}" for c in spec.columns)
-    # Materialising costs a copy of every column: worth it only when text cells are converted.
+    # Materialising costs a copy of every column: worth it only when text cells are converted
+    # (typed path: measured 2x faster without, 1M rows x 39 columns).
     mat = "" if typed else "MATERIALIZED"
+    col_sel = ""
+    if st.raw.table == "zone_facts":
+        col_sel = f"{col} AS _col, " if col else "CAST(NULL AS INTEGER) AS _col, "
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
-        WITH folded AS MATERIALIZED (
-            SELECT _row, {', '.join(fold_sel) or 'NULL AS _none'}, ({total_cond}) AS _is_total FROM {source}),
-        cleaned AS {mat} (SELECT _row, _is_total, {', '.join(clean_sel) or 'NULL AS _none'} FROM folded),
+        WITH folded AS {mat} (
+            SELECT _row, {col_sel}{', '.join(fold_sel) or 'NULL AS _none'}, ({total_cond}) AS _is_total FROM {source}),
+        cleaned AS {mat} (SELECT _row, {'_col, ' if col_sel else ''}_is_total, {', '.join(clean_sel) or 'NULL AS _none'}
+                          FROM folded),
         numbers AS {mat} (SELECT *{', ' if num_sel else ''}{', '.join(num_sel)} FROM cleaned),
         parsed AS {mat} (SELECT *, {', '.join(parse_sel)} FROM numbers)
-        SELECT {n} AS _src, _row, _is_total, {typed_cols},
+        SELECT {n} AS _src, _row, {'_col, ' if col_sel else ''}_is_total, {typed_cols},
                CASE WHEN _is_total THEN [] ELSE {issues} END AS _issues
         FROM parsed
         """

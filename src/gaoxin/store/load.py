@@ -21,7 +21,7 @@ import pandas as pd
 
 import gaoxin
 from gaoxin.ingest import contract
-from gaoxin.ingest.batch import Batch, cross_check, read_batch
+from gaoxin.ingest.batch import Batch, cross_check, extra_columns, read_batch
 from gaoxin.store import audit
 from gaoxin.store import db as store_db
 from gaoxin.store.snapshots import DATA_TABLES, latest, value_columns
@@ -126,6 +126,8 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
 
     row_id = snapshot · 2^40 + source · 2^32 + source row: unique (a key appears
     once per source after duplicate rejection) and free of a sequence's cost.
+    Zone facts use their rank within the source instead of the row, since a
+    wide file's row holds several facts.
     """
     table = KIND_TO_TABLE[kind]
     key = list(contract.tables()[kind].key)
@@ -134,11 +136,22 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
     files = " ".join(f"WHEN {s.index} THEN {_q(s.raw.source)}" for s in batch.staged if s.relation)
     on = " AND ".join(f"b.{k} = c.{k}" for k in key)
     differ = " OR ".join(f"b.{c} IS DISTINCT FROM c.{c}" for c in other)
+    current = f"valid_from <= {prev} AND (valid_to IS NULL OR valid_to > {prev})"
+    col_list = ", ".join(cols)
+    # zone facts of a wide file share their source row: number them instead
+    local = "row_number() OVER (PARTITION BY _src ORDER BY _row, _col)" if extra_columns(kind) else "_row"
+    insert = (f"INSERT INTO {table} (row_id, valid_from, valid_to, {col_list}, source_file, source_row) "
+              f"SELECT {sid} * {1 << 40} + _src * {1 << 32} + {local}, {sid}, NULL, {col_list}, "
+              f"CASE _src {files} END, _row")
+    if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {current} LIMIT 1)").fetchall()[0][0]:
+        # nothing to replace (first load of this kind): no copy of the batch, no join
+        con.execute(f"{insert} FROM batch_{kind} WHERE _ok")
+        return 0, 0
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _acc AS
         SELECT b.*, c.row_id AS _old, c.row_id IS NOT NULL AND NOT ({differ}) AS _same
         FROM (SELECT * FROM batch_{kind} WHERE _ok) b
-        LEFT JOIN (SELECT * FROM {table} WHERE valid_from <= {prev} AND (valid_to IS NULL OR valid_to > {prev})) c
+        LEFT JOIN (SELECT * FROM {table} WHERE {current}) c
         ON {on}"""
     )
     replaced, unchanged = con.execute(
@@ -146,12 +159,7 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
     ).fetchall()[0]
     con.execute(f"UPDATE {table} SET valid_to = {sid} WHERE row_id IN "
                 f"(SELECT _old FROM _acc WHERE _old IS NOT NULL AND NOT _same)")
-    col_list = ", ".join(cols)
-    con.execute(
-        f"""INSERT INTO {table} (row_id, valid_from, valid_to, {col_list}, source_file, source_row)
-        SELECT {sid} * {1 << 40} + _src * {1 << 32} + _row, {sid}, NULL, {col_list}, CASE _src {files} END, _row
-        FROM _acc WHERE NOT _same"""
-    )
+    con.execute(f"{insert} FROM _acc WHERE NOT _same")
     con.execute("DROP TABLE _acc")
     return replaced, unchanged
 
