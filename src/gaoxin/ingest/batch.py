@@ -73,7 +73,8 @@ class Batch:
 
 
 _WARN_LIST = "[" + ", ".join(f"'{c}'" for c in sorted(WARNING_CODES)) + "]"
-_OK = f"len(list_filter(_issues, lambda x: NOT list_contains({_WARN_LIST}, x.code))) = 0"
+# most rows have no issue at all: only the others pay the list filter
+_OK = f"(len(_issues) = 0 OR len(list_filter(_issues, lambda x: NOT list_contains({_WARN_LIST}, x.code))) = 0)"
 
 
 def read_batch(
@@ -142,9 +143,10 @@ def extra_columns(kind: str) -> list[str]:
     return ["_col"] if kind == "zone_facts" else []
 
 
-def _item(cond: str, code: str, column: str, value: str) -> str:
-    return (f"CASE WHEN {cond} THEN {{'column': '{column}', 'code': '{code}', "
-            f"'value': CAST({value} AS VARCHAR)}} END")
+def _item(cond: str, code: str, column: str, value: str) -> tuple[str, str]:
+    """(condition, SQL of the issue struct when it holds)."""
+    return cond, (f"CASE WHEN {cond} THEN {{'column': '{column}', 'code': '{code}', "
+                  f"'value': CAST({value} AS VARCHAR)}} END")
 
 
 def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prior: str) -> None:
@@ -192,7 +194,10 @@ def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prio
             f"""CREATE OR REPLACE TEMP TABLE batch_{kind} AS
             SELECT *, {_OK} AS _ok FROM (
                 SELECT u.* EXCLUDE (_dup, _issues){extra},
-                       list_concat(u._issues, list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)) AS _issues
+                       CASE WHEN coalesce({' OR '.join(f'({c})' for c, _ in items)}, false)
+                            THEN list_concat(u._issues, list_filter([{', '.join(i for _, i in items)}],
+                                                                    lambda x: x IS NOT NULL))
+                            ELSE u._issues END AS _issues
                 FROM (SELECT *, count(*) OVER (PARTITION BY {', '.join(key)}) > 1 AS _dup FROM _union_{kind}) u
                 {joins})"""
         )

@@ -222,7 +222,9 @@ def stage(con: duckdb.DuckDBPyConnection, st: Staged, n: int) -> Staged:
 
 def _not_blank(names: list[str], cast: bool = False) -> str:
     cells = [f"nullif(trim(CAST({c} AS VARCHAR)), '')" if cast else f"nullif(trim({c}), '')" for c in names]
-    return f"coalesce({', '.join(cells)}) IS NOT NULL"
+    # shortcut, 3x cheaper than trim(): a first cell starting with printable ASCII is not blank
+    first = f"CAST({names[0]} AS VARCHAR)" if cast else names[0]
+    return f"(ascii({first}) BETWEEN 33 AND 126 OR coalesce({', '.join(cells)}) IS NOT NULL)"
 
 
 def _text_source(con: duckdb.DuckDBPyConnection, source: str, names: list[str], out: str) -> None:
@@ -265,7 +267,7 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
         f"""CREATE OR REPLACE TEMP VIEW raw_{n}_v AS SELECT t.*, {rowexpr} AS _row
             FROM raw_{n}_t t {join} WHERE {_not_blank(names, cast=True)}"""
     )
-    _build_source(con, st, f"raw_{n}_v", f"stage_{n}_a", n, typed=True)
+    _build_source(con, st, f"raw_{n}_v", f"stage_{n}_a", n, typed=True, distinct_from=f"raw_{n}_t")
     text_cells = ", ".join(
         f"CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) "
         f"ELSE CAST({c} AS VARCHAR) END AS {c}" if k in numeric else c for k, c in enumerate(names))
@@ -293,7 +295,8 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
 LONG_FACT_HEADERS = ["园区代码", "年份", "指标", "数值"]
 
 
-def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool) -> None:
+def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool,
+                  distinct_from: str | None = None) -> None:
     """:func:`_build`, after unpivoting a wide zone-facts source to long rows.
 
     Wide: each non-blank indicator cell becomes one row (c0 zone, c1 year, c2
@@ -302,7 +305,7 @@ def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: 
     row.  Blank cells and the contract's missing tokens (—, NA …) are no value.
     """
     if not st.wide:
-        _build(con, st, source, out, n, typed=typed)
+        _build(con, st, source, out, n, typed=typed, distinct_from=distinct_from)
         return
     zi, yi = st.columns.get("zone_id"), st.columns.get("year")
     zone, year = (f"c{zi}" if zi is not None else "NULL"), (f"c{yi}" if yi is not None else "NULL")
@@ -321,13 +324,26 @@ def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: 
     _build(con, long, f"{source}_long", out, n, typed=False, col="_col")
 
 
+def _bad_cells(con: duckdb.DuckDBPyConnection, source: str, k: int, out: str, c: contract.Column,
+               factor: float) -> None:
+    """Table ``out`` (column v): the distinct cells c<k> of ``source`` that fail rule ``c.name`` (credit code)."""
+    r, p = _clean(_fold("v")), _parse(c, "r", "NULL", factor)
+    (cond, _), = [x for x in _checks(c, "r", "NULL", "p") if x[1] == c.name]
+    # two statements: in one, the optimiser pushes (part of) the filter below DISTINCT, onto every row
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT DISTINCT c{k} AS v FROM {source}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {out} AS
+        SELECT v FROM (SELECT v, r, {p} AS p FROM (SELECT v, {r} AS r FROM {out})) WHERE {cond}""")
+
+
 def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool,
-           col: str | None = None) -> None:
+           col: str | None = None, distinct_from: str | None = None) -> None:
     """The cell rules over ``source`` (cells c<k> and _row) into table ``out``.
 
     ``typed``: numeric cells are already DOUBLE (fast path), so they skip
     folding and text-to-number conversion.  Zone facts carry ``_col`` (the raw
     column of a wide source's value, else NULL): ``col`` names it in ``source``.
+    ``distinct_from``: a relation holding at least the cells of ``source`` (a
+    cheaper one to scan), for rules checked once per distinct cell.
     """
     spec = contract.tables()[st.raw.table]
     ncols = len(st.raw.headers)
@@ -353,6 +369,14 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
             for cond, code in _checks(c, r, num, f"p_{c.name}"):
                 if code == "not_number" and k in numeric:
                     continue  # DuckDB's typed reader put unparsable lines aside: r_ = n_, never fails
+                if code == "credit_code":
+                    # 17 weighted terms per row cost ~0.35 s per 1M rows; a return repeats each firm's
+                    # code once a year, so check the distinct cells once and look the bad ones up
+                    bad = f"_bad_{out}_{c.name}"
+                    _bad_cells(con, distinct_from or source, k, bad, c, st.factors[c.name])
+                    fold_sel.append(f"coalesce(c{k} IN (SELECT v FROM {bad}), false) AS _bad_{c.name}")
+                    clean_sel.append(f"_bad_{c.name}")
+                    cond = f"_bad_{c.name}"
                 conds.append(cond)
                 issue_items.append(f"CASE WHEN {cond} THEN {{'column': {_q(c.name)}, 'code': {_q(code)}}} END")
         else:
