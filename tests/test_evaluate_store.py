@@ -110,6 +110,8 @@ def test_cli_commands(store, tmp_path):
     assert res.exit_code == 0, res.output
     ranks = pd.read_excel(tmp_path / "r.xlsx", sheet_name="排名 ranking", engine="calamine")
     assert sorted(ranks["rank"]) == list(range(1, 25))
+    # rank intervals (default 1000 runs) travel with the ranking
+    assert (ranks["rank_p05"] <= ranks["rank_p95"]).all() and ranks["rank_p95"].max() <= 24
     eid = duckdb.connect(str(store), read_only=True).execute("SELECT max(id) FROM evaluation").fetchall()[0][0]
     assert runner.invoke(app, ["evaluate", "--rerun", str(eid), *db]).exit_code == 0
     res = runner.invoke(app, ["uncertainty", "--evaluation", str(eid), "--runs", "200", "--sensitivity", *db])

@@ -301,9 +301,12 @@ def evaluate_cmd(
     config: Annotated[Path | None, typer.Option(help="pipeline.toml (docs/methods.md)")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="results .xlsx/.csv")] = None,
     rerun: Annotated[int | None, typer.Option(help="重算已存评价 / re-run stored evaluation ID")] = None,
+    runs: Annotated[int, typer.Option(help="排名区间的蒙特卡洛次数（0=不计算） / Monte Carlo runs for rank "
+                                           "intervals (0 = none)")] = 1000,
+    seed: int = 42,
     db: DbOpt = None,
 ) -> None:
-    """综合评价并保存 / evaluate zones, store scores, ranks and the run log."""
+    """综合评价并保存 / evaluate zones, store scores, ranks, rank intervals and the run log."""
     from gaoxin.evaluation.evaluate import evaluate, rerun_evaluation
     from gaoxin.evaluation.pipeline import load_config
 
@@ -320,6 +323,10 @@ def evaluate_cmd(
                            ).fetchall()[0][0]
     with console.status(f"计算指标并评价 computing indicators and evaluating {year} …"):
         ev = evaluate(con, framework, year, snapshot, load_config(config) if config else None)
+        if runs:
+            from gaoxin.evaluation.runs import run_uncertainty
+
+            run_uncertainty(con, ev.id, runs, seed)
         table = ev.table(con)
     console.print(f"评价 evaluation {ev.id}: {framework} {year}, 快照 snapshot {ev.snapshot}, "
                   f"{len(table)} 园区 zones; config {ev.result.config_hash[:12]}"
@@ -328,7 +335,8 @@ def evaluate_cmd(
         _write_sheets(ev.sheets(con), out_file, con)
     elif out_file:
         _write(table, out_file, con)
-    cols = ["zone_id", "rank", "score", "rank_in_region", "grade", "zone_type_zh", "rank_change"]
+    cols = ["zone_id", "rank", *(["rank_p05", "rank_p95"] if runs else []), "score", "rank_in_region", "grade",
+            "zone_type_zh", "rank_change"]
     _print_frame(table[cols].round(2), f"排名 ranking {framework} {year}", limit=20)
     con.close()
 

@@ -145,8 +145,8 @@ def evaluate_demo(db_file: Path, first_year: int, year: int, out_dir: Path, cons
     console.print(f"[bold]4. 指标 indicators[/]: {len(list_frameworks())} 套指标体系 frameworks, {since}–{year} "
                   f"({time.perf_counter() - t0:.1f}s) → {out_dir}/indicators-*.csv")
     ev = evaluate(con, framework, year)
-    unc = run_uncertainty(con, ev.id, runs=runs, seed=42)
-    table = ev.table().set_index("zone_id").join(unc.summary)
+    run_uncertainty(con, ev.id, runs=runs, seed=42)
+    table = ev.table(con).set_index("zone_id")
     table.reset_index().to_csv(out_dir / f"evaluation-{year}.csv", index=False, encoding="utf-8-sig")
     console.print(f"[bold]5. 综合评价 evaluation[/] {ev.id}: {framework} {year}; 蒙特卡洛 {runs} 次 replications")
     t = Table(title=f"前10名与后5名（排名区间5–95%） / top 10 and bottom 5 with rank intervals, {year}")

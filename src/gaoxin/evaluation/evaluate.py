@@ -140,6 +140,10 @@ class Evaluation:
         t = grade(t, by="region").drop(columns=["rank_pct_in_region"], errors="ignore")
         t["rank_in_type"] = rank_within(t.set_index("zone_id")["score"], t.set_index("zone_id")["zone_type"]).to_numpy()
         if con is not None:
+            unc = con.execute("SELECT zone_id, rank_p05, median_rank, rank_p95 FROM evaluation_uncertainty "
+                              "WHERE evaluation_id = ?", [self.id]).df().set_index("zone_id")
+            for c in unc.columns:  # rank intervals go wherever the ranking goes
+                t[c] = t["zone_id"].map(unc[c])
             prev = _previous(con, self)
             t["score_change"] = t["score"] - t["zone_id"].map(prev["score"]) if prev is not None else np.nan
             t["rank_change"] = t["zone_id"].map(prev["rank"]) - t["rank"] if prev is not None else np.nan
