@@ -211,8 +211,12 @@ def test_cli_json_and_exit_codes(db, tmp_path, zones_csv, enterprises_csv, enter
     bad = write_csv(tmp_path / "bad.csv", ENT_HEADERS, rows)
     res = runner.invoke(app, ["ingest", str(bad), "--db", str(db), "--strict", "--json"])
     assert res.exit_code == 1 and json.loads(res.stdout.strip().splitlines()[-1])["snapshot"] is None
+    rep = tmp_path / "rep.xlsx"
+    res = runner.invoke(app, ["ingest", str(bad), "--db", str(db), "--report", str(rep), "--json"])
+    assert res.exit_code == 0 and rep.exists()
+    assert stored(db, "SELECT action, target FROM audit_log WHERE action = 'export'") == [("export", str(rep))]
     res = runner.invoke(app, ["snapshots", "--db", str(db), "--json"])
-    assert [s["id"] for s in json.loads(res.stdout)] == [1]
+    assert [s["id"] for s in json.loads(res.stdout)] == [1, 2]
     res = runner.invoke(app, ["snapshots", "diff", "1", "1", "--db", str(db), "--json"])
     assert res.exit_code == 0 and all(d["added"] == 0 for d in json.loads(res.stdout))
 

@@ -70,6 +70,13 @@ def ingest(
         result = run(files, db, snapshot_name=snapshot, strict=strict,
                      progress=on_bytes if big else None, stage_hook=on_stage)
     written = write_report(result.batch, report) if report else []
+    if written:  # the report holds enterprise rows: an export, audited like the others
+        from gaoxin.store import audit
+
+        con = store_db.connect(db)
+        audit.record(con, "export", ", ".join(map(str, written)), kind="rejection report",
+                     snapshot=result.snapshot)
+        con.close()
     if as_json:
         print(json.dumps(result.summary(), ensure_ascii=False))
     else:
