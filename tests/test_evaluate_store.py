@@ -167,3 +167,15 @@ def test_stable_rounding_absorbs_summation_order():
     assert out["a"].iloc[0] == out["b"].iloc[0]
     assert out["a"].iloc[0] == pytest.approx(a, rel=1e-11)
     assert out["a"].iloc[1] == 0.0 and np.isnan(out["a"].iloc[2]) and out["a"].iloc[3] == -1.23456789012e-7
+
+
+def test_user_errors_are_one_line_with_exit_code_2(store):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "gaoxin", "evaluate", "--framework", "nope", "--db", str(store)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown framework 'nope'" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "gaoxin", "evaluate", "--rerun", "999", "--db", str(store)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "evaluation not found" in r.stderr

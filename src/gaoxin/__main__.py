@@ -1,3 +1,3 @@
-from gaoxin.cli import app
+from gaoxin.cli import main
 
-app(prog_name="gaoxin")
+main()

@@ -438,5 +438,26 @@ def index_build(
     _print_frame(table.round(2), "综合指数 index", limit=10)
 
 
-def main() -> None:  # pragma: no cover - entry point
-    sys.exit(app())
+def user_errors() -> tuple[type[Exception], ...]:
+    """Errors caused by input or configuration: shown as one clear line, not a traceback."""
+    from gaoxin.evaluation.classify import RuleError
+    from gaoxin.evaluation.evaluate import EvaluationError
+    from gaoxin.evaluation.pipeline import PipelineError
+    from gaoxin.indicators.formula import FormulaError
+    from gaoxin.indicators.framework import FrameworkError
+
+    return (PipelineError, EvaluationError, FrameworkError, FormulaError, RuleError, snaps.SnapshotNotFound,
+            FileNotFoundError)
+
+
+def main() -> None:
+    """Console entry point: user errors exit with code 2 and one clear line instead of a traceback."""
+    try:
+        app(prog_name="gaoxin")  # standalone: handles --help, usage errors and exit codes itself
+    except user_errors() as e:
+        console.print(f"[red]错误 error:[/] {e}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
