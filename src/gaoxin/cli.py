@@ -454,6 +454,8 @@ def main() -> None:
     """Console entry point: user errors exit with code 2 and one clear line instead of a traceback."""
     try:
         app(prog_name="gaoxin")  # standalone: handles --help, usage errors and exit codes itself
+    except SystemExit:  # the normal way out; must not pay for importing user_errors()' modules
+        raise
     except user_errors() as e:
         console.print(f"[red]错误 error:[/] {e}")
         sys.exit(2)

@@ -335,6 +335,52 @@ def _bad_cells(con: duckdb.DuckDBPyConnection, source: str, k: int, out: str, c:
         SELECT v FROM (SELECT v, r, {p} AS p FROM (SELECT v, {r} AS r FROM {out})) WHERE {cond}""")
 
 
+# Coded columns (zone, year, industry, yes/no …) repeat a few values over a whole return: when a column has
+# fewer distinct cells than this share of its rows, each distinct cell is folded, cleaned and parsed once
+# into a small lookup table that the cell pass joins, instead of trimming and parsing every row's cell.
+LOOKUP_SHARE = 0.1
+_LOOKUP_HEAD = 20_000  # rows looked at first, to skip the exact distinct count of plainly high-cardinality columns
+
+
+def _lookups(con: duckdb.DuckDBPyConnection, st: Staged, source: str, numeric: set[int], out: str) -> dict[str, str]:
+    """Lookup tables (v raw cell, r cleaned text, p parsed value) for the low-cardinality coded columns.
+
+    Returns canonical column -> table.  Decided at run time per column: fewer
+    distinct non-NULL cells than ``LOOKUP_SHARE`` of the rows.  The credit code
+    (one code per firm) and free text are never candidates; neither are number
+    columns, which hardly repeat.
+    """
+    spec = contract.tables()[st.raw.table]
+    cand = {c.name: k for c in spec.columns if (k := st.columns.get(c.name)) is not None and k not in numeric
+            and c.name not in FREE_TEXT and c.name != "credit_code" and c.type not in ("number", "int")}
+    if not cand:
+        return {}
+    head = con.execute(f"SELECT count(*), {', '.join(f'approx_count_distinct(c{k})' for k in cand.values())} "
+                       f"FROM (SELECT * FROM {source} LIMIT {_LOOKUP_HEAD})").fetchall()[0]
+    cand = {name: k for (name, k), d in zip(cand.items(), head[1:], strict=True) if d < LOOKUP_SHARE * head[0]}
+    if not cand:
+        return {}
+    cells = ", ".join(f"c{k}" for k in cand.values())
+    # one scan for every candidate: a grouping set per column, plus () for the row count
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _d_{out} AS
+        SELECT grouping_id({cells}) AS _g, count(*) AS _n, {cells} FROM {source}
+        GROUP BY GROUPING SETS ({', '.join(f'(c{k})' for k in cand.values())}, ())""")
+    rows, *counts = con.execute(
+        f"SELECT max(_n) FILTER (WHERE _g = {(1 << len(cand)) - 1}), "
+        f"{', '.join(f'count(c{k})' for k in cand.values())} FROM _d_{out}").fetchall()[0]
+    tables = {}
+    for (name, k), d in zip(cand.items(), counts, strict=True):
+        if rows is None or d >= LOOKUP_SHARE * rows:
+            continue
+        c = spec.column(name)
+        t = f"_lk_{out}_{name}"
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {t} AS SELECT v, r, {_parse(c, 'r', 'NULL', st.factors[name])} AS p
+            FROM (SELECT v, {_clean(_fold('v'))} AS r FROM (SELECT c{k} AS v FROM _d_{out} WHERE c{k} IS NOT NULL))""")
+        tables[name] = t
+    con.execute(f"DROP TABLE _d_{out}")
+    return tables
+
+
 def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool,
            col: str | None = None, distinct_from: str | None = None) -> None:
     """The cell rules over ``source`` (cells c<k> and _row) into table ``out``.
@@ -348,12 +394,17 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     spec = contract.tables()[st.raw.table]
     ncols = len(st.raw.headers)
     numeric = _numeric_index(st) if typed else set()
+    lookups = _lookups(con, st, distinct_from or source, numeric, out)
+    joins = "".join(f" LEFT JOIN {t} l_{name} ON l_{name}.v = s.c{st.columns[name]}" for name, t in lookups.items())
     fold_sel, clean_sel, num_sel, parse_sel, issue_items, conds = [], [], [], [], [], []
     for c in spec.columns:
         r, num = f"r_{c.name}", f"n_{c.name}"
         if c.name in st.columns:
             k = st.columns[c.name]
-            if k in numeric:  # r_ is only used for 'missing' checks: the number stands in for it
+            if c.name in lookups:  # cleaned and parsed once per distinct cell
+                fold_sel.append(f"l_{c.name}.r AS {r}, l_{c.name}.p AS lp_{c.name}")
+                clean_sel.append(f"{r}, lp_{c.name}")
+            elif k in numeric:  # r_ is only used for 'missing' checks: the number stands in for it
                 fold_sel.append(f"c{k} AS t_{c.name}")
                 clean_sel.append(f"t_{c.name} AS {r}")
                 num_sel.append(f"{r} AS {num}")
@@ -365,7 +416,7 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                 clean_sel.append(f"{_clean(f't_{c.name}')} AS {r}")
                 if c.type in ("number", "int"):
                     num_sel.append(f"{_number(r)} AS {num}")
-            p = _parse(c, r, num, st.factors[c.name])
+            p = f"lp_{c.name}" if c.name in lookups else _parse(c, r, num, st.factors[c.name])
             for cond, code in _checks(c, r, num, f"p_{c.name}"):
                 if code == "not_number" and k in numeric:
                     continue  # DuckDB's typed reader put unparsable lines aside: r_ = n_, never fails
@@ -400,7 +451,8 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH folded AS {mat} (
-            SELECT _row, {col_sel}{', '.join(fold_sel) or 'NULL AS _none'}, ({total_cond}) AS _is_total FROM {source}),
+            SELECT _row, {col_sel}{', '.join(fold_sel) or 'NULL AS _none'}, ({total_cond}) AS _is_total
+            FROM {source} s{joins}),
         cleaned AS {mat} (SELECT _row, {'_col, ' if col_sel else ''}_is_total, {', '.join(clean_sel) or 'NULL AS _none'}
                           FROM folded),
         numbers AS {mat} (SELECT *{', ' if num_sel else ''}{', '.join(num_sel)} FROM cleaned),
