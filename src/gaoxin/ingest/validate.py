@@ -2,11 +2,16 @@
 
 Why SQL: a return with a million enterprise rows must be validated in
 seconds, so every rule (numbers with separators and full-width digits, units,
-credit-code check character, ranges, duplicates, zone existence) is an
-expression evaluated by DuckDB's vectorised engine, never a Python loop per
-row.  Each source becomes a typed staging table ``stage_<n>`` holding the
-canonical columns, the raw cells, and ``_issues``: a list of
-``{column, code, value}`` structs naming every failed rule of that row.
+credit-code check character, ranges, missing tokens) is an expression
+evaluated by DuckDB's vectorised engine, never a Python loop per row.
+
+Each source becomes ``raw_<n>`` (the cells as the user wrote them, kept for
+messages and the rejection report) and ``stage_<n>``: the typed canonical
+columns plus ``_issues``, a list of ``{column, code}`` structs naming every
+failed rule of the row.  CSV takes a fast path through DuckDB's typed reader
+(lines it cannot parse go through the text path); costly single-cell rules
+run once per distinct value (credit codes, low-cardinality coded columns via
+lookup tables).  Batch-wide rules live in ``batch.py``; decision 0002.
 """
 
 from __future__ import annotations
