@@ -124,6 +124,8 @@ def test_cli_commands(store, tmp_path):
     assert res.exit_code == 0 and "final" in res.stdout
     assert runner.invoke(app, ["monitor", "--year", "2024", "--view", "bogus", *db]).exit_code == 2
     assert runner.invoke(app, ["frameworks", "show", "national-2021"]).exit_code == 0
+    res = runner.invoke(app, ["evaluations", *db])
+    assert res.exit_code == 0 and "fyp14-highlands" in res.stdout
 
 
 def test_cli_index_build_reproduces_coinr(tmp_path):

@@ -349,6 +349,19 @@ def evaluate_cmd(
 
 
 @app.command()
+def evaluations(db: DbOpt = None) -> None:
+    """列出已存评价 / list stored evaluations (ids for --rerun and uncertainty)."""
+    from gaoxin.evaluation.evaluate import list_evaluations
+
+    con = store_db.connect(db)
+    df = list_evaluations(con)
+    con.close()
+    df["framework"] = df["framework"].map(lambda p: Path(p).stem)
+    df["config_hash"] = df["config_hash"].str[:12]
+    _print_frame(df, "已存评价 / stored evaluations", limit=200)
+
+
+@app.command()
 def uncertainty(
     evaluation: Annotated[int, typer.Option(help="evaluation id")],
     runs: int = 10_000,

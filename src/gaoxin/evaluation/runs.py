@@ -7,8 +7,6 @@ module only fetches their inputs from the store and saves their outputs.
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 import pandas as pd
 
@@ -171,6 +169,3 @@ def actuals(con: duckdb.DuckDBPyConnection, targets: TargetSet, year: int, snaps
     cols = ["indicator", "scope", "scope_id", "year", "value"]
     return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
 
-
-def history_json(h) -> str:
-    return json.dumps(h, ensure_ascii=False, default=str)
