@@ -7,6 +7,8 @@ module only fetches their inputs from the store and saves their outputs.
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pandas as pd
 
@@ -16,6 +18,7 @@ from gaoxin.evaluation.monitor import TargetSet
 from gaoxin.evaluation.uncertainty import (
     RankSensitivityResult,
     UncertaintyResult,
+    UncertaintySpec,
     rank_sensitivity,
     uncertainty_analysis,
 )
@@ -54,7 +57,29 @@ def _mc_inputs(con: duckdb.DuckDBPyConnection, eid: int) -> dict:
     weights, groups, pillar_w = _flat_tree(meta, fw.meta.index_code)
     x = x[list(weights.index)]
     directions = meta.set_index("iCode")["Direction"].reindex(x.columns)
-    return {"x": x, "directions": directions, "weights": weights, "groups": groups, "pillar_weights": pillar_w}
+    return {"x": x, "directions": directions, "weights": weights, "groups": groups, "pillar_weights": pillar_w,
+            "spec": spec_for(json.loads(row["config"]))}
+
+
+def _first(options: tuple, nominal) -> tuple:
+    return (nominal, *[o for o in options if o != nominal]) if nominal in options else options
+
+
+def spec_for(steps: list[dict]) -> UncertaintySpec:
+    """Monte Carlo choices whose nominal (first) options match the evaluation's own pipeline.
+
+    Region-group imputation maps to its plain statistic and the COINr treatment
+    to the quantile winsoriser (the vectorised stand-ins, docs/uncertainty.md),
+    so the nominal replication is close to — not identical with — the
+    evaluation's ranking.
+    """
+    d = UncertaintySpec()
+    by = {s["name"]: s for s in steps}
+    norm = by.get("normalise", {}).get("method", "minmax")
+    agg = by.get("aggregate", {}).get("method", "arithmetic")
+    imp = by.get("impute", {}).get("method", "none").removeprefix("group_")
+    return UncertaintySpec(normalisations=_first(d.normalisations, norm), aggregations=_first(d.aggregations, agg),
+                           imputations=_first(d.imputations, imp), treatments=_first(d.treatments, "treat" in by))
 
 
 def run_sensitivity(con: duckdb.DuckDBPyConnection, eid: int, n: int = 512, seed: int = 42) -> RankSensitivityResult:
