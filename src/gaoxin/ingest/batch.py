@@ -3,7 +3,7 @@
 Per-source staging (validate.stage) checks each cell; this module adds the
 rules that need the whole batch and the store's current state: duplicate keys
 within the batch, zone existence, and the warnings that compare a row with
-the same enterprise's previous year.  The result is one table per kind
+the same enterprise's previous year.  The result is one view per kind
 (``batch_zones``, ``batch_enterprises``, ``batch_zone_facts``) with a boolean
 ``_ok`` and the full list of issues per row.
 """
@@ -150,68 +150,94 @@ def _item(cond: str, code: str, column: str, value: str) -> tuple[str, str]:
 
 
 def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prior: str) -> None:
-    """Batch-wide rules; builds ``batch_<kind>`` tables with ``_ok``, one statement per kind.
+    """Batch-wide rules; builds a ``batch_<kind>`` view with ``_ok`` per kind.
 
     ``known_zones`` is a relation with column zone_id (zones of the current
     snapshot); ``prior`` one with credit_code, year, revenue (the current
     snapshot's enterprise rows), both supplied by the store.
+
+    The staged rows are not copied: a key aggregate finds the keys that can
+    fail a batch rule (duplicates; for enterprises, also the keys whose revenue
+    grew too much, tested per key since a key of one row has that row's
+    revenue), then ``_batch_issues_<kind>`` keeps the batch issues of the
+    (few) rows that fail one, and ``batch_<kind>`` merges them into the staged
+    rows as they are read.
     """
     ratio = contract.rules()["warnings"]["max_growth_ratio"]
     regions = " ".join(f"WHEN '{c}' THEN '{p['region']}'" for c, p in contract.provinces().items())
+    built: set[str] = set()
     for kind in contract.TABLES:
         u = _union(b, kind)
         if u is None:
-            con.execute(f"DROP TABLE IF EXISTS batch_{kind}")
+            con.execute(f"DROP VIEW IF EXISTS batch_{kind}")
             continue
         key = list(contract.tables()[kind].key)
+        keys = ", ".join(key)
+        on = " AND ".join(f"d.{k} = u.{k}" for k in key)
         notnull = " AND ".join(f"u.{k} IS NOT NULL" for k in key)
-        items = [_item(f"_dup AND {notnull}", "duplicate", key[0], f"u.{key[0]}")]
-        joins, extra = "", ""
-        if kind in ("enterprises", "zone_facts"):
-            zones_ok = f"SELECT zone_id FROM {known_zones}"
-            if _exists(con, "batch_zones"):
-                zones_ok += " UNION SELECT zone_id FROM batch_zones WHERE _ok"
-            joins += f" LEFT JOIN ({zones_ok}) z ON z.zone_id = u.zone_id"
-            items.append(_item("u.zone_id IS NOT NULL AND z.zone_id IS NULL", "zone_unknown", "zone_id", "u.zone_id"))
+        items = [_item(f"coalesce(d._n > 1, false) AND {notnull}", "duplicate", key[0], f"u.{key[0]}")]
+        joins = f" LEFT JOIN _bkeys_{kind} d ON {on}"
+        extra = ""
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _union_{kind} AS SELECT * FROM ({u}) WHERE NOT _is_total")
         if kind == "enterprises":
-            # previous year's revenue: from this batch, else from the current snapshot
-            older = f"""SELECT credit_code, year, revenue FROM {prior} q WHERE NOT EXISTS (
-                        SELECT 1 FROM _union_{kind} n WHERE n.credit_code = q.credit_code AND n.year = q.year)
-                    UNION ALL """ if _has_rows(con, prior) else ""
-            joins += f""" LEFT JOIN (
-                SELECT credit_code, year, max(revenue) AS revenue FROM (
-                    {older}SELECT credit_code, year, revenue FROM _union_{kind}) GROUP BY ALL
-                ) p ON p.credit_code = u.credit_code AND p.year = u.year - 1"""
+            # one aggregate per key: its row count and revenue (max over duplicates, as the growth rule reads it)
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE _bkeys_{kind} AS
+                SELECT {keys}, count(*) AS _n, max(revenue) AS revenue FROM _union_{kind} GROUP BY ALL""")
+            # previous year's revenue: from this batch, else from the current snapshot (none to look up
+            # when the store is empty and the batch holds one year)
+            prev = f"_bkeys_{kind}"
+            if not _has_rows(con, prior) and con.execute(
+                f"SELECT count(DISTINCT year) < 2 FROM _bkeys_{kind}"
+            ).fetchall()[0][0]:
+                prev = "(SELECT NULL::VARCHAR AS credit_code, NULL::INTEGER AS year, NULL::DOUBLE AS revenue LIMIT 0)"
+            elif _has_rows(con, prior):
+                prev = f"""(SELECT credit_code, year, max(revenue) AS revenue FROM (
+                    SELECT credit_code, year, revenue FROM {prior} q WHERE NOT EXISTS (
+                        SELECT 1 FROM _bkeys_{kind} n WHERE n.credit_code = q.credit_code AND n.year = q.year)
+                    UNION ALL SELECT credit_code, year, revenue FROM _bkeys_{kind}) GROUP BY ALL)"""
+            # keep the keys that can fail: duplicated, or grown too much (a key of one row has that row's revenue)
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE _bkeys_{kind} AS
+                SELECT k.credit_code, k.year, k._n, p.revenue AS _prev FROM _bkeys_{kind} k
+                LEFT JOIN {prev} p ON p.credit_code = k.credit_code AND p.year = k.year - 1
+                WHERE k._n > 1 OR (k.revenue > {ratio!r} * p.revenue AND p.revenue > 0)""")
             items += [
                 _item("u.rd_expense > u.revenue", "rd_over_revenue", "rd_expense", "u.rd_expense"),
                 _item("u.founded_year > u.year", "founded_after_year", "founded_year", "u.founded_year"),
-                _item(f"u.revenue > {ratio!r} * p.revenue AND p.revenue > 0", "growth", "revenue", "u.revenue"),
+                _item(f"u.revenue > {ratio!r} * d._prev AND d._prev > 0", "growth", "revenue", "u.revenue"),
             ]
+        else:
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE _bkeys_{kind} AS
+                SELECT {keys}, count(*) AS _n FROM _union_{kind} GROUP BY ALL HAVING count(*) > 1""")
+        if kind in ("enterprises", "zone_facts"):
+            zones_ok = f"SELECT zone_id FROM {known_zones}"
+            if "zones" in built:
+                zones_ok += " UNION SELECT zone_id FROM batch_zones WHERE _ok"
+            joins += f" LEFT JOIN ({zones_ok}) z ON z.zone_id = u.zone_id"
+            items.append(_item("u.zone_id IS NOT NULL AND z.zone_id IS NULL", "zone_unknown", "zone_id", "u.zone_id"))
         if kind == "zones":
             extra = f", CASE u.province_code {regions} END AS region"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _union_{kind} AS SELECT * FROM ({u}) WHERE NOT _is_total")
+        row_key = ["_src", "_row", *extra_columns(kind)]
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE batch_{kind} AS
-            SELECT *, {_OK} AS _ok FROM (
-                SELECT u.* EXCLUDE (_dup, _issues){extra},
-                       CASE WHEN coalesce({' OR '.join(f'({c})' for c, _ in items)}, false)
-                            THEN list_concat(u._issues, list_filter([{', '.join(i for _, i in items)}],
-                                                                    lambda x: x IS NOT NULL))
-                            ELSE u._issues END AS _issues
-                FROM (SELECT *, count(*) OVER (PARTITION BY {', '.join(key)}) > 1 AS _dup FROM _union_{kind}) u
-                {joins})"""
+            f"""CREATE OR REPLACE TEMP TABLE _batch_issues_{kind} AS
+            SELECT {', '.join(f'u.{c}' for c in row_key)},
+                   list_filter([{', '.join(i for _, i in items)}], lambda x: x IS NOT NULL) AS _issues
+            FROM _union_{kind} u{joins}
+            WHERE coalesce({' OR '.join(f'({c})' for c, _ in items)}, false)"""
         )
+        match = " AND ".join(f"f.{c} {'IS NOT DISTINCT FROM' if c == '_col' else '='} u.{c}" for c in row_key)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW batch_{kind} AS
+            SELECT *, {_OK} AS _ok FROM (
+                SELECT u.* EXCLUDE (_issues){extra},
+                       CASE WHEN f._src IS NULL THEN u._issues ELSE list_concat(u._issues, f._issues) END AS _issues
+                FROM _union_{kind} u LEFT JOIN _batch_issues_{kind} f ON {match})"""
+        )
+        built.add(kind)
     _collect(con, b)
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     return con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {relation} LIMIT 1)").fetchall()[0][0] > 0
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [table]
-    ).fetchall()[0][0] > 0
 
 
 def _collect(con: duckdb.DuckDBPyConnection, b: Batch) -> None:
@@ -282,9 +308,6 @@ def _zh_why(why: str) -> str:
             .replace("expected", "应为").replace("character", "字符").replace("not allowed", "不允许")
             .replace("missing", "缺失"))
 
-
-def issues_json(b: Batch) -> str:
-    return json.dumps([i.__dict__ for i in b.issues], ensure_ascii=False)
 
 
 __all__ = ["Batch", "FileResult", "Issue", "RawTable", "cross_check", "read_batch"]
