@@ -135,11 +135,18 @@ def _open_workbook(path: Path, source: str, magic: bytes):
     by_path = (magic.startswith(ZIP_MAGIC) and suffix in {".xlsx", ".xlsm", ".xlsb", ".ods"}) or (
         magic.startswith(OLE_MAGIC) and suffix == ".xls"
     )
-    try:
+    with calamine_errors(source):
         if by_path:
             return CalamineWorkbook.from_path(str(path))
         with open(path, "rb") as f:  # content decides (e.g. an .xlsx renamed to .xls)
             return CalamineWorkbook.from_filelike(f)
+
+
+@contextlib.contextmanager
+def calamine_errors(source: str):
+    """Turn any calamine failure, including a Rust panic (a BaseException), into ReadError."""
+    try:
+        yield
     except Exception as e:
         raise bad_excel(source, e) from e
     except BaseException as e:
@@ -207,16 +214,10 @@ def read_excel(path: Path, source: str, magic: bytes, progress: Progress | None)
     try:
         metas = [m for m in wb.sheets_metadata if str(m.typ).endswith("WorkSheet")]
         for i, meta in enumerate(metas):
-            try:
+            with calamine_errors(source):
                 sheet = wb.get_sheet_by_name(meta.name)
                 rows = sheet.to_python(skip_empty_area=False)
                 merges = sheet.merged_cell_ranges or []
-            except Exception as e:
-                raise bad_excel(source, e) from e
-            except BaseException as e:
-                if _is_panic(e):
-                    raise bad_excel(source, e) from None
-                raise
             out.append(_sheet_table(source, meta.name, rows, merges))
             if progress is not None:
                 progress(total * (i + 1) // len(metas), total)
