@@ -21,6 +21,7 @@ import pandas as pd
 from gaoxin.demo.synthetic import generate
 from gaoxin.indicators.compute import _compile, compile_framework, compute_indicators
 from gaoxin.indicators.framework import load_framework
+from gaoxin.store.db import connect
 from gaoxin.store.load import ingest
 
 HERE = Path(__file__).parent / "data"
@@ -197,7 +198,9 @@ def main() -> None:
     if not db.exists():
         print("generating demo data and building the store …")
         files = generate(d / "csv", enterprises=args.enterprises, seed=1)
-        ingest([files.zones, files.enterprises, files.zone_facts], db)
+        wcon = connect(db)
+        ingest(wcon, [files.zones, files.enterprises, files.zone_facts])
+        wcon.close()
     con = duckdb.connect(str(db), read_only=True)
     s = con.execute("SELECT max(id) FROM snapshot").fetchall()[0][0]
     rows = con.execute(f"SELECT count(*) FROM enterprise_years_at({s})").fetchall()[0][0]

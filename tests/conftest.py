@@ -54,3 +54,15 @@ def enterprises_csv(tmp_path: Path, enterprises_rows) -> Path:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "store.duckdb"
+
+
+def ingest_path(paths, db, **kw):
+    """Ingest into the store file ``db``: opens (and migrates) a connection, as the Store will."""
+    from gaoxin.store.db import connect
+    from gaoxin.store.load import ingest
+
+    con = connect(db)
+    try:
+        return ingest(con, paths, **kw)
+    finally:
+        con.close()

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from conftest import ingest_path as ingest
 from gaoxin.cli import app
 from gaoxin.demo.synthetic import generate
 from gaoxin.evaluation.evaluate import evaluate, framework_meta, rerun_evaluation
@@ -16,7 +17,6 @@ from gaoxin.evaluation.pipeline import Step
 from gaoxin.evaluation.runs import actuals, dynamic_management, run_uncertainty
 from gaoxin.indicators.framework import load_framework
 from gaoxin.store import db as store_db
-from gaoxin.store.load import ingest
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from conftest import ingest_path as ingest
 from gaoxin.demo.synthetic import generate
 from gaoxin.indicators.compute import compile_framework, compute_indicators, to_long
 from gaoxin.indicators.formula import FormulaError, parse
@@ -22,7 +23,6 @@ from gaoxin.indicators.framework import (
 )
 from gaoxin.ingest.contract import match_header
 from gaoxin.store import db as store_db
-from gaoxin.store.load import ingest
 
 BUILTINS = ["national-2021", "ecosystem-1-2-3", "fyp14-highlands"]
 

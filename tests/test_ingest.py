@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ENT_HEADERS, write_csv
+from conftest import ingest_path as ingest
 from gaoxin.cli import app
 from gaoxin.ingest.rejections import write_report
 from gaoxin.store import snapshots
-from gaoxin.store.load import ingest
 
 
 def stored(db, sql):
@@ -283,3 +283,16 @@ def test_wide_zone_facts_bad_zone_rejects_the_row_and_reingest(db, tmp_path, zon
     assert stored(db, "SELECT indicator, value FROM zone_facts_at(1)") == [("gdp", 5.0)]
     r2 = ingest([f], db)  # idempotent: the same fact is unchanged
     assert (r2.unchanged, r2.replaced) == (1, 0)
+
+
+def test_ingest_uses_the_callers_connection(db, zones_csv, enterprises_csv):
+    from gaoxin.store.db import connect
+    from gaoxin.store.load import ingest as ingest_con
+
+    con = connect(db)
+    try:
+        assert ingest_con(con, [zones_csv]).snapshot == 1
+        assert ingest_con(con, [enterprises_csv]).snapshot == 2  # id read inside the committing transaction
+        assert con.execute("SELECT count(*) FROM enterprise_years_at(2)").fetchall() == [(20,)]
+    finally:
+        con.close()

@@ -12,11 +12,18 @@ import time
 import duckdb
 import numpy as np
 
-from conftest import ENT_HEADERS, write_csv
+from conftest import ENT_HEADERS, ingest_path, write_csv
 from gaoxin.ingest.credit_code import make_codes
-from gaoxin.store.load import ingest
 
 N_ROWS = 60_000
+# the ingest service as a writer process runs it: open the store, ingest, close
+INGEST = """import sys
+from gaoxin.store.db import connect
+from gaoxin.store.load import ingest
+con = connect(sys.argv[1])
+ingest(con, sys.argv[2:])
+con.close()
+"""
 KILLS = 6
 
 
@@ -34,17 +41,17 @@ def state(db):
 
 def test_kill_mid_ingest_leaves_store_consistent(tmp_path, zones_csv, enterprises_csv):
     db = tmp_path / "kill.duckdb"
-    assert ingest([zones_csv, enterprises_csv], db).snapshot == 1
+    assert ingest_path([zones_csv, enterprises_csv], db).snapshot == 1
     base_snaps, base_per, _ = state(db)
     rng = np.random.default_rng(3)
     codes = make_codes(rng, np.array(["440300"] * N_ROWS))
     rows = [[c, f"企业{i}", "GX001", 2024, i % 977 + 1, i % 50 + 1, 1, "否"] for i, c in enumerate(codes)]
     big = write_csv(tmp_path / "big.csv", ENT_HEADERS, rows)
-    cmd = [sys.executable, "-m", "gaoxin", "ingest", str(big), "--db", str(db), "--json"]
+    cmd = [sys.executable, "-c", INGEST, str(db), str(big)]
     t0 = time.perf_counter()
     probe = tmp_path / "probe.duckdb"
-    subprocess.run([sys.executable, "-m", "gaoxin", "ingest", str(zones_csv), str(big), "--db", str(probe)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", INGEST, str(probe), str(zones_csv), str(big)], check=True,
+                   capture_output=True)
     duration = time.perf_counter() - t0
     expected = 20 + state(probe)[1][1][0]  # rows of the big file that validation accepts
     assert expected > 20 + N_ROWS * 0.99

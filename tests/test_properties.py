@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ENT_HEADERS, ZONE_HEADERS, write_csv
-from gaoxin.store.load import ingest
+from conftest import ingest_path as ingest
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 cell = st.one_of(st.text(max_size=12), st.sampled_from(["—", "NA", "１２", "1,234.5", "-0", "1e400", "是", "'", '"']))

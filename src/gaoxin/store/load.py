@@ -23,7 +23,6 @@ import gaoxin
 from gaoxin.ingest import contract
 from gaoxin.ingest.batch import Batch, cross_check, extra_columns, read_batch
 from gaoxin.store import audit
-from gaoxin.store import db as store_db
 from gaoxin.store.snapshots import DATA_TABLES, latest, value_columns
 
 KIND_TO_TABLE = {v: k for k, v in DATA_TABLES.items()}
@@ -49,28 +48,33 @@ class IngestResult:
 
 
 def ingest(
+    con: duckdb.DuckDBPyConnection,
     paths: list[str | Path],
-    db: str | Path | None = None,
     *,
     snapshot_name: str | None = None,
     strict: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     stage_hook: Callable[[str], None] | None = None,
 ) -> IngestResult:
-    """Read, validate and store ``paths`` as one batch (see module docstring)."""
-    con = store_db.connect(db)
-    try:
-        with tempfile.TemporaryDirectory(prefix="gaoxin-ingest-") as work:
-            return _ingest(con, paths, Path(work), snapshot_name, strict, progress, stage_hook or (lambda s: None))
-    finally:
-        con.close()
+    """Read, validate and store ``paths`` as one batch (see module docstring).
+
+    ``con`` is an open, migrated, writable connection owned by the caller (the
+    Store); ingest never opens or closes the database itself.
+    """
+    with tempfile.TemporaryDirectory(prefix="gaoxin-ingest-") as work:
+        return _ingest(con, paths, Path(work), snapshot_name, strict, progress, stage_hook or (lambda s: None))
+
+
+class StoreChanged(RuntimeError):
+    """Another writer committed a snapshot while this batch was being validated."""
 
 
 def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestResult:
     prev = latest(con) or 0
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _known_zones AS SELECT zone_id FROM zones_at({prev})")
+    # views cannot take bound parameters; prev is an int read from the store, not user text
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _known_zones AS SELECT zone_id FROM zones_at({int(prev)})")
     con.execute(f"CREATE OR REPLACE TEMP VIEW _prior AS SELECT credit_code, year, revenue "
-                f"FROM enterprise_years_at({prev})")
+                f"FROM enterprise_years_at({int(prev)})")
     hook("read")
     batch = read_batch(con, paths, work, progress)
     if batch.readable == 0:
@@ -90,7 +94,11 @@ def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestRe
     started = dt.datetime.now()
     con.execute("BEGIN TRANSACTION")
     try:
-        sid = prev + 1
+        # the id is read inside the transaction that commits it
+        sid = (latest(con) or 0) + 1
+        if sid != prev + 1:
+            raise StoreChanged(f"数据库在校验期间被其他写入者修改，请重试 / the store changed during validation "
+                               f"(snapshot {sid - 1} appeared), retry the ingest")
         name = snapshot_name or f"s{sid}-{started:%Y%m%d-%H%M%S}"
         if con.execute("SELECT count(*) FROM snapshot WHERE name = ?", [name]).fetchall()[0][0]:
             raise ValueError(f"快照名称已存在 / snapshot name already exists: {name}")
