@@ -204,8 +204,10 @@ def test_cli_json_and_exit_codes(db, tmp_path, zones_csv, enterprises_csv, enter
     runner = CliRunner()
     res = runner.invoke(app, ["ingest", str(zones_csv), str(enterprises_csv), "--db", str(db), "--json"])
     assert res.exit_code == 0
-    assert json.loads(res.stdout.strip().splitlines()[-1]) == {
-        "snapshot": 1, "accepted": 22, "rejected": 0, "warnings": 0, "replaced": 0}
+    summary = json.loads(res.stdout.strip().splitlines()[-1])
+    assert {k: summary[k] for k in ("snapshot", "accepted", "rejected", "warnings", "replaced", "exit_code")} == {
+        "snapshot": 1, "accepted": 22, "rejected": 0, "warnings": 0, "replaced": 0, "exit_code": 0}
+    assert [f["accepted"] for f in summary["files"]] == [2, 20]
     rows = [list(r) for r in enterprises_rows]
     rows[0][5] = "-3"
     bad = write_csv(tmp_path / "bad.csv", ENT_HEADERS, rows)

@@ -1,15 +1,15 @@
-"""Evaluate zones on the store: framework indicators → index pipeline → stored, re-runnable results.
+"""Evaluate zones: a frame of zone indicators → index pipeline → ranks, grades, types, strengths.
 
-An evaluation is (framework file, year, snapshot, pipeline steps).  Its row in
-the ``evaluation`` table keeps the framework file's hash, the steps and their
-hash, and the pipeline's step log, so ``rerun_evaluation`` recomputes the
-indicators from the same snapshot, replays the log and checks that every
-stored number comes out identical.
+Pure functions over frames: fetching the indicators from a snapshot and
+storing the result are the services' and the store's work
+(``gaoxin.services.evaluation``, ``gaoxin.store.evaluations``).  An evaluation
+is (framework, year, snapshot, pipeline steps); what is stored of it — the
+framework's hash, the steps and their hash, the pipeline's step log — is what
+:func:`rerun_data` needs to reproduce every number.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import tomllib
@@ -17,18 +17,13 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-import gaoxin
 from gaoxin.evaluation.classify import classify, grade
-from gaoxin.evaluation.methods.results import rank_within, strengths_weaknesses
-from gaoxin.evaluation.pipeline import IndexResult, Step, as_steps, config_hash, rerun, run_pipeline
-from gaoxin.indicators.compute import compute_indicators
-from gaoxin.indicators.framework import Framework, load_framework
-from gaoxin.store import audit
-from gaoxin.store.snapshots import resolve
+from gaoxin.evaluation.methods.results import rank_scores, rank_within, strengths_weaknesses
+from gaoxin.evaluation.pipeline import IndexResult, Step, as_steps, rerun, run_pipeline
+from gaoxin.indicators.framework import Framework
 
 
 class EvaluationError(ValueError):
@@ -72,12 +67,10 @@ def file_hash(fw: Framework) -> str:
     return hashlib.sha256(Path(fw.path).read_bytes()).hexdigest() if fw.path else "in-memory"
 
 
-def zone_data(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, snapshot: int) -> pd.DataFrame:
-    """Units × indicators for one year, with the zones' region and level as group columns."""
-    wide = compute_indicators(con, fw, (year, year), snapshot)
+def zone_data(fw: Framework, wide: pd.DataFrame, zones: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Units × indicators for one year (from the wide indicator table), with region and level as group columns."""
     wide = wide[wide["year"] == year].drop(columns="year").set_index("zone_id").sort_index()
-    zones = con.execute(f"SELECT zone_id, region, level FROM zones_at({int(snapshot)})").df().set_index("zone_id")
-    data = zones.join(wide, how="inner")
+    data = zones.set_index("zone_id")[["region", "level"]].join(wide, how="inner")
     codes = [i.code for i in fw.indicators]
     data[codes] = stable(data[codes].astype(float).replace([np.inf, -np.inf], np.nan))
     return data
@@ -123,11 +116,12 @@ class Evaluation:
     meta: pd.DataFrame
     dropped: list[str]
 
-    def table(self, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    def table(self, previous: pd.DataFrame | None = None, intervals: pd.DataFrame | None = None) -> pd.DataFrame:
         """One row per zone: rank (overall, in region, in zone type), score, grade, zone type, pillar scores.
 
-        With ``con``, also the change against the stored evaluation of the previous year made with the
-        same framework file, pipeline config and snapshot (NaN when there is none).
+        ``previous`` (zone_id → score, rank of the previous year's evaluation with the same framework,
+        config and snapshot) adds the changes; ``intervals`` (zone_id → rank_p05, median_rank,
+        rank_p95) adds the Monte Carlo rank intervals.  Without them those columns are missing values.
         """
         root = self.framework.meta.index_code
         r = self.result
@@ -139,14 +133,12 @@ class Evaluation:
         t = classify(t)
         t = grade(t, by="region").drop(columns=["rank_pct_in_region"], errors="ignore")
         t["rank_in_type"] = rank_within(t.set_index("zone_id")["score"], t.set_index("zone_id")["zone_type"]).to_numpy()
-        if con is not None:
-            unc = con.execute("SELECT zone_id, rank_p05, median_rank, rank_p95 FROM evaluation_uncertainty "
-                              "WHERE evaluation_id = ?", [self.id]).df().set_index("zone_id")
-            for c in unc.columns:  # rank intervals go wherever the ranking goes
-                t[c] = t["zone_id"].map(unc[c])
-            prev = _previous(con, self)
-            t["score_change"] = t["score"] - t["zone_id"].map(prev["score"]) if prev is not None else np.nan
-            t["rank_change"] = t["zone_id"].map(prev["rank"]) - t["rank"] if prev is not None else np.nan
+        if intervals is not None and not intervals.empty:
+            for c in ("rank_p05", "median_rank", "rank_p95"):  # rank intervals go wherever the ranking goes
+                t[c] = t["zone_id"].map(intervals[c])
+        prev = previous if previous is not None and not previous.empty else None
+        t["score_change"] = t["score"] - t["zone_id"].map(prev["score"]) if prev is not None else np.nan
+        t["rank_change"] = t["zone_id"].map(prev["rank"]) - t["rank"] if prev is not None else np.nan
         for p in (p.code for p in self.framework.pillars if p.parent is None):
             if p in r.scores.columns:
                 t[p] = r.scores[p].to_numpy()
@@ -164,7 +156,7 @@ class Evaluation:
         sw.insert(3, "kind_zh", sw["kind"].map({"strength": "优势", "weakness": "短板"}))
         return sw.rename(columns={"unit": "zone_id"})
 
-    def sheets(self, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, pd.DataFrame]:
+    def sheets(self, table: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
         """The evaluation as workbook sheets: ranking, indicator values and scores, strengths, run log."""
         inds = [c for c in self.meta.loc[self.meta["Type"] == "Indicator", "iCode"]]
         values = self.data[inds].add_suffix(" 原值 value")
@@ -172,64 +164,38 @@ class Evaluation:
         log = pd.DataFrame([{"step": e["step"], "resolved": json.dumps(e["resolved"], ensure_ascii=False),
                              "shape_out": str(e["shape_out"]), "config_hash": e["config_hash"]}
                             for e in self.result.log])
-        return {"排名 ranking": self.table(con), "指标 indicators": values.join(scores).reset_index(),
+        ranking = self.table() if table is None else table
+        return {"排名 ranking": ranking, "指标 indicators": values.join(scores).reset_index(),
                 "优势短板 strengths": self.strengths_weaknesses(), "运行日志 log": log}
 
 
-def _previous(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> pd.DataFrame | None:
-    rows = con.execute(
-        """SELECT id FROM evaluation WHERE framework = ? AND config_hash = ? AND year = ? AND snapshot_id = ?
-           ORDER BY id DESC LIMIT 1""",
-        [ev.framework.path or ev.framework.id, ev.result.config_hash, ev.year - 1, ev.snapshot]).fetchall()
-    if not rows:
-        return None
-    return con.execute("SELECT zone_id, score, rank FROM evaluation_score WHERE evaluation_id = ? AND code = ?",
-                       [rows[0][0], ev.framework.meta.index_code]).df().set_index("zone_id")
-
-
-def evaluate(con: duckdb.DuckDBPyConnection, framework: str | Framework, year: int, snapshot: int | str | None = None,
-             steps: list | None = None, *, save: bool = True) -> Evaluation:
-    """Run one evaluation and (by default) store it; returns it with its id."""
-    fw = load_framework(framework)
-    sid = resolve(con, snapshot)
+def evaluate_data(fw: Framework, data: pd.DataFrame, year: int, snapshot: int,
+                  steps: list | None = None) -> tuple[Evaluation, list[Step]]:
+    """Run the pipeline on one year's zone data; returns the (unsaved, id 0) evaluation and its steps."""
     steps = as_steps(steps) if steps is not None else default_steps()
-    data = zone_data(con, fw, year, sid)
     if data.empty:
-        raise EvaluationError(f"no zone has data for {year} in snapshot {sid} / 快照{sid}中{year}年无园区数据")
+        raise EvaluationError(f"no zone has data for {year} in snapshot {snapshot} / "
+                              f"快照{snapshot}中{year}年无园区数据")
     meta, dropped = _usable(framework_meta(fw), data)
     result = run_pipeline(data, meta, steps)
-    ev = Evaluation(0, fw, year, sid, result, data, meta, dropped)
-    if save:
-        ev.id = _save(con, ev, steps)
-    return ev
+    return Evaluation(0, fw, year, snapshot, result, data, meta, dropped), steps
 
 
-def _save(con: duckdb.DuckDBPyConnection, ev: Evaluation, steps: list[Step]) -> int:
-    r, fw = ev.result, ev.framework
-    con.execute("BEGIN TRANSACTION")
-    try:
-        eid = con.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluation").fetchall()[0][0]
-        log = {"steps": r.log, "dropped_indicators": ev.dropped, "framework_id": fw.id,
-               "framework_version": fw.meta.version}
-        con.execute(
-            "INSERT INTO evaluation VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [eid, dt.datetime.now(), fw.path or fw.id, file_hash(fw), ev.year, ev.snapshot,
-             json.dumps([s.to_dict() for s in steps], ensure_ascii=False), config_hash(steps),
-             json.dumps(log, ensure_ascii=False, default=str), gaoxin.__version__, audit.current_user()],
-        )
-        con.register("_scores", scores_frame(ev, eid))
-        con.execute("INSERT INTO evaluation_score SELECT * FROM _scores")
-        con.unregister("_scores")
-        audit.record(con, "evaluate", f"evaluation {eid}", framework=fw.id, year=ev.year, snapshot=ev.snapshot)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return eid
+def rerun_data(fw: Framework, data: pd.DataFrame, year: int, snapshot: int, log_steps: list[dict],
+               eid: int) -> Evaluation:
+    """Replay a stored step log on freshly computed zone data (the data hash must match)."""
+    meta, dropped = _usable(framework_meta(fw), data)
+    return Evaluation(eid, fw, year, snapshot, rerun(data, meta, log_steps), data, meta, dropped)
 
 
-def scores_frame(ev: Evaluation, eid: int) -> pd.DataFrame:
-    """Long table of every level's scores and ranks, as stored in evaluation_score."""
+def run_log(ev: Evaluation) -> dict:
+    """What is stored as an evaluation's log besides its steps."""
+    return {"steps": ev.result.log, "dropped_indicators": ev.dropped, "framework_id": ev.framework.id,
+            "framework_version": ev.framework.meta.version}
+
+
+def scores_frame(ev: Evaluation) -> pd.DataFrame:
+    """Long table of every level's scores and ranks, as stored in evaluation_score (without the id)."""
     r, meta = ev.result, ev.meta.set_index("iCode")
     region = ev.data.loc[r.scores.index, "region"]
     parts = []
@@ -237,9 +203,9 @@ def scores_frame(ev: Evaluation, eid: int) -> pd.DataFrame:
         if code not in meta.index:
             continue
         s = r.scores[code]
-        rank = r.ranks[code] if code in r.ranks.columns else s.rank(ascending=False, method="min")
+        rank = r.ranks[code] if code in r.ranks.columns else rank_scores(s)
         parts.append(pd.DataFrame({
-            "evaluation_id": eid, "zone_id": s.index.astype(str), "level": int(meta.loc[code, "Level"]),
+            "zone_id": s.index.astype(str), "level": int(meta.loc[code, "Level"]),
             "code": code, "value": ev.data.loc[s.index, code].to_numpy() if code in ev.data.columns else np.nan,
             "score": s.to_numpy(), "rank": rank.to_numpy(),
             "rank_in_region": rank_within(s, region).to_numpy()}))
@@ -247,33 +213,12 @@ def scores_frame(ev: Evaluation, eid: int) -> pd.DataFrame:
     return out.astype({"level": "int32", "rank": "Int32", "rank_in_region": "Int32"})
 
 
-def load_evaluation(con: duckdb.DuckDBPyConnection, eid: int) -> dict:
-    rows = con.execute("SELECT * FROM evaluation WHERE id = ?", [int(eid)]).df()
-    if rows.empty:
-        raise EvaluationError(f"评价不存在 / evaluation not found: {eid}")
-    return rows.iloc[0].to_dict()
-
-
-def rerun_evaluation(con: duckdb.DuckDBPyConnection, eid: int) -> tuple[Evaluation, float]:
-    """Recompute evaluation ``eid`` from its snapshot and log; returns it and the largest score difference."""
-    row = load_evaluation(con, eid)
-    fw = load_framework(row["framework"])
-    if file_hash(fw) != row["framework_hash"]:
-        raise EvaluationError(f"framework file changed since evaluation {eid} / 指标体系文件已修改: {row['framework']}")
-    log = json.loads(row["log"])
-    data = zone_data(con, fw, int(row["year"]), int(row["snapshot_id"]))
-    meta, dropped = _usable(framework_meta(fw), data)
-    result = rerun(data, meta, log["steps"])
-    ev = Evaluation(eid, fw, int(row["year"]), int(row["snapshot_id"]), result, data, meta, dropped)
-    new = scores_frame(ev, eid).set_index(["zone_id", "code"])["score"]
-    old = con.execute("SELECT zone_id, code, score FROM evaluation_score WHERE evaluation_id = ?",
-                      [int(eid)]).df().set_index(["zone_id", "code"])["score"]
-    both = pd.concat([old.rename("old"), new.rename("new")], axis=1)
-    same_nan = both["old"].isna() == both["new"].isna()
+def max_score_difference(old: pd.DataFrame, new: pd.DataFrame) -> float:
+    """Largest |Δscore| between two long score tables (inf when missing values differ)."""
+    a = old.set_index(["zone_id", "code"])["score"]
+    b = new.set_index(["zone_id", "code"])["score"]
+    both = pd.concat([a.rename("old"), b.rename("new")], axis=1)
+    if not (both["old"].isna() == both["new"].isna()).all():
+        return float("inf")
     diff = (both["old"] - both["new"]).abs().max(skipna=True)
-    return ev, float("inf") if not same_nan.all() else float(0.0 if pd.isna(diff) else diff)
-
-
-def list_evaluations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        "SELECT id, created_at, framework, year, snapshot_id, config_hash FROM evaluation ORDER BY id").df()
+    return float(0.0 if pd.isna(diff) else diff)

@@ -1,25 +1,70 @@
-"""The embedded DuckDB store: where the database lives and its schema migrations.
+"""The embedded DuckDB store: where the database lives, how it is opened, and its schema migrations.
 
-The schema evolves by forward-only numbered SQL files in ``store/migrations``;
-``connect`` applies the missing ones, each in its own transaction, so an old
-database file is upgraded in place and never downgraded.
+``Store(path, mode)`` is the one way every surface opens the database:
+
+* ``mode="read"`` opens DuckDB read-only and never migrates; a store whose
+  schema is behind this gaoxin says so and names ``gaoxin migrate``.
+* ``mode="write"`` takes DuckDB's single writer lock and applies missing
+  migrations (forward-only numbered SQL files in ``store/migrations``, each
+  in its own transaction).
+
+DuckDB lets one process write a file, or several processes read it, never
+both.  A store held by another process is retried for a bounded time
+(``GAOXIN_STORE_WAIT`` seconds, default 10) and then refused with a Chinese and
+English message naming the holding process — never a raw lock error.  A
+long-lived owner (the web server) keeps one write connection and serves
+concurrent reads through :meth:`Store.cursor`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import time
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
 DEFAULT_DB = "gaoxin.duckdb"
+DEFAULT_WAIT_S = 10.0
+Mode = Literal["read", "write"]
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be opened as asked; the message says why and what to do (zh / en)."""
+
+
+class StoreBusy(StoreError):
+    def __init__(self, path: Path, pid: int | None, command: str | None, waited: float) -> None:
+        self.path, self.pid, self.command = path, pid, command
+        who = f"进程 {pid}" + (f"（{command}）" if command else "") if pid else "另一个进程"
+        who_en = f"process {pid}" + (f" ({command})" if command else "") if pid else "another process"
+        if command and "serve" in command:
+            hint_zh, hint_en = ("服务运行期间，请通过网页或 API 读写数据，或先停止 gaoxin serve",
+                                "while the server runs, read and write through the web page or the API, "
+                                "or stop gaoxin serve")
+        else:
+            hint_zh, hint_en = "请等待其完成后重试", "wait for it to finish, then try again"
+        super().__init__(
+            f"数据库正被{who}占用，已等待 {waited:.0f} 秒：{path}。{hint_zh}。\n"
+            f"The store {path} is held by {who_en}; waited {waited:.0f} s. {hint_en.capitalize()}.")
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
     """``--db PATH`` wins, then the ``GAOXIN_DB`` environment variable, then ./gaoxin.duckdb."""
     return Path(path or os.environ.get("GAOXIN_DB") or DEFAULT_DB)
+
+
+def default_wait() -> float:
+    raw = os.environ.get("GAOXIN_STORE_WAIT")
+    try:
+        return float(raw) if raw else DEFAULT_WAIT_S
+    except ValueError:
+        raise StoreError(f"GAOXIN_STORE_WAIT 应为秒数 / must be a number of seconds, not {raw!r}") from None
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -32,16 +77,23 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(out)
 
 
+def latest_version() -> int:
+    return max(v for v, _, _ in migrations())
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR,"
-        " applied_at TIMESTAMP DEFAULT current_timestamp)"
-    )
+    """The store's schema version (0 for an empty database); never writes."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' "
+                         "AND table_schema = 'main'").fetchall()[0][0]
+    if not exists:
+        return 0
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply missing migrations; return the schema version afterwards."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR,"
+                " applied_at TIMESTAMP DEFAULT current_timestamp)")
     current = schema_version(con)
     for version, name, sql in migrations():
         if version <= current:
@@ -58,17 +110,120 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) and migrate the store."""
-    p = db_path(path)
-    if read_only:
-        if not p.exists():
-            raise FileNotFoundError(f"数据库不存在 / database not found: {p}")
-        con = duckdb.connect(str(p), read_only=True)
-        con.execute("SET enable_progress_bar = false")
+_LOCK_RE = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def _holder(message: str) -> tuple[int | None, str | None]:
+    """PID and command line of the process DuckDB says holds the lock."""
+    m = _LOCK_RE.search(message)
+    if not m:
+        return None, None
+    pid = int(m.group("pid"))
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        words = [Path(a.decode(errors="replace")).name if i == 0 else a.decode(errors="replace")
+                 for i, a in enumerate(argv) if a]
+        if len(words) > 1 and words[0].startswith("python"):
+            words = words[1:]
+        if words and words[0].endswith("gaoxin"):
+            words[0] = "gaoxin"
+        return pid, " ".join(words)[:120] or m.group("exe")
+    except OSError:
+        return pid, m.group("exe")
+
+
+def _is_lock_error(e: Exception) -> bool:
+    return isinstance(e, duckdb.IOException) and "lock" in str(e).lower()
+
+
+class Store:
+    """An open gaoxin database (see module docstring); use as a context manager."""
+
+    def __init__(self, path: str | os.PathLike | None = None, mode: Mode = "read", *, wait: float | None = None,
+                 on_wait: Callable[[float, int | None, str | None], None] | None = None) -> None:
+        if mode not in ("read", "write"):
+            raise ValueError(f"mode must be 'read' or 'write', not {mode!r}")
+        self.path = db_path(path)
+        self.mode: Mode = mode
+        self.con = self._open(self.path, mode, default_wait() if wait is None else wait, on_wait)
+
+    @staticmethod
+    def _connect(path: Path, mode: Mode) -> duckdb.DuckDBPyConnection:
+        if mode == "read":
+            return duckdb.connect(str(path), read_only=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(path))
+
+    def _open(self, path: Path, mode: Mode, wait: float, on_wait) -> duckdb.DuckDBPyConnection:
+        if mode == "read" and not path.exists():
+            raise StoreError(f"数据库不存在：{path}。请先运行 gaoxin ingest 或 gaoxin demo。\n"
+                             f"No store at {path}: run `gaoxin ingest` or `gaoxin demo` first.")
+        t0 = time.monotonic()
+        while True:
+            try:
+                con = self._connect(path, mode)
+                break
+            except duckdb.Error as e:
+                if not _is_lock_error(e):
+                    raise StoreError(f"无法打开数据库 / cannot open the store {path}: {e}") from None
+                pid, cmd = _holder(str(e))
+                waited = time.monotonic() - t0
+                if waited >= wait:
+                    raise StoreBusy(path, pid, cmd, waited) from None
+                if on_wait:
+                    on_wait(waited, pid, cmd)
+                time.sleep(min(0.2, max(wait - waited, 0.01)))
+        con.execute("SET enable_progress_bar = false")  # our own Rich progress is shown instead
+        try:
+            self._check_schema(con, mode)
+        except BaseException:
+            con.close()
+            raise
         return con
-    p.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(p))
-    con.execute("SET enable_progress_bar = false")  # our own Rich progress is shown instead
-    migrate(con)
-    return con
+
+    def _check_schema(self, con: duckdb.DuckDBPyConnection, mode: Mode) -> None:
+        have, want = schema_version(con), latest_version()
+        if have > want:
+            raise StoreError(f"数据库结构版本 {have} 比本程序（{want}）新，请升级 gaoxin。\n"
+                             f"The store's schema version {have} is newer than this gaoxin's ({want}): "
+                             "upgrade gaoxin.")
+        if mode == "write":
+            migrate(con)
+        elif have < want:
+            raise StoreError(f"数据库结构版本 {have} 落后于 {want}：请运行 gaoxin migrate 升级 {self.path}。\n"
+                             f"The store's schema is at version {have}, this gaoxin needs {want}: "
+                             f"run `gaoxin migrate --db {self.path}` to upgrade it.")
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of this connection: concurrent readers of one owning process (the web server)."""
+        return self.con.cursor()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: commit on success, roll back on any exception (also KeyboardInterrupt)."""
+        self.require_write()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def require_write(self) -> None:
+        if self.mode != "write":
+            raise StoreError("此操作需要写模式打开数据库 / this action needs the store opened for writing")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A bare connection (tests, benchmarks): ``Store(path, 'read' | 'write').con`` without the wrapper."""
+    return Store(path, "read" if read_only else "write").con

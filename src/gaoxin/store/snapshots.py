@@ -9,10 +9,14 @@ changes a stored row, which is what makes every past snapshot reproducible.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from gaoxin.ingest.contract import tables
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # store table name -> (contract table, key columns)
 DATA_TABLES = {
@@ -28,8 +32,11 @@ def key_of(store_table: str) -> list[str]:
 
 def value_columns(con: duckdb.DuckDBPyConnection, store_table: str) -> list[str]:
     """Data columns compared to decide whether a re-submitted row changed."""
+    if store_table not in DATA_TABLES:
+        raise ValueError(f"not a data table: {store_table!r}")
     skip = {"row_id", "valid_from", "valid_to", "source_file", "source_row"}
-    cols = [r[0] for r in con.execute(f"DESCRIBE {store_table}").fetchall()]
+    cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                      "ORDER BY ordinal_position", [store_table]).fetchall()]
     return [c for c in cols if c not in skip]
 
 
@@ -75,6 +82,41 @@ def listing(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def zones(con: duckdb.DuckDBPyConnection, snapshot: int) -> pd.DataFrame:
+    """The zones visible in ``snapshot`` (zone_id, name, level, province_code, region, approved_year)."""
+    return con.execute("SELECT zone_id, name, level, province_code, region, approved_year FROM zones_at(?) "
+                       "ORDER BY zone_id", [int(snapshot)]).df()
+
+
+def last_year(con: duckdb.DuckDBPyConnection, snapshot: int) -> int | None:
+    """The latest enterprise-year in ``snapshot`` (None when it holds no enterprise rows)."""
+    y = con.execute("SELECT max(year) FROM enterprise_years_at(?)", [int(snapshot)]).fetchall()[0][0]
+    return None if y is None else int(y)
+
+
+def national_zone_counts(con: duckdb.DuckDBPyConnection, snapshot: int, first: int, last: int,
+                         province: str | None = None) -> pd.DataFrame:
+    """Number of national zones approved by each year ``first``..``last`` (optionally of one province)."""
+    return con.execute(
+        """SELECT y.year, count(z.zone_id) AS value FROM range(?, ? + 1) y(year)
+           LEFT JOIN zones_at(?) z ON z.level = 'national' AND coalesce(z.approved_year, 0) <= y.year
+                AND (CAST(? AS VARCHAR) IS NULL OR z.province_code = ?)
+           GROUP BY y.year ORDER BY y.year""",
+        [int(first), int(last), int(snapshot), province, province]).df()
+
+
+def zone_year_totals(con: duckdb.DuckDBPyConnection, snapshot: int, year: int) -> pd.DataFrame:
+    """Per zone, for one year: enterprises, revenue (亿元) and R&D intensity — the demo's overview."""
+    return con.execute(
+        """SELECT z.zone_id, z.name, z.region, count(e.credit_code) AS enterprises,
+                  sum(e.revenue) / 1e5 AS revenue_100m_yuan,
+                  sum(e.rd_expense) / nullif(sum(e.revenue), 0) AS rd_intensity
+           FROM zones_at(?) z
+           LEFT JOIN enterprise_years_at(?) e ON e.zone_id = z.zone_id AND e.year = ?
+           GROUP BY ALL ORDER BY revenue_100m_yuan DESC NULLS LAST, z.zone_id""",
+        [int(snapshot), int(snapshot), int(year)]).df()
+
+
 @dataclass(frozen=True)
 class TableDiff:
     table: str
@@ -95,8 +137,8 @@ def diff(con: duckdb.DuckDBPyConnection, a: int, b: int) -> list[TableDiff]:
         vals = [c for c in value_columns(con, t) if c not in key]
         on = " AND ".join(f"x.{k} = y.{k}" for k in key)
         differ = " OR ".join(f"x.{c} IS DISTINCT FROM y.{c}" for c in vals) or "false"
-        vis = "SELECT * FROM {t} WHERE valid_from <= {s} AND (valid_to IS NULL OR valid_to > {s})"
-        xa, yb = vis.format(t=t, s=int(a)), vis.format(t=t, s=int(b))
+        vis = f"SELECT * FROM {t} WHERE valid_from <= $%s AND (valid_to IS NULL OR valid_to > $%s)"
+        xa, yb = vis % ("a", "a"), vis % ("b", "b")
         added, changed, removed = con.execute(
             f"""
             SELECT count(*) FILTER (WHERE x.{key[0]} IS NULL),
@@ -104,7 +146,7 @@ def diff(con: duckdb.DuckDBPyConnection, a: int, b: int) -> list[TableDiff]:
                                     AND x.row_id <> y.row_id AND ({differ})),
                    count(*) FILTER (WHERE y.{key[0]} IS NULL)
             FROM ({xa}) x FULL OUTER JOIN ({yb}) y ON {on}
-            """
+            """, {"a": int(a), "b": int(b)}
         ).fetchall()[0]
         out.append(TableDiff(t, added, changed, removed))
     return out

@@ -1,4 +1,5 @@
-"""Evaluation on the real store: stored results, re-run identity, uncertainty, management, monitoring, CLI."""
+"""Services on a real store: stored evaluations, re-run identity, uncertainty, management (stores nothing),
+monitoring, and the CLI commands over them."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from typer.testing import CliRunner
 from conftest import ingest_path as ingest
 from gaoxin.cli import app
 from gaoxin.demo.synthetic import generate
-from gaoxin.evaluation.evaluate import evaluate, framework_meta, rerun_evaluation
+from gaoxin.evaluation.evaluate import framework_meta
 from gaoxin.evaluation.monitor import load_targets, monitor
 from gaoxin.evaluation.pipeline import Step
-from gaoxin.evaluation.runs import actuals, dynamic_management, run_uncertainty
 from gaoxin.indicators.framework import load_framework
-from gaoxin.store import db as store_db
+from gaoxin.services import evaluation as evs
+from gaoxin.services.monitoring import actuals
+from gaoxin.store.db import Store
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +31,18 @@ def store(tmp_path_factory):
 
 
 @pytest.fixture
-def con(store):
-    c = store_db.connect(store)
-    yield c
-    c.close()
+def st(store):
+    with Store(store, "write") as s:
+        yield s
+
+
+@pytest.fixture
+def con(st):
+    return st.con
+
+
+def evaluate(st, framework, year, steps=None):
+    return evs.evaluate(st, framework, year, steps=steps).evaluation
 
 
 def test_framework_meta_is_a_valid_tree():
@@ -47,8 +57,8 @@ def test_framework_meta_is_a_valid_tree():
     assert meta.loc[meta["iCode"] == "energy_per_value_added", "Direction"].item() == -1.0
 
 
-def test_evaluate_stores_scores_that_match_a_hand_aggregation(con):
-    ev = evaluate(con, "national-2021", 2024)
+def test_evaluate_stores_scores_that_match_a_hand_aggregation(st, con):
+    ev = evaluate(st, "national-2021", 2024)
     stored = con.execute("SELECT zone_id, code, level, score, rank FROM evaluation_score WHERE evaluation_id = ?",
                          [ev.id]).df()
     assert stored["zone_id"].nunique() == 24
@@ -67,35 +77,39 @@ def test_evaluate_stores_scores_that_match_a_hand_aggregation(con):
     assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'evaluate'").fetchall()[0][0] >= 1
 
 
-def test_rerun_from_log_gives_identical_numbers(con):
-    ev = evaluate(con, "ecosystem-1-2-3", 2023,
-                  steps=[Step("impute", {"method": "median"}), Step("normalise", {"method": "zscore"}),
-                         Step("aggregate", {"method": "arithmetic"})])
-    again, diff = rerun_evaluation(con, ev.id)
-    assert diff == 0.0
-    pd.testing.assert_frame_equal(again.result.scores, ev.result.scores)
+def test_rerun_from_log_gives_identical_numbers(store):
+    with Store(store, "write") as w:
+        ev = evaluate(w, "ecosystem-1-2-3", 2023,
+                      steps=[Step("impute", {"method": "median"}), Step("normalise", {"method": "zscore"}),
+                             Step("aggregate", {"method": "arithmetic"})])
+    with Store(store, "read") as ro:  # a re-run only reads
+        again = evs.rerun(ro, ev.id)
+    assert again.identical and again.max_score_difference == 0.0
 
 
-def test_uncertainty_is_stored_and_contains_nominal_rank(con):
-    ev = evaluate(con, "national-2021", 2024)
-    res = run_uncertainty(con, ev.id, runs=500, seed=3)
+def test_uncertainty_is_stored_and_contains_nominal_rank(st, con):
+    ev = evaluate(st, "national-2021", 2024)
+    res = evs.uncertainty(st, ev.id, runs=500, seed=3, save=True)
     s = con.execute("SELECT * FROM evaluation_uncertainty WHERE evaluation_id = ?", [ev.id]).df()
     assert len(s) == 24 and (s["runs"] == 500).all()
     assert (s["rank_p05"] <= s["rank_p95"]).all()
     inside = (s["rank_p05"] <= s["nominal_rank"]) & (s["nominal_rank"] <= s["rank_p95"])
     assert inside.mean() >= 0.8
-    again = run_uncertainty(con, ev.id, runs=500, seed=3, save=False)
+    again = evs.uncertainty(st, ev.id, runs=500, seed=3)
     pd.testing.assert_frame_equal(again.summary, res.summary)
 
 
-def test_management_and_monitoring(con):
-    lists, panel = dynamic_management(con, "national-2021", range(2020, 2025))
+def test_management_and_monitoring(st, con):
+    before = con.execute("SELECT count(*) FROM evaluation").fetchall()[0][0]
+    m = evs.dynamic_management(st, "national-2021", range(2020, 2025))
+    lists, panel = m.lists, m.panel
+    assert con.execute("SELECT count(*) FROM evaluation").fetchall()[0][0] == before  # read-like: stores nothing
     assert set(panel["year"]) == set(range(2020, 2025))
     assert (lists["status"] == "praise").sum() == 10
     bottom = panel[panel.year == 2024].nlargest(3, "rank")["zone_id"]  # 10 % of 24 -> ceil = 3 poor zones
     assert set(bottom) <= set(lists.loc[lists["status"] != "normal", "zone_id"])
     ts = load_targets(packaged="fyp14-national")
-    a = actuals(con, ts, 2024)
+    a = actuals(st, ts, 2024)
     n_zones = con.execute("SELECT count(*) FROM zones_at(1) WHERE level = 'national'").fetchall()[0][0]
     assert a.loc[a.year == 2024, "value"].item() == n_zones
     m = monitor(ts, a, 2024)
@@ -142,9 +156,9 @@ def test_cli_index_build_reproduces_coinr(tmp_path):
     assert (tmp_path / "asem.log.json").exists()
 
 
-def test_table_types_grades_and_strengths(con):
-    ev = evaluate(con, "national-2021", 2024)
-    t = ev.table(con)
+def test_table_types_grades_and_strengths(st):
+    run = evs.evaluate(st, "national-2021", 2024)
+    ev, t = run.evaluation, run.table
     assert list(t["rank"]) == list(range(1, 25))
     # default grade cut-offs: A = top 25 % (6 of 24), D = bottom 5 % (rank 23-24 when ceil)
     assert (t.loc[t["rank"] <= 6, "grade"] == "A").all() and (t.loc[t["rank"] > 6, "grade"] != "A").all()
@@ -155,7 +169,7 @@ def test_table_types_grades_and_strengths(con):
     for r in sw.head(20).itertuples():  # the gap is the rank difference, and beyond a quarter of the field
         ind_rank = scores[r.iCode].rank(ascending=False, method="min")[r.zone_id]
         assert ind_rank == r.indicator_rank and abs(r.gap) >= 0.25 * 24
-    assert set(ev.sheets(con)) == {"排名 ranking", "指标 indicators", "优势短板 strengths", "运行日志 log"}
+    assert set(run.sheets()) == {"排名 ranking", "指标 indicators", "优势短板 strengths", "运行日志 log"}
 
 
 def test_stable_rounding_absorbs_summation_order():
@@ -184,12 +198,16 @@ def test_user_errors_are_one_line_with_exit_code_2(store):
 
 
 def test_monte_carlo_nominal_follows_the_evaluation_config():
-    from gaoxin.evaluation.runs import spec_for
+    from gaoxin.evaluation.mc_inputs import spec_for
+    from gaoxin.evaluation.pipeline import as_steps
 
-    s = spec_for([{"name": "impute", "method": "group_median", "group": "region"}, {"name": "treat"},
-                  {"name": "normalise", "method": "zscore"}, {"name": "aggregate", "method": "geometric"}])
+    def spec(steps):
+        return spec_for([s.to_dict() for s in as_steps(steps)])
+
+    s = spec([{"name": "impute", "method": "group_median", "group": "region"}, {"name": "treat"},
+              {"name": "normalise", "method": "zscore"}, {"name": "aggregate", "method": "geometric"}])
     assert (s.imputations[0], s.treatments[0], s.normalisations[0], s.aggregations[0]) == (
         "median", True, "zscore", "geometric")
     assert set(s.normalisations) == {"minmax", "zscore", "rank"}  # alternatives stay in play
-    plain = spec_for([{"name": "normalise", "method": "minmax"}, {"name": "aggregate", "method": "arithmetic"}])
+    plain = spec([{"name": "normalise", "method": "minmax"}, {"name": "aggregate", "method": "arithmetic"}])
     assert plain.imputations[0] == "none" and plain.treatments[0] is False

@@ -1,0 +1,65 @@
+"""The Typer app, shared options and the store opener used by every command."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from gaoxin.cli.render import console
+
+if TYPE_CHECKING:
+    from gaoxin.store.db import Store
+
+app = typer.Typer(help="gaoxin: 高新区监测评价平台 / high-tech zone monitoring and evaluation", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+
+DbOpt = Annotated[Path | None, typer.Option("--db", envvar="GAOXIN_DB", help="数据库文件 / database file")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="stdout 输出 JSON / print JSON to stdout")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="写入文件 / write to .csv | .xlsx (| .parquet)")]
+
+
+@contextlib.contextmanager
+def open_store(db: Path | None, mode: Literal["read", "write"] = "read") -> Iterator[Store]:
+    """Open the store for one command; while another process holds it, say so and wait (bounded)."""
+    from gaoxin.store.db import Store
+
+    status = None
+
+    def on_wait(waited: float, pid: int | None, cmd: str | None) -> None:
+        nonlocal status
+        who = f"进程 {pid}（{cmd}）" if pid else "另一进程"
+        text = f"数据库被{who}占用，等待中 {waited:.0f}s … / store busy (held by process {pid}), waiting …"
+        if status is None:
+            status = console.status(text)
+            status.start()
+        else:
+            status.update(text)
+
+    try:
+        store = Store(db, mode, on_wait=on_wait)
+    finally:
+        if status is not None:
+            status.stop()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def years(text: str) -> tuple[int, int]:
+    """``2020-2024`` or ``2024`` → (first, last); a clear error otherwise."""
+    a, _, b = text.partition("-")
+    try:
+        y0, y1 = int(a), int(b or a)
+    except ValueError:
+        raise typer.BadParameter(f"年份应为 2020-2024 或 2024 / years must look like 2020-2024, not {text!r}") from None
+    if y1 < y0:
+        raise typer.BadParameter(f"起始年份大于结束年份 / first year after last: {text}")
+    return y0, y1
+
+
+from gaoxin.cli import data, demo, evaluate  # noqa: E402,F401  (register the commands)

@@ -1,0 +1,140 @@
+"""``gaoxin demo``: the main job on synthetic data (services.demo), rendered step by step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gaoxin.cli import render
+from gaoxin.cli.app import DbOpt, app, years
+from gaoxin.cli.render import console
+
+TOP_N = 20
+
+
+@app.command()
+def demo(
+    db: DbOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out")] = Path("demo-out"),
+    zones: int = 169,
+    enterprises: int = 30_000,
+    years_: Annotated[str, typer.Option("--years")] = "2016-2025",
+    dirty: float = 0.01,
+    seed: int = 42,
+) -> None:
+    """演示：合成数据→评价→管理→监测 / the main job on synthetic data, end to end."""
+    from gaoxin.services.demo import DemoSettings, run_demo
+
+    settings = DemoSettings(out_dir=out_dir, db=db, zones=zones, enterprises=enterprises, years=years(years_),
+                            dirty=dirty, seed=seed)
+    status = console.status("生成合成数据 / generating synthetic data …")
+    status.start()
+    labels = {"generate": "导入并校验 / ingesting and validating …", "ingest": "汇总 / summarising …",
+              "summary": "计算指标 / computing indicators …", "indicators": "综合评价与排名区间 / evaluating …",
+              "evaluate": "动态管理 / dynamic management …", "manage": "规划监测 / plan monitoring …"}
+
+    def step(name: str, res) -> None:
+        status.stop()
+        _SHOW[name](res)
+        if name in labels:
+            status.update(labels[name])
+            status.start()
+
+    try:
+        res = run_demo(settings, step)
+    finally:
+        status.stop()
+    if res.ingest is None or res.ingest.result.snapshot is None:
+        raise typer.Exit(1)
+    console.print(f"数据库 database: {res.db_file}  输出 output: {out_dir}")
+
+
+def _generate(res) -> None:
+    console.print(f"[bold]1. 合成数据 synthetic data[/]: {res.rows_generated:,} 企业年 rows "
+                  f"({res.seconds['generate']:.1f}s) → {res.settings.out_dir / 'data'}")
+
+
+def _ingest(res) -> None:
+    r = res.ingest.result
+    console.print(f"[bold]2. 导入 ingest[/]: 快照 snapshot {r.snapshot}, 接受 {r.accepted:,} accepted, "
+                  f"拒绝 {r.rejected:,} rejected, 警告 {r.warnings:,} warnings ({res.seconds['ingest']:.1f}s)")
+    for p in res.ingest.report_files:
+        console.print(f"   问题报告 rejection report: {p}")
+    if r.snapshot is None:
+        console.print(f"[red]{r.message_zh} / {r.message_en}[/]")
+
+
+def _summary(res) -> None:
+    from gaoxin.ingest.contract import region_labels
+
+    labels = region_labels()
+    df = res.zone_summary
+    rows = [(r.name, labels.get(r.region, r.region), r.enterprises, r.revenue_100m_yuan, r.rd_intensity)
+            for r in df.head(TOP_N).itertuples()]
+    render.show(render.table(f"3. 园区概况 zone summary {res.year}（前{TOP_N}名 / top {TOP_N} by revenue）",
+                           ["园区 zone", "地区 region", "企业数 enterprises", "营业收入(亿元) revenue",
+                            "研发强度 R&D intensity"], rows,
+                           right=["企业数 enterprises", "营业收入(亿元) revenue", "研发强度 R&D intensity"],
+                           formats={"企业数 enterprises": ",", "营业收入(亿元) revenue": ",.1f",
+                                    "研发强度 R&D intensity": ".2%"}))
+    by = df.groupby("region", sort=False).agg(zones=("zone_id", "count"), enterprises=("enterprises", "sum"),
+                                              revenue=("revenue_100m_yuan", "sum"))
+    headers = ["地区 region", "园区 zones", "企业 enterprises", "营业收入(亿元) revenue"]
+    render.show(render.table("按地区 by region", headers,
+                           [(labels.get(k, k), r.zones, r.enterprises, r.revenue) for k, r in by.iterrows()],
+                           right=["园区 zones", "企业 enterprises", "营业收入(亿元) revenue"],
+                           formats={"企业 enterprises": ",.0f", "营业收入(亿元) revenue": ",.1f"}))
+    console.print(f"   全部园区 all zones: {res.files['zone_summary']}")
+
+
+def _indicators(res) -> None:
+    console.print(f"[bold]4. 指标 indicators[/]: {len(res.frameworks)} 套指标体系 frameworks "
+                  f"({', '.join(res.frameworks)}) ({res.seconds['indicators']:.1f}s) → "
+                  f"{res.settings.out_dir}/indicators-*.csv")
+
+
+def _evaluate(res) -> None:
+    from gaoxin.ingest.contract import region_labels
+
+    run = res.evaluation
+    console.print(f"[bold]5. 综合评价 evaluation[/] {run.id}: {res.settings.framework} {res.year}; "
+                  f"蒙特卡洛 {res.settings.runs} 次 replications ({res.seconds['evaluate']:.1f}s)")
+    labels = region_labels()
+    t = run.table.sort_values("rank")
+    shown = [*t.head(10).itertuples(), *t.tail(5).itertuples()]
+    rows = [(r.rank, res.zone_names.get(r.zone_id, r.zone_id), labels.get(r.region, r.region), r.score,
+             f"{render.fmt(r.rank_p05, '.0f')}–{render.fmt(r.rank_p95, '.0f')}", r.median_rank) for r in shown]
+    render.show(render.table(f"前10名与后5名（排名区间5–95%） / top 10 and bottom 5 with rank intervals, {res.year}",
+                           ["排名 rank", "园区 zone", "地区 region", "得分 score", "区间 interval",
+                            "中位 median"], rows,
+                           right=["排名 rank", "得分 score", "中位 median"],
+                           formats={"得分 score": ".1f", "中位 median": ".0f"}))
+
+
+def _manage(res) -> None:
+    lists = res.management.lists
+    y = sorted(res.management.panel["year"].unique())
+    warned = lists[lists["status"].isin(["warning_interview", "warning_notice", "exit_recommended"])]
+    rows = [(res.zone_names.get(r.zone_id, r.zone_id), r.status_zh, r.reason_zh.split("。依据")[0])
+            for r in warned.itertuples()]
+    render.show(render.table(f"6. 动态管理 dynamic management {y[0]}–{y[-1]}: 预警与退出 warnings and exits",
+                           ["园区 zone", "状态 status", "依据 reason"], rows))
+    praised = lists[lists["status"] == "praise"]["zone_id"].map(lambda z: res.zone_names.get(z, z))
+    console.print(f"   表扬 praise: {', '.join(praised) or '—'}")
+
+
+def _monitor(res) -> None:
+    rows = [(r.label_zh, r.baseline_value, r.target_value, r.actual, r.progress, r.expected_progress, r.status_zh)
+            for r in res.monitoring.itertuples()]
+    render.show(render.table(f"7. 规划监测 plan monitoring {res.year}",
+                           ["目标 target", "基期 baseline", "目标值 target value", "实际 actual", "进度 progress",
+                            "应达 expected", "状态 status"], rows,
+                           right=["基期 baseline", "目标值 target value", "实际 actual", "进度 progress",
+                                  "应达 expected"],
+                           formats={"进度 progress": ".0%", "应达 expected": ".0%"}))
+
+
+_SHOW = {"generate": _generate, "ingest": _ingest, "summary": _summary, "indicators": _indicators,
+         "evaluate": _evaluate, "manage": _manage, "monitor": _monitor}

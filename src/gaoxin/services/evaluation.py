@@ -1,0 +1,194 @@
+"""Evaluations: run, store, re-run, list; rank intervals and sensitivity; dynamic-management lists.
+
+Orchestration only: indicators come from the indicator stage, the methods
+from the evaluation stage, persistence from ``gaoxin.store.evaluations``.
+Storing is explicit (``save=True``); ``dynamic_management`` never stores.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gaoxin.store import audit
+from gaoxin.store import evaluations as stored
+from gaoxin.store import snapshots as store_snapshots
+from gaoxin.store.db import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaoxin.evaluation.evaluate import Evaluation
+    from gaoxin.evaluation.uncertainty import RankSensitivityResult, UncertaintyResult
+    from gaoxin.indicators.framework import Framework
+
+
+@dataclass
+class EvaluationRun:
+    evaluation: Evaluation
+    table: pd.DataFrame  # one row per zone: ranks, score, grade, type, intervals, changes, pillars
+    config_hash: str
+    saved: bool
+
+    @property
+    def id(self) -> int:
+        return self.evaluation.id
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        return self.evaluation.sheets(self.table)
+
+
+@dataclass(frozen=True)
+class Rerun:
+    evaluation_id: int
+    max_score_difference: float
+
+    @property
+    def identical(self) -> bool:
+        return self.max_score_difference == 0.0
+
+
+def _framework(ref: str | Framework) -> Framework:
+    from gaoxin.indicators.framework import load_framework
+
+    return load_framework(ref)
+
+
+def zone_data(store: Store, fw: Framework, year: int, snapshot: int) -> pd.DataFrame:
+    """One year's indicator values per zone with region and level, from ``snapshot``."""
+    from gaoxin.evaluation.evaluate import zone_data as assemble
+    from gaoxin.indicators.compute import compute_indicators
+
+    wide = compute_indicators(store.con, fw, (year, year), snapshot)
+    return assemble(fw, wide, store_snapshots.zones(store.con, snapshot), year)
+
+
+def steps_from(config: Path | None) -> list | None:
+    """Pipeline steps of a ``pipeline.toml`` (validated), or None for the default."""
+    if config is None:
+        return None
+    from gaoxin.evaluation.pipeline import load_config
+
+    return load_config(config)
+
+
+def evaluate(store: Store, framework: str | Framework = "national-2021", year: int | None = None,
+             snapshot: str | int | None = None, steps: list | None = None, *, save: bool = True,
+             runs: int = 0, seed: int = 42) -> EvaluationRun:
+    """Evaluate zones for ``year`` (default: latest year of the snapshot); store it when ``save``.
+
+    With ``runs`` > 0 the Monte Carlo rank intervals are computed too (and stored with it).
+    """
+    from gaoxin.evaluation.evaluate import EvaluationError, evaluate_data, file_hash, run_log, scores_frame
+    from gaoxin.evaluation.pipeline import config_hash
+
+    if save:
+        store.require_write()
+    fw = _framework(framework)
+    sid = store_snapshots.resolve(store.con, snapshot)
+    if year is None:
+        year = store_snapshots.last_year(store.con, sid)
+        if year is None:
+            raise EvaluationError(f"快照{sid}没有企业数据 / snapshot {sid} holds no enterprise rows")
+    ev, steps = evaluate_data(fw, zone_data(store, fw, year, sid), year, sid, steps)
+    chash = config_hash(steps)
+    if save:
+        rec = stored.EvaluationRecord(fw.path or fw.id, file_hash(fw), year, sid, [s.to_dict() for s in steps],
+                                      chash, run_log(ev))
+        ev.id = stored.save(store.con, rec, scores_frame(ev), audit.current_user())
+    intervals = None
+    if runs:
+        unc = _uncertainty(fw, scores_frame(ev), [s.to_dict() for s in steps], runs, seed)
+        intervals = unc.summary
+        if save:
+            stored.save_uncertainty(store.con, ev.id, unc.summary.reset_index(names="zone_id"), runs, seed)
+    prev_id = stored.previous(store.con, fw.path or fw.id, chash, year - 1, sid)
+    prev = stored.scores(store.con, prev_id, code=fw.meta.index_code).set_index("zone_id") if prev_id else None
+    return EvaluationRun(ev, ev.table(prev, intervals), chash, save)
+
+
+def rerun(store: Store, eid: int) -> Rerun:
+    """Recompute stored evaluation ``eid`` from its snapshot and log; compare every stored score."""
+    from gaoxin.evaluation.evaluate import EvaluationError, file_hash, max_score_difference, rerun_data, scores_frame
+
+    row = stored.load(store.con, eid)
+    fw = _framework(row["framework"])
+    if file_hash(fw) != row["framework_hash"]:
+        raise EvaluationError(f"framework file changed since evaluation {eid} / 指标体系文件已修改: {row['framework']}")
+    year, sid = int(row["year"]), int(row["snapshot_id"])
+    ev = rerun_data(fw, zone_data(store, fw, year, sid), year, sid, json.loads(row["log"])["steps"], eid)
+    return Rerun(eid, max_score_difference(stored.scores(store.con, eid), scores_frame(ev)))
+
+
+def list_evaluations(store: Store) -> pd.DataFrame:
+    """Stored evaluations (id, time, framework id, year, snapshot, config hash, user)."""
+    df = stored.listing(store.con)
+    df["framework"] = df["framework"].map(lambda p: Path(p).stem)
+    return df
+
+
+def _uncertainty(fw: Framework, scores: pd.DataFrame, steps: list[dict], runs: int, seed: int) -> UncertaintyResult:
+    from gaoxin.evaluation.mc_inputs import mc_inputs
+    from gaoxin.evaluation.uncertainty import uncertainty_analysis
+
+    a = mc_inputs(fw, scores[scores["level"] == 1], steps)
+    return uncertainty_analysis(a.pop("x"), a.pop("directions"), a.pop("weights"), n=runs, seed=seed, **a)
+
+
+def _stored_inputs(store: Store, eid: int) -> tuple[Framework, pd.DataFrame, list[dict]]:
+    row = stored.load(store.con, eid)
+    return _framework(row["framework"]), stored.scores(store.con, eid, level=1), json.loads(row["config"])
+
+
+def uncertainty(store: Store, eid: int, runs: int = 1000, seed: int = 42, *, save: bool = False) -> UncertaintyResult:
+    """Monte Carlo rank intervals of stored evaluation ``eid``; stored (replacing earlier ones) when ``save``."""
+    if save:
+        store.require_write()
+    fw, raw, steps = _stored_inputs(store, eid)
+    res = _uncertainty(fw, raw, steps, runs, seed)
+    if save:
+        stored.save_uncertainty(store.con, eid, res.summary.reset_index(names="zone_id"), runs, seed)
+    return res
+
+
+def sensitivity(store: Store, eid: int, n: int = 512, seed: int = 42) -> RankSensitivityResult:
+    """Sobol indices of each uncertain choice on the mean absolute rank shift, and leave-one-pillar-out."""
+    from gaoxin.evaluation.mc_inputs import mc_inputs
+    from gaoxin.evaluation.uncertainty import rank_sensitivity
+
+    fw, raw, steps = _stored_inputs(store, eid)
+    a = mc_inputs(fw, raw, steps)
+    return rank_sensitivity(a.pop("x"), a.pop("directions"), a.pop("weights"), n=n, seed=seed, **a)
+
+
+@dataclass
+class Management:
+    lists: pd.DataFrame  # one row per zone: status, reasons, history
+    panel: pd.DataFrame  # zone × year: score, rank (the evaluations behind the lists, not stored)
+
+
+def evaluation_panel(store: Store, framework: str | Framework, years: range, snapshot: str | int | None = None,
+                     steps: list | None = None) -> pd.DataFrame:
+    """Index score and rank per zone and year (one unsaved evaluation per year): the input of ``manage``."""
+    import pandas as pd
+
+    fw = _framework(framework)
+    parts = []
+    for y in years:
+        run = evaluate(store, fw, y, snapshot, steps, save=False)
+        t = run.table[["zone_id", "region", "rank", "score"]].copy()
+        t.insert(1, "year", y)
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True)
+
+
+def dynamic_management(store: Store, framework: str | Framework, years: range, snapshot: str | int | None = None,
+                       rules_file: Path | None = None, steps: list | None = None) -> Management:
+    """Praise, warning, notice and exit lists over ``years``, with the reasons; nothing is stored."""
+    from gaoxin.evaluation.manage import load_rules, manage
+
+    rules = load_rules(rules_file)
+    panel = evaluation_panel(store, framework, years, snapshot, steps)
+    return Management(manage(panel, rules), panel)

@@ -1,0 +1,106 @@
+"""Exports: frames to .csv / .xlsx / .parquet, formulas neutralised, never over the store, always audited."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gaoxin.store import audit
+from gaoxin.store.db import Store, db_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = (".csv", ".xlsx", ".parquet")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(ValueError):
+    pass
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula (=, +, -, @ …) get a leading apostrophe."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or str(out[c].dtype).startswith("string"):
+            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    out.columns = [("'" + c) if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
+    return out
+
+
+def check_target(path: Path, store_file: Path | None) -> Path:
+    """Refuse an output path with an unknown suffix or that resolves to the store or its WAL."""
+    if path.suffix.lower() not in FORMATS:
+        raise ExportError(f"输出文件须为 {', '.join(FORMATS)} / --out must end in {', '.join(FORMATS)}: {path}")
+    if store_file is not None:
+        target = Path(os.path.realpath(path))
+        db = Path(os.path.realpath(store_file))
+        if target in (db, db.with_name(db.name + ".wal")):
+            raise ExportError(f"输出文件不能是数据库本身 / the output would overwrite the store: {path}")
+    return path
+
+
+def record(store: Store | Path | None, action: str, target: str, **detail) -> None:
+    """Audit an export: on an open write store directly, else by opening the store at a path just for the row.
+
+    DuckDB refuses a read and a write connection to one file in one process, so
+    a caller holding a read store closes it and passes its path.
+    """
+    if store is None:
+        return
+    if isinstance(store, Store):
+        if store.mode != "write":
+            raise ValueError("close the read store and pass its path to audit an export")
+        audit.record(store.con, action, target, **detail)
+        return
+    with Store(db_path(store), "write") as w:
+        audit.record(w.con, action, target, **detail)
+
+
+def write_frame(df: pd.DataFrame, path: Path, store: Store | Path | None = None, **detail) -> Path:
+    """Write ``df`` by the path's suffix; audited when a store is given."""
+    check_target(path, _store_file(store))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = neutralise(df)
+    if path.suffix.lower() == ".xlsx":
+        write_sheets({"data": df}, path, None)
+    elif path.suffix.lower() == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        safe.to_csv(path, index=False, encoding="utf-8-sig")
+    record(store, "export", str(path), rows=len(df), **detail)
+    return path
+
+
+def write_sheets(sheets: dict[str, pd.DataFrame], path: Path, store: Store | Path | None = None, **detail) -> Path:
+    """An .xlsx workbook, one sheet per frame, header row frozen, columns wide enough for CJK text."""
+    import pandas as pd
+
+    check_target(path, _store_file(store))
+    if path.suffix.lower() != ".xlsx":
+        raise ExportError(f"工作簿须为 .xlsx / a workbook needs .xlsx: {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+        for name, df in sheets.items():
+            sheet = name[:31]
+            neutralise(df).to_excel(xw, sheet_name=sheet, index=False)
+            ws = xw.sheets[sheet]
+            ws.freeze_panes(1, 0)
+            for i, c in enumerate(df.columns):
+                cells = [str(c), *df[c].head(200).map(lambda v: "" if v is None else str(v))]
+                width = max(_display_width(x) for x in cells)
+                ws.set_column(i, i, min(max(width + 2, 8), 60))
+    record(store, "export", str(path), sheets=list(sheets), **detail)
+    return path
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _store_file(store: Store | Path | None) -> Path | None:
+    if store is None:
+        return None
+    return store.path if isinstance(store, Store) else db_path(store)

@@ -1,0 +1,44 @@
+"""Ingest a batch of files as one new snapshot, write its rejection report, audit both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gaoxin.services.export import check_target, record
+from gaoxin.store.db import Store
+from gaoxin.store.load import IngestResult
+
+
+@dataclass
+class IngestOutcome:
+    result: IngestResult
+    report_files: list[Path] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        r = self.result
+        return {**r.summary(), "snapshot_name": r.snapshot_name, "unchanged": r.unchanged,
+                "warnings": r.warnings, "exit_code": r.exit_code, "message_zh": r.message_zh,
+                "message_en": r.message_en, "report": [str(p) for p in self.report_files],
+                "files": [{"file": f.file, "accepted": f.accepted, "rejected": f.rejected, "warnings": f.warnings,
+                           "totals_dropped": f.totals_dropped, "error": f.error}
+                          for f in r.batch.files.values()]}
+
+
+def ingest_files(store: Store, files: list[Path], *, snapshot_name: str | None = None, strict: bool = False,
+                 report: Path | None = None, progress: Callable[[str, int, int], None] | None = None,
+                 stage_hook: Callable[[str], None] | None = None) -> IngestOutcome:
+    """Read, validate and store ``files`` as one batch; with ``report``, write the rejection report too."""
+    from gaoxin.ingest.rejections import write_report
+    from gaoxin.store.load import ingest
+
+    store.require_write()
+    if report is not None:
+        check_target(report, store.path)
+    result = ingest(store.con, files, snapshot_name=snapshot_name, strict=strict, progress=progress,
+                    stage_hook=stage_hook)
+    written = write_report(result.batch, report) if report else []
+    if written:  # the report holds enterprise rows: an export, audited like the others
+        record(store, "export", ", ".join(map(str, written)), kind="rejection report", snapshot=result.snapshot)
+    return IngestOutcome(result, written)
