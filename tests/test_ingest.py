@@ -220,7 +220,7 @@ def test_cli_json_and_exit_codes(db, tmp_path, zones_csv, enterprises_csv, enter
     res = runner.invoke(app, ["snapshots", "--db", str(db), "--json"])
     assert [s["id"] for s in json.loads(res.stdout)] == [1, 2]
     res = runner.invoke(app, ["snapshots", "diff", "1", "1", "--db", str(db), "--json"])
-    assert res.exit_code == 0 and all(d["added"] == 0 for d in json.loads(res.stdout))
+    assert res.exit_code == 0 and all(d["added"] == 0 for d in json.loads(res.stdout)["tables"])
 
 
 # ------------------------------------------------------------------ wide zone facts (contract §3)
