@@ -22,9 +22,11 @@ class ExportError(ValueError):
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """Text cells a spreadsheet would run as a formula (=, +, -, @ …) get a leading apostrophe."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object or str(out[c].dtype).startswith("string"):
+        if is_object_dtype(out[c]) or is_string_dtype(out[c]):
             out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
     out.columns = [("'" + c) if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
     return out

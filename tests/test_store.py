@@ -1,0 +1,150 @@
+"""Store modes: reads never write or migrate; a busy store is waited for, then named; cursors read concurrently."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import ingest_path
+from gaoxin.store.db import Store, StoreBusy, StoreError, latest_version, migrations, schema_version
+
+
+@pytest.fixture
+def filled(tmp_path, zones_csv, enterprises_csv) -> Path:
+    db = tmp_path / "s.duckdb"
+    assert ingest_path([zones_csv, enterprises_csv], db).snapshot == 1
+    return db
+
+
+def test_read_of_a_missing_store_names_the_command_that_creates_one(tmp_path):
+    with pytest.raises(StoreError, match="gaoxin ingest"):
+        Store(tmp_path / "none.duckdb", "read")
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_read_never_migrates_and_names_the_upgrade(tmp_path):
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    v1, name, sql = migrations()[0]
+    con.execute(sql)
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
+    con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [v1, name])
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match="gaoxin migrate"):
+        Store(db, "read")
+    assert db.read_bytes() == before  # untouched
+    with Store(db, "write") as w:  # a writer upgrades
+        assert schema_version(w.con) == latest_version()
+    with Store(db, "read") as r:
+        assert schema_version(r.con) == latest_version()
+
+
+def test_read_store_refuses_writes(filled):
+    with Store(filled, "read") as r:
+        with pytest.raises(StoreError):
+            r.require_write()
+        with pytest.raises(duckdb.Error):
+            r.con.execute("DELETE FROM audit_log")
+
+
+HOLD = """
+import sys, time
+from gaoxin.store.db import Store
+s = Store(sys.argv[1], sys.argv[2])
+print("ready", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def _holder(db: Path, mode: str, seconds: float) -> subprocess.Popen:
+    p = subprocess.Popen([sys.executable, "-c", HOLD, str(db), mode, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def test_busy_store_waits_then_names_the_holder(filled):
+    p = _holder(filled, "write", 30)
+    try:
+        waits: list[float] = []
+        t0 = time.monotonic()
+        with pytest.raises(StoreBusy) as e:
+            Store(filled, "read", wait=0.6, on_wait=lambda w, pid, cmd: waits.append(w))
+        assert time.monotonic() - t0 >= 0.6
+        assert e.value.pid == p.pid and str(p.pid) in str(e.value)
+        assert "占用" in str(e.value) and "held by" in str(e.value)
+        assert waits  # the caller could show a spinner saying why
+    finally:
+        p.kill()
+        p.wait()
+    with Store(filled, "read", wait=5):  # free again
+        pass
+
+
+def test_busy_store_is_waited_for_when_it_frees_in_time(filled):
+    p = _holder(filled, "write", 0.5)
+    try:
+        with Store(filled, "write", wait=20) as w:  # the holder exits after 0.5 s
+            assert w.con.execute("SELECT count(*) FROM snapshot").fetchall()[0][0] == 1
+    finally:
+        p.wait()
+
+
+def test_cli_on_a_busy_store_exits_2_with_the_message(filled):
+    p = _holder(filled, "write", 30)
+    try:
+        r = subprocess.run([sys.executable, "-m", "gaoxin", "snapshots", "--db", str(filled)], capture_output=True,
+                           text=True, env={**_env(), "GAOXIN_STORE_WAIT": "0.3"})
+        assert r.returncode == 2
+        assert str(p.pid) in r.stderr and "Traceback" not in r.stderr and "IO Error" not in r.stderr
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_readers_share_the_store(filled):
+    p = _holder(filled, "read", 30)
+    try:
+        with Store(filled, "read", wait=0) as r:
+            assert r.con.execute("SELECT count(*) FROM snapshot").fetchall()[0][0] == 1
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_cursors_of_one_owner_read_concurrently(filled):
+    with Store(filled, "write") as owner:
+        counts: list[int] = []
+
+        def read() -> None:
+            cur = owner.cursor()
+            counts.append(cur.execute("SELECT count(*) FROM enterprise_years_at(1)").fetchall()[0][0])
+            cur.close()
+
+        threads = [threading.Thread(target=read) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert counts == [20] * 4
+
+
+def test_transaction_rolls_back_on_error(filled):
+    with Store(filled, "write") as w:
+        n = w.con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
+        with pytest.raises(RuntimeError), w.transaction() as con:
+            con.execute("DELETE FROM audit_log")
+            raise RuntimeError("boom")
+        assert w.con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0] == n
+
+
+def _env() -> dict:
+    import os
+
+    return dict(os.environ)
