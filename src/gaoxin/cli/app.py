@@ -14,8 +14,25 @@ from gaoxin.cli.render import console
 if TYPE_CHECKING:
     from gaoxin.store.db import Store
 
-app = typer.Typer(help="gaoxin: 高新区监测评价平台 / high-tech zone monitoring and evaluation", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+
+
+class _Group(typer.core.TyperGroup):
+    """Every command's user errors (bad input, configuration, store state) become one line and exit code 2."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            from gaoxin.cli.errors import user_errors
+
+            if not isinstance(e, user_errors()):
+                raise
+            console.print(f"[red]错误 error:[/] {e}", highlight=False)
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(cls=_Group, help="gaoxin: 高新区监测评价平台 / high-tech zone monitoring and evaluation",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 DbOpt = Annotated[Path | None, typer.Option("--db", envvar="GAOXIN_DB", help="数据库文件 / database file")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="stdout 输出 JSON / print JSON to stdout")]

@@ -26,14 +26,21 @@ NAME_HINTS = ("name", "名称", "园区 zone", "label", "目标 target", "状态
 
 
 def is_missing(v: Any) -> bool:
+    """None, NaN, pandas NA/NaT; pandas is consulted only for its own and numpy's scalars (start-up cost)."""
     if v is None:
         return True
-    try:
+    if isinstance(v, float):
+        return math.isnan(v)
+    if isinstance(v, str | bytes | int | list | dict | tuple):
+        return False
+    if type(v).__module__.split(".")[0] in ("pandas", "numpy"):
         import pandas as pd
 
-        return bool(pd.isna(v)) if not isinstance(v, str | bytes | list | dict | tuple) else False
-    except (TypeError, ValueError):
-        return False
+        try:
+            return bool(pd.isna(v))
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def fmt(v: Any, spec: str | None = None) -> str:

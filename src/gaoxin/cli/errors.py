@@ -1,0 +1,20 @@
+"""Which exceptions are the user's to fix (shown as one line, exit code 2) rather than bugs (a traceback)."""
+
+from __future__ import annotations
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Errors caused by input, configuration or the store's state; imported only when an error happens."""
+    from gaoxin.config import ConfigError
+    from gaoxin.evaluation.classify import RuleError
+    from gaoxin.evaluation.evaluate import EvaluationError
+    from gaoxin.evaluation.pipeline import PipelineError
+    from gaoxin.indicators.formula import FormulaError
+    from gaoxin.indicators.framework import FrameworkError
+    from gaoxin.services.export import ExportError
+    from gaoxin.store.db import StoreError
+    from gaoxin.store.evaluations import EvaluationNotFound
+    from gaoxin.store.snapshots import SnapshotNotFound
+
+    return (PipelineError, EvaluationError, FrameworkError, FormulaError, RuleError, SnapshotNotFound,
+            EvaluationNotFound, StoreError, ConfigError, ExportError, FileNotFoundError)
