@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,10 +21,14 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests || { rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected"; exit $$rc; }
 
+test-fast: $(STAMP) lint  ## the tests not marked slow: under a minute on 2 cores
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" tests
+
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/indicators.py
 	$(BIN)/python bench/uncertainty.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) demo-out demo-data gaoxin.duckdb gaoxin.duckdb.wal

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from gaoxin.cli import app
 
 
+@pytest.mark.slow
 def test_demo_small(tmp_path):
     out = tmp_path / "demo"
     res = CliRunner().invoke(app, ["demo", "--out", str(out), "--zones", "12", "--enterprises", "600",

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,7 @@ def test_arbitrary_bytes_never_raise(data, suffix):
 
 
 @SETTINGS
+@pytest.mark.slow
 @given(st.lists(st.lists(cell, min_size=len(ENT_HEADERS), max_size=len(ENT_HEADERS)), min_size=1, max_size=6))
 def test_arbitrary_cells_never_raise_and_count_every_row(rows):
     with tempfile.TemporaryDirectory() as d:
@@ -50,6 +52,7 @@ def test_arbitrary_cells_never_raise_and_count_every_row(rows):
 
 
 @SETTINGS
+@pytest.mark.slow
 @given(st.lists(cell, min_size=len(ENT_HEADERS), max_size=len(ENT_HEADERS)))
 def test_strict_with_any_rejection_writes_nothing(bad_row):
     with tempfile.TemporaryDirectory() as d:

@@ -12,7 +12,7 @@ import typer
 from gaoxin.cli.render import console
 
 if TYPE_CHECKING:
-    from gaoxin.store.db import Store
+    from gaoxin.services import Store
 
 
 
@@ -23,7 +23,7 @@ class _Group(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as e:
-            from gaoxin.cli.errors import user_errors
+            from gaoxin.services.errors import user_errors
 
             if not isinstance(e, user_errors()):
                 raise
@@ -42,7 +42,7 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="写入文件 / write
 @contextlib.contextmanager
 def open_store(db: Path | None, mode: Literal["read", "write"] = "read") -> Iterator[Store]:
     """Open the store for one command; while another process holds it, say so and wait (bounded)."""
-    from gaoxin.store.db import Store
+    from gaoxin.services import Store
 
     status = None
 

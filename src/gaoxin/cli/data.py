@@ -40,7 +40,7 @@ def export_sheets(sheets: dict, path: Path, db: Path | None) -> None:
 
 
 def _db(db: Path | None) -> Path:
-    from gaoxin.store.db import db_path
+    from gaoxin.services import db_path
 
     return db_path(db)
 
@@ -153,11 +153,11 @@ def snapshots_diff(a: str, b: str, db: DbOpt = None, as_json: JsonOpt = False, o
 @app.command()
 def migrate(db: DbOpt = None) -> None:
     """升级数据库结构 / upgrade the store's schema to this gaoxin's version."""
-    from gaoxin.store.db import latest_version, schema_version
+    from gaoxin.services import schema
 
     with open_store(db, "write") as store:
-        v = schema_version(store.con)
-    console.print(f"数据库结构版本 schema version {v} (latest {latest_version()}): {store.path}")
+        v, latest = schema(store)
+    console.print(f"数据库结构版本 schema version {v} (latest {latest}): {store.path}")
 
 
 @app.command("demo-data")
@@ -172,7 +172,7 @@ def demo_data(
     encoding: Annotated[str, typer.Option(help="utf-8 | gbk (csv only)")] = "utf-8",
 ) -> None:
     """生成合成演示数据 / write synthetic demo data (never real zone names)."""
-    from gaoxin.demo.synthetic import generate
+    from gaoxin.services.demo import generate_data as generate
 
     t0 = time.perf_counter()
     with progress() as prog:

@@ -67,7 +67,7 @@ def _ingest(res) -> None:
 
 
 def _summary(res) -> None:
-    from gaoxin.ingest.contract import region_labels
+    from gaoxin.services.snapshots import region_labels
 
     labels = region_labels()
     df = res.zone_summary
@@ -96,7 +96,7 @@ def _indicators(res) -> None:
 
 
 def _evaluate(res) -> None:
-    from gaoxin.ingest.contract import region_labels
+    from gaoxin.services.snapshots import region_labels
 
     run = res.evaluation
     console.print(f"[bold]5. 综合评价 evaluation[/] {run.id}: {res.settings.framework} {res.year}; "

@@ -100,7 +100,7 @@ def evaluate_cmd(
 ) -> None:
     """综合评价并保存 / evaluate zones, store scores, ranks, rank intervals and the run log."""
     from gaoxin.services import evaluation
-    from gaoxin.store.snapshots import zones
+    from gaoxin.services.snapshots import zone_names
 
     if rerun is not None:
         with open_store(db) as store:
@@ -117,7 +117,7 @@ def evaluate_cmd(
         steps = evaluation.steps_from(config)
         with console.status("计算指标并评价 / computing indicators and evaluating …"):
             run = evaluation.evaluate(store, framework, year, snapshot, steps, save=True, runs=runs, seed=seed)
-        z = zones(store.con, run.evaluation.snapshot)
+        names = zone_names(store, run.evaluation.snapshot)
     ev = run.evaluation
     console.print(f"评价 evaluation {ev.id}: {framework} {ev.year}, 快照 snapshot {ev.snapshot}, "
                   f"{len(run.table)} 园区 zones; config {run.config_hash[:12]}"
@@ -129,7 +129,7 @@ def evaluate_cmd(
         export_sheets(run.sheets(), out_file, db)
     elif out_file:
         export(run.table, out_file, db)
-    view = _ranking_view(run.table, dict(zip(z["zone_id"], z["name"], strict=True)))
+    view = _ranking_view(run.table, names)
     render.frame(view, f"排名 ranking {framework} {ev.year}", limit=20,
                  formats={"得分 score": ".2f", "区间下 p05": ".0f", "区间上 p95": ".0f", "变动 Δrank": "+.0f"})
 
@@ -194,13 +194,13 @@ def manage_cmd(
 ) -> None:
     """动态管理：表扬、约谈、通报、退出建议（不保存评价） / dynamic-management lists (stores nothing)."""
     from gaoxin.services.evaluation import dynamic_management
-    from gaoxin.store.snapshots import resolve, zones
+    from gaoxin.services.snapshots import zone_names
 
     y0, y1 = years(years_)
     with open_store(db) as store:
         with console.status(f"逐年评价 evaluating {y0}–{y1} …"):
             m = dynamic_management(store, framework, range(y0, y1 + 1), snapshot, rules)
-        names = zones(store.con, resolve(store.con, snapshot)).set_index("zone_id")["name"]
+        names = zone_names(store, snapshot)
     lists = m.lists.drop(columns="history").assign(name=lambda d: d["zone_id"].map(names))
     if as_json or out_file:
         _emit(lists, "", as_json=as_json, out_file=out_file, db=db)
@@ -248,7 +248,7 @@ def index_build(
     config: Annotated[Path | None, typer.Option(help="pipeline.toml")] = None,
 ) -> None:
     """从 COINr 格式文件构建综合指数 / build an index from COINr iData/iMeta files."""
-    from gaoxin.evaluation.coin import build_index
+    from gaoxin.services.evaluation import build_index
 
     table = build_index(data, meta, config, out=out_file)
     console.print(f"写入 wrote {out_file} ({len(table)} units) and its log {out_file.with_suffix('.log.json')}")

@@ -8,6 +8,14 @@ formats for a terminal or a page.  Modules: ``snapshots``, ``ingest``,
 ``demo``.
 """
 
-from gaoxin.store.db import Store, StoreBusy, StoreError
+from gaoxin.store.db import Store, StoreBusy, StoreError, db_path
 
-__all__ = ["Store", "StoreBusy", "StoreError"]
+
+def schema(store: Store) -> tuple[int, int]:
+    """(the store's schema version, this gaoxin's latest)."""
+    from gaoxin.store.db import latest_version, schema_version
+
+    return schema_version(store.con), latest_version()
+
+
+__all__ = ["Store", "StoreBusy", "StoreError", "db_path", "schema"]

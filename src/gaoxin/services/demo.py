@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def generate_data(out_dir: Path, **kw):
+    """Synthetic demo files (``gaoxin demo-data``); see ``gaoxin.demo.synthetic.generate``."""
+    from gaoxin.demo.synthetic import generate
+
+    return generate(out_dir, **kw)
+
+
 @dataclass
 class DemoSettings:
     out_dir: Path = Path("demo-out")

@@ -163,6 +163,13 @@ def sensitivity(store: Store, eid: int, n: int = 512, seed: int = 42) -> RankSen
     return rank_sensitivity(a.pop("x"), a.pop("directions"), a.pop("weights"), n=n, seed=seed, **a)
 
 
+def build_index(data: Path, meta: Path, config: Path | None, out: Path) -> pd.DataFrame:
+    """A composite index from COINr-format iData/iMeta files (no store), written to ``out`` with its log."""
+    from gaoxin.evaluation.coin import build_index as build
+
+    return build(data, meta, config, out=out)
+
+
 @dataclass
 class Management:
     lists: pd.DataFrame  # one row per zone: status, reasons, history

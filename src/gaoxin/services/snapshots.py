@@ -64,6 +64,19 @@ def resolve(store: Store, ref: str | int | None) -> int:
     return store_snapshots.resolve(store.con, ref)
 
 
+def zone_names(store: Store, snapshot: str | int | None = None) -> dict[str, str]:
+    """zone_id → name in ``snapshot`` (default latest)."""
+    z = store_snapshots.zones(store.con, resolve(store, snapshot))
+    return dict(zip(z["zone_id"], z["name"], strict=True))
+
+
+def region_labels() -> dict[str, str]:
+    """NBS region code → Chinese label (东部, 中部, 西部, 东北)."""
+    from gaoxin.ingest.contract import region_labels as labels
+
+    return labels()
+
+
 def diff_snapshots(store: Store, a: str | int, b: str | int) -> SnapshotDiff:
     """Rows added, changed and removed per table from snapshot ``a`` to ``b``."""
     ia, ib = resolve(store, a), resolve(store, b)

@@ -1,4 +1,4 @@
-"""Which exceptions are the user's to fix (shown as one line, exit code 2) rather than bugs (a traceback)."""
+"""Which exceptions are the user's to fix (a clear message: exit code 2, HTTP 4xx) rather than bugs."""
 
 from __future__ import annotations
 
