@@ -158,5 +158,7 @@ def test_alternative_configs_run(tmp_path):
         kids = meta.loc[meta["Parent"] == parent, "iCode"]
         assert res.weights[kids].sum() == pytest.approx(1.0)
     assert np.isfinite(rerun(data, meta, res.log).scores["Index"]).all()
-    with pytest.raises(PipelineError, match="unknown step"):
+    with pytest.raises(PipelineError, match=r"step\[0\]\.name: .*unknown value 'shuffle'.*allowed.*denominate"):
         run_pipeline(data, meta, [{"name": "shuffle"}])
+    with pytest.raises(PipelineError, match="did you mean `treat`"):
+        run_pipeline(data, meta, [{"name": "treet"}])

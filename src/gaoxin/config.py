@@ -16,10 +16,13 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -40,35 +43,82 @@ class ConfigError(ValueError):
         super().__init__("\n".join([head, *(f"  - {p}" for p in problems)]))
 
 
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    """The model class inside ``annotation`` (``M``, ``list[M]``, ``M | None``, ``dict[str, M]``)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        m = _inner_model(arg)
-        if m is not None:
-            return m
-    return None
+def _unwrap(ann: Any) -> Any:
+    """``Annotated[X, ...]`` → ``X``."""
+    while get_origin(ann) is Annotated:
+        ann = get_args(ann)[0]
+    return ann
+
+
+def _is_model(ann: Any) -> bool:
+    return isinstance(ann, type) and issubclass(ann, BaseModel)
+
+
+def _tags(ann: Any) -> dict[str, Any]:
+    """Members of a tagged union (see :func:`tagged_union`): tag → member annotation."""
+    out: dict[str, Any] = {}
+    if get_origin(ann) is Annotated:
+        base, *meta = get_args(ann)
+        out = {m.tag: base for m in meta if isinstance(m, Tag)}
+        return out or _tags(base)
+    if get_origin(ann) in (Union, UnionType):
+        for a in get_args(ann):
+            out.update(_tags(a))
+    return out
+
+
+def _descend(ann: Any, part: Any, owner: type[BaseModel]) -> tuple[Any, type[BaseModel], bool]:
+    """One step of an error location: (annotation reached, model owning it, whether ``part`` is a real key)."""
+    tags = _tags(ann)
+    if isinstance(part, str) and part in tags:
+        return tags[part], owner, False
+    base = _unwrap(ann)
+    if _is_model(base):
+        field = next((f for n, f in base.model_fields.items() if (f.alias or n) == part), None)
+        return (field.annotation if field else None), base, True
+    origin, args = get_origin(base), [a for a in get_args(base) if a is not type(None)]
+    if origin in (Union, UnionType):
+        if len(args) == 1:
+            return _descend(args[0], part, owner)
+        return None, owner, not isinstance(part, str)  # a str part here is pydantic's member label
+    if origin in (list, tuple, set, frozenset) and isinstance(part, int):
+        return (args[0] if args else None), owner, True
+    if origin is dict or origin is Mapping:
+        return (args[1] if len(args) > 1 else None), owner, True
+    return None, owner, True
+
+
+def resolve_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[BaseModel]]:
+    """pydantic's error ``loc`` without union tags and member labels, and the model owning its last key."""
+    clean: list[Any] = []
+    ann: Any = model
+    owner = model
+    for part in loc:
+        ann, owner, keep = _descend(ann, part, owner)
+        if keep:
+            clean.append(part)
+    return tuple(clean), owner
 
 
 def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names (TOML keys, i.e. aliases where set) of the model reached by ``loc`` inside ``model``."""
-    cur: type[BaseModel] | None = model
-    for part in loc:
-        if cur is None:
-            return []
-        if isinstance(part, int):
-            continue
-        field = next((f for n, f in cur.model_fields.items() if (f.alias or n) == part), None)
-        if field is None:
-            break
-        ann = field.annotation
-        cur = _inner_model(ann)
-        if cur is None and get_origin(ann) is dict:
-            return []
-    if cur is None:
-        return []
-    return [f.alias or n for n, f in cur.model_fields.items()]
+    """Field names (TOML keys, i.e. aliases where set) of the model owning the last key of ``loc``."""
+    _, owner = resolve_loc(model, (*loc, "\0"))
+    return [f.alias or n for n, f in owner.model_fields.items()]
+
+
+def tagged_union(key: str, members: Mapping[str, Any], default: str | None = None) -> Any:
+    """A union of models chosen by the value of ``key`` (``default`` when the key is absent).
+
+    Errors then say which key chose the member and, for an unknown value, the allowed values and the
+    closest one; error locations skip the tag (see :func:`resolve_loc`).
+    """
+
+    def pick(v: Any) -> Any:
+        return v.get(key, default) if isinstance(v, Mapping) else getattr(v, key, default)
+
+    pick.__name__ = key
+    union = Union[tuple(Annotated[m, Tag(t)] for t, m in members.items())]  # noqa: UP007 - built at run time
+    return Annotated[union, Discriminator(pick)]
 
 
 def key_path(loc: tuple[Any, ...]) -> str:
@@ -79,75 +129,102 @@ def key_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
+_HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_.\"-]+?)\s*\]\]?\s*(#.*)?$")
+
+
 def find_line(text: str, loc: tuple[Any, ...]) -> int | None:
-    """Best-effort 1-based line of the key at ``loc`` in TOML ``text`` (None when not found)."""
+    """Best-effort 1-based line of the key at ``loc`` in TOML ``text``: the key itself, else the line of
+    its closest enclosing key or table (None when nothing is found)."""
     lines = text.splitlines()
-    start, end = 0, len(lines)
-    table: list[str] = []
-    for i, part in enumerate(loc):
+    headers = [(n, m.group(1), m.group(2).replace('"', "")) for n, line in enumerate(lines)
+               if (m := _HEADER.match(line))]
+
+    def block_end(start: int) -> int:
+        return next((n for n, _, _ in headers if n >= start), len(lines))
+
+    start, end, table, best = 0, block_end(0), [], None
+    for part in loc:
+        name = ".".join(table)
         if isinstance(part, int):
-            name = ".".join(table)
-            hits = [n for n in range(start, end) if re.match(rf"\s*\[\[\s*{re.escape(name)}\s*\]\]", lines[n])]
+            hits = [n for n, kind, h in headers if kind == "[[" and h == name and n >= start]
             if part < len(hits):
-                start = hits[part] + 1
-                nxt = [n for n in range(start, end) if re.match(r"\s*\[", lines[n])]
-                end = nxt[0] if nxt else end
+                start, best = hits[part] + 1, hits[part] + 1
+                end = block_end(start)
             continue
         table.append(str(part))
-        last = i == len(loc) - 1 or all(isinstance(p, int) for p in loc[i + 1:])
-        if last or not isinstance(loc[i + 1], int):
-            for n in range(start, end):
-                if re.match(rf'\s*"?{re.escape(str(part))}"?\s*=', lines[n]):
-                    return n + 1
-            pat = rf"\s*\[+\s*{re.escape('.'.join(table))}\s*\]+"
-            header = [n for n in range(start, end) if re.match(pat, lines[n])]
-            if header and last:
-                return header[0] + 1
-            if header:
-                start = header[0] + 1
-    return None
+        key = re.compile(rf'\s*"?{re.escape(str(part))}"?\s*=')
+        hit = next((n for n in range(start, end) if key.match(lines[n])), None)
+        if hit is not None:
+            best = hit + 1
+            start, end = hit, hit + 1  # deeper parts are inline in this value
+            continue
+        full = ".".join(table)
+        head = next((n for n, kind, h in headers if kind == "[" and h == full), None)
+        if head is not None:
+            start, best = head + 1, head + 1
+            end = block_end(start)
+    return best
 
 
 def _problem(model: type[BaseModel], err: dict, text: str | None) -> str:
-    loc = tuple(err["loc"])
+    loc, owner = resolve_loc(model, tuple(err["loc"]))
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        loc = (*loc, str(ctx.get("discriminator", "")).removesuffix("()"))
     path = key_path(loc) or "(top level)"
     line = find_line(text, loc) if text else None
     where = f"{path}" + (f" (line {line} 行)" if line else "")
-    if err["type"] == "extra_forbidden":
-        allowed = allowed_keys(model, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean `{close[0]}`? / 是否应为 `{close[0]}`？" if close else ""
-        keys = ", ".join(allowed) if allowed else "—"
-        return f"{where}: 未知配置项 / unknown key{hint} (allowed 允许: {keys})"
-    if err["type"] == "missing":
+    if kind == "extra_forbidden":
+        allowed = [f.alias or n for n, f in owner.model_fields.items()]
+        return f"{where}: 未知配置项 / unknown key{_hint(str(loc[-1]), allowed)} (allowed 允许: {', '.join(allowed)})"
+    if kind == "union_tag_invalid":
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
+        return (f"{where}: 未知取值 / unknown value {ctx.get('tag')!r}{_hint(str(ctx.get('tag')), allowed)}"
+                f" (allowed 允许: {', '.join(allowed)})")
+    if kind in ("missing", "union_tag_not_found"):
         return f"{where}: 缺少必填项 / required key missing"
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return (f"{where}: 取值无效 / invalid value {err.get('input')!r}{_hint(str(err.get('input')), allowed)}"
+                f" (allowed 允许: {', '.join(allowed)})")
     return f"{where}: {err['msg']} (value 值: {err.get('input')!r})"
 
 
-def validate(model: type[M], data: Any, source: str = "<memory>", text: str | None = None) -> M:
-    """Validate parsed ``data`` against ``model``; raise :class:`ConfigError` naming ``source``."""
+def _hint(word: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`? / 是否应为 `{close[0]}`？" if close else ""
+
+
+def validate(model: type[M], data: Any, source: str = "<memory>", text: str | None = None,
+             error: type[ConfigError] = ConfigError) -> M:
+    """Validate parsed ``data`` against ``model``; raise ``error`` (a :class:`ConfigError`) naming ``source``.
+
+    ``error`` lets a stage raise its own subclass so callers that catch the stage's error keep working.
+    """
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(source, [_problem(model, err, text) for err in e.errors()]) from None
+        raise error(source, [_problem(model, err, text) for err in e.errors()]) from None
 
 
-def read_toml(path: str | os.PathLike) -> tuple[dict, str]:
-    """Parse a TOML file; a syntax error is a :class:`ConfigError` with the parser's line and column."""
-    p = Path(path)
+def read_toml(path: str | os.PathLike | Traversable, error: type[ConfigError] = ConfigError) -> tuple[dict, str]:
+    """Parse a TOML file (a path or a packaged resource); a syntax error is a :class:`ConfigError` with the
+    parser's line and column."""
+    p = path if isinstance(path, Traversable) else Path(path)
     try:
         text = p.read_text("utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(p), ["文件不存在 / file not found"]) from None
+        raise error(str(p), ["文件不存在 / file not found"]) from None
     except UnicodeDecodeError:
-        raise ConfigError(str(p), ["不是 UTF-8 文本 / not UTF-8 text"]) from None
+        raise error(str(p), ["不是 UTF-8 文本 / not UTF-8 text"]) from None
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(str(p), [f"TOML 语法错误 / TOML syntax error: {e}"]) from None
+        raise error(str(p), [f"TOML 语法错误 / TOML syntax error: {e}"]) from None
 
 
-def load_toml(path: str | os.PathLike, model: type[M]) -> M:
+def load_toml(path: str | os.PathLike | Traversable, model: type[M], error: type[ConfigError] = ConfigError) -> M:
     """Read and validate a TOML configuration file."""
-    data, text = read_toml(path)
-    return validate(model, data, str(path), text)
+    data, text = read_toml(path, error)
+    return validate(model, data, str(path), text, error)

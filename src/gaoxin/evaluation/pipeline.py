@@ -5,10 +5,13 @@ A pipeline is a list of steps, each a name plus a params dict, run in the order 
 
     denominate -> impute -> screen -> treat -> normalise -> weight -> aggregate
 
-Any step may be omitted. :func:`run_pipeline` returns an :class:`IndexResult` with the scores of every level,
-ranks and a ``log``: one JSON-serialisable dict per step (``step``, ``params`` as given, ``resolved`` with
-defaults filled in, what it did, shapes, time, ``config_hash``, ``data_hash``). :func:`rerun` re-runs a log
-and gives identical numbers. Configuration files (``pipeline.toml``) are described in ``docs/methods.md``.
+Any step may be omitted. Every step is validated against its model in :mod:`.steps` (unknown keys are
+errors; defaults live there only), whether it comes from a file (:func:`load_config`), from code
+(:func:`as_steps`) or from a stored log (:func:`rerun`). :func:`run_pipeline` returns an :class:`IndexResult`
+with the scores of every level, ranks and a ``log``: one JSON-serialisable dict per step (``step``,
+``params`` validated with defaults filled in, ``resolved`` with values taken from the data, what it did,
+shapes, time, ``config_hash``, ``data_hash``). :func:`rerun` re-runs a log and gives identical numbers.
+Configuration files (``pipeline.toml``): ``docs/configuration.md``.
 """
 
 from __future__ import annotations
@@ -16,16 +19,20 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from gaoxin.config import ConfigError, load_toml, validate
+
+from . import steps as sm
 from .methods import screen as scr
 from .methods import treat as trt
 from .methods import weights as wts
@@ -45,19 +52,26 @@ __all__ = [
     "data_hash",
     "load_config",
     "normalise_meta",
+    "parse_steps",
     "rerun",
     "run_pipeline",
 ]
 
-STEP_NAMES = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate")
+STEP_NAMES = sm.STEP_NAMES
 
 
 class PipelineError(ValueError):
     """Invalid pipeline configuration or input."""
 
 
+class PipelineConfigError(ConfigError, PipelineError):
+    """A pipeline configuration that does not validate (caught as either kind of error)."""
+
+
 @dataclass(frozen=True)
 class Step:
+    """One step: its name and parameters (after :func:`as_steps`: validated, every default filled in)."""
+
     name: str
     params: dict = field(default_factory=dict)
 
@@ -85,37 +99,53 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+def _flat(s: Any) -> dict:
+    """A step in any accepted form as the flat TOML form ``{"name": ..., **params}``."""
+    if isinstance(s, Step):
+        return {**s.params, "name": s.name}
+    if isinstance(s, tuple | list) and len(s) == 2:
+        return {**dict(s[1] or {}), "name": str(s[0])}
+    if isinstance(s, Mapping):
+        d = dict(s)
+        if "name" not in d and "step" in d:
+            d["name"] = d.pop("step")
+        if set(d) == {"name", "params"}:
+            return {**dict(d["params"] or {}), "name": d["name"]}
+        return d
+    raise PipelineError(f"cannot read step {s!r} / 无法读取步骤")
+
+
+def parse_steps(steps: Iterable, source: str = "<steps>", text: str | None = None) -> list[Any]:
+    """Validate steps (any form :func:`as_steps` accepts) into their models (:mod:`.steps`)."""
+    flat = [_jsonable(_flat(s)) for s in steps]
+    return list(validate(sm.PipelineConfig, {"step": flat}, source, text, PipelineConfigError).step)
+
+
 def as_steps(steps: Iterable) -> list[Step]:
     """Accept :class:`Step`, ``(name, params)``, ``{"name": ..., "params": {...}}`` or flat
-    ``{"name": ..., **params}`` (the TOML form) and return a list of :class:`Step`."""
-    out = []
-    for s in steps:
-        if isinstance(s, Step):
-            step = s
-        elif isinstance(s, tuple | list) and len(s) == 2:
-            step = Step(str(s[0]), dict(s[1] or {}))
-        elif isinstance(s, Mapping):
-            d = dict(s)
-            name = d.pop("name", None) or d.pop("step", None)
-            params = dict(d["params"] or {}) if "params" in d and len(d) == 1 else d
-            step = Step(str(name), params)
-        else:
-            raise PipelineError(f"cannot read step {s!r}")
-        if step.name not in STEP_NAMES:
-            raise PipelineError(f"unknown step {step.name!r}; steps are {STEP_NAMES} / 未知步骤")
-        out.append(Step(step.name, _jsonable(step.params)))
-    return out
+    ``{"name": ..., **params}`` (the TOML form); validate them and return :class:`Step` s with canonical
+    params (defaults filled in), so equal configurations compare and hash equal."""
+    return [Step(m.name, m.params()) for m in parse_steps(steps)]
 
 
 def canonical_json(steps: Iterable) -> str:
-    """Canonical JSON of the steps: sorted keys, no whitespace, UTF-8 characters kept."""
-    return json.dumps([s.to_dict() for s in as_steps(steps)], sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False)
+    """Canonical JSON of the validated steps: sorted keys, no whitespace, UTF-8 characters kept."""
+    return _dumps([s.to_dict() for s in as_steps(steps)])
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def config_hash(steps: Iterable) -> str:
-    """sha256 (hex) of :func:`canonical_json`."""
+    """sha256 (hex) of :func:`canonical_json`: misspelt keys fail, defaults and key order do not matter."""
     return hashlib.sha256(canonical_json(steps).encode("utf-8")).hexdigest()
+
+
+def _legacy_hash(steps: list[Step]) -> str:
+    """The hash logs written before strict steps carry: over the parameters as given."""
+    raw = [{"name": s.name, "params": _jsonable(s.params)} for s in steps]
+    return hashlib.sha256(_dumps(raw).encode("utf-8")).hexdigest()
 
 
 def data_hash(data: pd.DataFrame) -> str:
@@ -126,13 +156,11 @@ def data_hash(data: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def load_config(path: str | Path) -> list[Step]:
-    """Read ``pipeline.toml``: an array of tables ``[[step]]`` each with ``name`` and its params."""
-    with open(path, "rb") as f:
-        cfg = tomllib.load(f)
-    if "step" not in cfg:
-        raise PipelineError(f"{path}: no [[step]] tables / 配置文件中没有 [[step]]")
-    return as_steps(cfg["step"])
+def load_config(path: str | os.PathLike | Traversable) -> list[Step]:
+    """Read and validate ``pipeline.toml``: an array of tables ``[[step]]`` each with ``name`` and its params;
+    errors name the file, the key path, the line and the closest allowed key."""
+    cfg = load_toml(path, sm.PipelineConfig, PipelineConfigError)
+    return [Step(m.name, m.params()) for m in cfg.step]
 
 
 # --- meta ----------------------------------------------------------------------------------------------
@@ -238,8 +266,8 @@ def _directions(meta: pd.DataFrame, cols) -> pd.Series:
     return meta.set_index("iCode")["Direction"].astype(float).reindex(cols)
 
 
-def _step_denominate(st: _State, p: dict) -> tuple[dict, dict]:
-    mapping = p.get("denominators")
+def _step_denominate(st: _State, p: sm.DenominateStep) -> tuple[dict, dict]:
+    mapping = p.denominators
     if mapping is None:
         sel = st.meta[(st.meta["Type"] == "Indicator") & st.meta["Denominator"].notna()]
         mapping = dict(zip(sel["iCode"], sel["Denominator"], strict=True))
@@ -258,120 +286,103 @@ def _step_denominate(st: _State, p: dict) -> tuple[dict, dict]:
     return {"denominators": dict(sorted(mapping.items()))}, {"denominated": done}
 
 
-def _step_impute(st: _State, p: dict) -> tuple[dict, dict]:
-    method = p.get("method", "none")
-    group = p.get("group")
+def _step_impute(st: _State, p: sm.ImputeStep) -> tuple[dict, dict]:
     groups = None
-    if method.startswith("group_"):
-        if group is None or group not in st.data.columns:
-            raise PipelineError(f"impute {method}: group column {group!r} not in data / 分组列不存在")
-        groups = st.data[group].reindex(st.X.index)
+    if p.group is not None:
+        if p.group not in st.data.columns:
+            raise PipelineError(f"impute {p.method}: group column {p.group!r} not in data / 分组列不存在")
+        groups = st.data[p.group].reindex(st.X.index)
     before = int(st.X.isna().sum().sum())
-    st.X = _impute(st.X, method, groups)
+    st.X = _impute(st.X, p.method, groups)
     after = int(st.X.isna().sum().sum())
-    return {"method": method, "group": group}, {"missing_before": before, "missing_after": after,
-                                                 "imputed": before - after}
+    return p.params(), {"missing_before": before, "missing_after": after, "imputed": before - after}
 
 
-def _step_screen(st: _State, p: dict) -> tuple[dict, dict]:
-    min_share = float(p.get("min_share", 0.9))
-    zero = bool(p.get("zero_as_missing", False))
-    inc, exc = list(p.get("force_include", [])), list(p.get("force_exclude", []))
-    st.X, report = scr.screen_units(st.X, min_share, zero_as_missing=zero, force_include=inc, force_exclude=exc)
+def _step_screen(st: _State, p: sm.ScreenStep) -> tuple[dict, dict]:
+    st.X, report = scr.screen_units(st.X, p.min_share, zero_as_missing=p.zero_as_missing,
+                                    force_include=p.force_include, force_exclude=p.force_exclude)
     dropped = [str(u) for u in report.index[~report["kept"]]]
-    return ({"min_share": min_share, "zero_as_missing": zero, "force_include": inc, "force_exclude": exc},
-            {"dropped": dropped, "min_availability": float(report["availability"].min()) if len(report) else None})
+    return p.params(), {"dropped": dropped,
+                        "min_availability": float(report["availability"].min()) if len(report) else None}
 
 
-def _step_treat(st: _State, p: dict) -> tuple[dict, dict]:
-    s = float(p.get("skew_thresh", trt.COINR_THRESHOLDS[0]))
-    k = float(p.get("kurt_thresh", trt.COINR_THRESHOLDS[1]))
-    winmax = int(p.get("winmax", 5))
-    exclude = list(p.get("exclude", []))
-    st.X, log = trt.treat_outliers(st.X, s, k, winmax, exclude=exclude)
+def _step_treat(st: _State, p: sm.TreatStep) -> tuple[dict, dict]:
+    st.X, log = trt.treat_outliers(st.X, p.skew_thresh, p.kurt_thresh, p.winmax, exclude=p.exclude)
     rows = [{"iCode": str(i), **{kk: _jsonable(v) for kk, v in r.items()}} for i, r in log.iterrows()]
     counts = log["status"].value_counts().to_dict()
-    return ({"skew_thresh": s, "kurt_thresh": k, "winmax": winmax, "exclude": exclude},
-            {"status_counts": {str(a): int(b) for a, b in counts.items()}, "treatment": rows})
+    return p.params(), {"status_counts": {str(a): int(b) for a, b in counts.items()}, "treatment": rows}
 
 
-def _step_normalise(st: _State, p: dict) -> tuple[dict, dict]:
-    params = dict(p)
-    method = params.pop("method", "minmax")
-    if method == "minmax":
-        params.setdefault("lo", 0.0)
-        params.setdefault("hi", 100.0)
-    if method == "distance_to_target" and params.get("targets", "meta") == "meta":
+def _step_normalise(st: _State, p: Any) -> tuple[dict, dict]:
+    params = p.params()
+    if p.method == "distance_to_target" and params["targets"] == "meta":
+        if "Target" not in st.meta.columns:
+            raise PipelineError("distance_to_target with targets = \"meta\" needs a Target column in meta")
         params["targets"] = st.meta.set_index("iCode")["Target"].reindex(st.X.columns).astype(float).to_dict()
-    use_dir = bool(params.pop("use_directions", True))
-    d = _directions(st.meta, st.X.columns) if use_dir else None
-    st.X = _normalise(st.X, method, d, **params)
-    return {"method": method, "use_directions": use_dir, **params}, {}
+    kwargs = {k: v for k, v in params.items() if k not in ("method", "use_directions")}
+    d = _directions(st.meta, st.X.columns) if p.use_directions else None
+    st.X = _normalise(st.X, p.method, d, **kwargs)
+    return params, {}
 
 
 def _children(meta: pd.DataFrame, parent: str) -> list[str]:
     return list(meta.loc[meta["Parent"] == parent, "iCode"])
 
 
-def _step_weight(st: _State, p: dict) -> tuple[dict, dict]:
-    method = p.get("method", "meta")
-    level = int(p.get("level", 1))
+def _step_weight(st: _State, p: sm.WeightStep) -> tuple[dict, dict]:
     w = st.meta.set_index("iCode")["Weight"].astype(float)
     w = w[st.meta.set_index("iCode")["Type"].isin(["Indicator", "Aggregate"])].copy()
     details: dict = {}
-    parents = st.meta.loc[(st.meta["Level"] == level + 1), "iCode"] if level >= 1 else []
-    if method == "meta":
-        pass
-    elif method == "fixed":
-        given = p.get("weights") or {}
+    parents = st.meta.loc[(st.meta["Level"] == p.level + 1), "iCode"]
+    if p.method == "fixed":
+        given = p.weights or {}
         unknown = [c for c in given if c not in w.index]
         if unknown:
-            raise PipelineError(f"weights for unknown codes {unknown}")
+            raise PipelineError(f"weights for unknown codes {unknown} / 权重指向不存在的指标")
         for c, v in given.items():
             w[c] = float(v)
-    elif method in ("equal", "entropy", "critic", "pca", "ahp"):
-        if level != 1 and method in ("entropy", "critic", "pca"):
-            raise PipelineError("data-driven weights are computed on indicators (level = 1)")
+    elif p.method != "meta":
         for parent in parents:
-            kids = [c for c in _children(st.meta, parent) if c in st.X.columns or level > 1]
+            kids = [c for c in _children(st.meta, parent) if c in st.X.columns or p.level > 1]
             if not kids:
                 continue
-            if method == "equal":
-                ww = wts.equal_weights(kids)
-            elif method == "entropy":
-                ww = wts.entropy_weights(st.X[kids])
-            elif method == "critic":
-                ww = wts.critic_weights(st.X[kids])
-            elif method == "pca":
-                res = wts.pca(st.X[kids], p.get("pca_method", "squared"))
-                ww = res.weights
-                if res.negative:
-                    details.setdefault("negative_loadings", {})[str(parent)] = res.negative
-            else:
-                mats = p.get("matrices") or {}
-                if parent not in mats:
-                    continue
-                r = wts.ahp(mats[parent], kids, allow_inconsistent=bool(p.get("allow_inconsistent", False)))
-                ww = r.weights
-                details.setdefault("ahp", {})[str(parent)] = {"lambda_max": r.lambda_max, "ci": r.ci, "cr": r.cr}
-            if "combine" in p:
-                subj = w.reindex(kids)
-                ww = wts.combine_weights(subj, ww, p["combine"], float(p.get("alpha", 0.5)))
+            ww = _weights_of(st, p, parent, kids, details)
+            if ww is None:
+                continue
+            if p.combine is not None:
+                ww = wts.combine_weights(w.reindex(kids), ww, p.combine, p.alpha)
             for c, v in ww.items():
                 w[c] = float(v)
-    else:
-        raise PipelineError(f"unknown weighting {method!r}")
     st.weights = w
     details["weights"] = {str(k): float(v) for k, v in w.items()}
-    resolved = {"method": method, "level": level, **{k: v for k, v in p.items() if k not in ("method", "level")}}
-    return resolved, details
+    return p.params(), details
 
 
-def _step_aggregate(st: _State, p: dict) -> tuple[dict, dict]:
-    params = dict(p)
-    method = params.pop("method", "arithmetic")
-    st.scores = aggregate_tree(st.X, st.meta, method=method, weights=st.weights, **params)
-    return {"method": method, **params}, {"aggregates": [c for c in st.scores.columns if c not in st.X.columns]}
+def _weights_of(st: _State, p: sm.WeightStep, parent: str, kids: list[str], details: dict) -> pd.Series | None:
+    """Weights of ``kids`` (the children of ``parent``) by ``p.method``; None when AHP has no matrix for it."""
+    if p.method == "equal":
+        return wts.equal_weights(kids)
+    if p.method == "entropy":
+        return wts.entropy_weights(st.X[kids])
+    if p.method == "critic":
+        return wts.critic_weights(st.X[kids])
+    if p.method == "pca":
+        res = wts.pca(st.X[kids], p.pca_method)
+        if res.negative:
+            details.setdefault("negative_loadings", {})[str(parent)] = res.negative
+        return res.weights
+    mats = p.matrices or {}
+    if parent not in mats:
+        return None
+    r = wts.ahp(mats[parent], kids, allow_inconsistent=p.allow_inconsistent)
+    details.setdefault("ahp", {})[str(parent)] = {"lambda_max": r.lambda_max, "ci": r.ci, "cr": r.cr}
+    return r.weights
+
+
+def _step_aggregate(st: _State, p: sm.AggregateStep) -> tuple[dict, dict]:
+    kwargs = {} if p.method == "arithmetic" else {"offset": p.offset}
+    st.scores = aggregate_tree(st.X, st.meta, method=p.method, weights=st.weights, **kwargs)
+    return p.params(), {"aggregates": [c for c in st.scores.columns if c not in st.X.columns]}
 
 
 _HANDLERS = {
@@ -388,7 +399,8 @@ _HANDLERS = {
 def run_pipeline(data: pd.DataFrame, meta: pd.DataFrame, steps: Iterable) -> IndexResult:
     """Run ``steps`` on ``data`` (units x columns, index = unit codes, holding indicators, denominators and
     group columns) described by ``meta`` (COINr iMeta layout)."""
-    steps = as_steps(steps)
+    models = parse_steps(steps)
+    steps = [Step(m.name, m.params()) for m in models]
     chash = config_hash(steps)
     dhash = data_hash(data)
     meta = normalise_meta(meta)
@@ -401,13 +413,13 @@ def run_pipeline(data: pd.DataFrame, meta: pd.DataFrame, steps: Iterable) -> Ind
     st = _State(data=data, meta=meta, X=X, weights=w0)
     datasets = {"raw": X.copy()}
     log: list[dict] = []
-    for i, step in enumerate(steps):
+    for i, (step, model) in enumerate(zip(steps, models, strict=True)):
         if step.name != "aggregate" and st.scores is not None:
             raise PipelineError(f"step {step.name!r} after aggregate / 聚合之后不能再有数据处理步骤")
         t0 = time.perf_counter()
         shape_in = list(st.X.shape)
         try:
-            resolved, details = _HANDLERS[step.name](st, dict(step.params))
+            resolved, details = _HANDLERS[step.name](st, model)
         except (ValueError, KeyError, TypeError) as e:
             raise PipelineError(f"step {i} ({step.name}): {e}") from e
         shape = st.scores.shape if step.name == "aggregate" else st.X.shape
@@ -431,26 +443,39 @@ def run_pipeline(data: pd.DataFrame, meta: pd.DataFrame, steps: Iterable) -> Ind
                        datasets=datasets, weights=st.weights)
 
 
+def _canonical_resolved(name: str, resolved: dict) -> Any:
+    """A logged ``resolved`` dict with today's defaults filled in (old logs recorded only some keys)."""
+    try:
+        return parse_steps([{**resolved, "name": name}])[0].params()
+    except (ConfigError, PipelineError):
+        return resolved
+
+
 def rerun(data: pd.DataFrame, meta: pd.DataFrame, log: list[dict] | str | Path, *, check_data: bool = True
           ) -> IndexResult:
     """Re-run a pipeline from its log (list of dicts or a JSON file).
 
-    Checks that the log's steps hash to its ``config_hash``, that ``data`` is the logged data (unless
-    ``check_data=False``), and that every step resolves to the same parameters as logged (so a change of
-    defaults cannot silently change the numbers).
+    The logged steps are validated like any configuration (a log with a key no step knows fails with the
+    key named). Checks that they hash to the log's ``config_hash`` (today's canonical hash, or the hash of
+    the parameters as given that logs written before strict steps carry), that ``data`` is the logged
+    data (unless ``check_data=False``), and that every step resolves to the same parameters as logged
+    (so a change of defaults cannot silently change the numbers).
     """
     if isinstance(log, str | Path):
         log = json.loads(Path(log).read_text(encoding="utf-8"))
     if not log:
-        raise PipelineError("empty log")
-    steps = [Step(e["step"], e.get("params", {})) for e in sorted(log, key=lambda e: e["index"])]
+        raise PipelineError("empty log / 运行日志为空")
+    entries = sorted(log, key=lambda e: e["index"])
+    raw = [Step(e["step"], e.get("params", {})) for e in entries]
+    steps = as_steps(raw)
     expected = log[0].get("config_hash")
-    if expected and config_hash(steps) != expected:
+    if expected and expected not in (config_hash(steps), _legacy_hash(raw)):
         raise PipelineError("log steps do not match its config_hash / 日志步骤与配置哈希不符")
     if check_data and log[0].get("data_hash") and data_hash(data) != log[0]["data_hash"]:
         raise PipelineError("data differ from the logged run (data_hash) / 数据与原运行不同")
     res = run_pipeline(data, meta, steps)
-    for old, new in zip(sorted(log, key=lambda e: e["index"]), res.log, strict=True):
-        if "resolved" in old and old["resolved"] != new["resolved"]:
-            raise PipelineError(f"step {old['step']!r} now resolves to {new['resolved']}, logged {old['resolved']}")
+    for old, new in zip(entries, res.log, strict=True):
+        if "resolved" in old and _canonical_resolved(old["step"], old["resolved"]) != new["resolved"]:
+            raise PipelineError(f"step {old['step']!r} now resolves to {new['resolved']}, logged {old['resolved']}"
+                                " / 步骤参数与日志不符")
     return res
