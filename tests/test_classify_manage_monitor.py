@@ -244,7 +244,7 @@ def test_manage_rules_errors(panel: pd.DataFrame) -> None:
         ManageRules(bottom_pct=0.0)
     with pytest.raises(RuleError):
         ManageRules(exit_after_years=0)
-    with pytest.raises(RuleError, match="unknown keys"):
+    with pytest.raises(RuleError, match=r"warning\.bottom_pc: .*unknown key; did you mean `bottom_pct`"):
         parse_rules({"warning": {"bottom_pc": 0.1}})
     assert parse_rules({"warning": {"bottom_pct": 0.2}}).bottom_pct == 0.2
     with pytest.raises(RuleError, match="one row"):
@@ -348,7 +348,7 @@ def test_targets_errors() -> None:
         validate_targets(pd.DataFrame([_target()]).drop(columns="source"))
     with pytest.raises(RuleError, match="duplicate"):
         validate_targets(pd.DataFrame([_target(), _target()]))
-    with pytest.raises(RuleError, match="unknown keys"):
+    with pytest.raises(RuleError, match=r"monitor\.at_risk: .*did you mean `at_risk_gap`"):
         parse_targets({"monitor": {"at_risk": 0.2}, "targets": [_target()]})
     with pytest.raises(RuleError):
         MonitorRules(at_risk_gap=0.01, behind_gap=0.05)

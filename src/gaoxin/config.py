@@ -17,20 +17,16 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from contextvars import ContextVar
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class StrictModel(BaseModel):
-    """Base of every configuration model: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid")
+_BUILDING: ContextVar[int] = ContextVar("_BUILDING", default=0)
 
 
 class ConfigError(ValueError):
@@ -41,6 +37,29 @@ class ConfigError(ValueError):
         self.problems = problems
         head = f"配置文件有误 / invalid configuration: {source}"
         super().__init__("\n".join([head, *(f"  - {p}" for p in problems)]))
+
+
+class StrictModel(BaseModel):
+    """Base of every configuration model: unknown keys are errors.
+
+    Built in code (``Model(key=...)``) it raises ``config_error`` with the same message as a file would,
+    so code and files fail alike; a stage sets ``config_error`` to its own :class:`ConfigError` subclass.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    config_error: ClassVar[type[ConfigError]] = ConfigError
+
+    def __init__(self, **data: Any) -> None:
+        token = _BUILDING.set(_BUILDING.get() + 1)  # pydantic calls this again for nested models
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            if _BUILDING.get() > 1:
+                raise
+            cls = type(self)
+            raise cls.config_error(cls.__name__, [_problem(cls, err, None) for err in e.errors()]) from None
+        finally:
+            _BUILDING.reset(token)
 
 
 def _unwrap(ann: Any) -> Any:
@@ -202,10 +221,13 @@ def validate(model: type[M], data: Any, source: str = "<memory>", text: str | No
 
     ``error`` lets a stage raise its own subclass so callers that catch the stage's error keep working.
     """
+    token = _BUILDING.set(_BUILDING.get() + 1)  # models built inside report their errors here, once
     try:
         return model.model_validate(data)
     except ValidationError as e:
         raise error(source, [_problem(model, err, text) for err in e.errors()]) from None
+    finally:
+        _BUILDING.reset(token)
 
 
 def read_toml(path: str | os.PathLike | Traversable, error: type[ConfigError] = ConfigError) -> tuple[dict, str]:

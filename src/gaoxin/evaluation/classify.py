@@ -1,6 +1,7 @@
 """Zone types (园区分类) and A/B/C/D grades from evaluation results.
 
-The criteria are data (``rules/zone-types.toml``, ``rules/grades.toml``) because the seeds name the types
+The criteria are data (``rules/zone-types.toml``, ``rules/grades.toml``; strict models, every key in
+docs/configuration.md) because the seeds name the types
 (plan 001 §四(二)) but publish no numbers, and grade cut-offs are local practice: a new evaluation round
 changes a file, not the code. Conditions are parsed into plain comparisons (never ``eval``) so a rules
 file cannot run code.
@@ -10,16 +11,20 @@ from __future__ import annotations
 
 import math
 import operator
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gaoxin.config import ConfigError, StrictModel, load_toml, validate
+from gaoxin.evaluation.methods import results as _ranks
+
+M = TypeVar("M", bound=BaseModel)
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
@@ -30,23 +35,64 @@ OPS: dict[str, Callable[[Any, Any], Any]] = {
     "!=": operator.ne,
 }
 _EPS = 1e-9  # rank_pct is a ratio of integers; keeps 14/20 <= 0.70 true whatever the float rounding
+Int = Annotated[int, Field(strict=True)]  # TOML integers only: 2.0 or true is an error, not a silent cast
+Num = Annotated[float, Field(strict=True)]  # a number (int or float), never a boolean
 
 
 class RuleError(ValueError):
-    """A rules or targets file is malformed; the message names the file part at fault."""
+    """A rules or targets file is malformed, or results lack what a rule needs."""
 
 
-@dataclass(frozen=True)
-class Condition:
-    column: str
-    op: str
-    value: float | int | str | bool
+class RuleConfigError(ConfigError, RuleError):
+    """A rules or targets file that does not validate (caught as either kind of error)."""
+
+
+class RuleModel(StrictModel):
+    """Base of the rules and targets models: frozen, and errors are :class:`RuleConfigError`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    config_error = RuleConfigError
+
+
+class RulesMeta(RuleModel):
+    """The ``[meta]`` table every rules and targets file may carry: where its numbers come from."""
+
+    version: str = ""
+    source: str = ""
+    assumption: bool = False  # true: the numbers are gaoxin defaults, not published criteria
+    note: str = ""
+    plan: str = ""  # targets files: the plan the targets come from
+    plan_en: str = ""
+    example: bool = False  # targets files: invented for illustration
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Mapping-style access kept for callers written against the former dict."""
+        return getattr(self, key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+class Condition(RuleModel):
+    """``{column, op, value}``: a plain comparison on a results column (never ``eval``)."""
+
+    column: str = Field(min_length=1)
+    op: Literal["<", "<=", ">", ">=", "==", "!="]
+    value: bool | int | float | str
+
+    @model_validator(mode="after")
+    def _check(self) -> Condition:
+        if isinstance(self.value, float) and math.isnan(self.value):
+            raise ValueError("value must not be NaN")
+        if isinstance(self.value, str | bool) and self.op not in ("==", "!="):
+            raise ValueError(f"op {self.op!r} needs a number, got {self.value!r} / 比较运算需要数值")
+        return self
 
     def mask(self, df: pd.DataFrame) -> pd.Series:
         """Rows meeting the condition; a missing value never meets it."""
         if self.column not in df.columns:
             have = ", ".join(map(str, df.columns))
-            raise RuleError(f"condition column {self.column!r} not in results (have: {have})")
+            raise RuleError(f"condition column {self.column!r} not in results (have: {have}) / 结果中没有该列")
         col = df[self.column]
         ok = col.notna()
         if isinstance(self.value, int | float) and not isinstance(self.value, bool):
@@ -61,38 +107,20 @@ class Condition:
         return f"{self.column} {self.op} {self.value}"
 
 
-def parse_condition(raw: Mapping[str, Any], where: str = "condition") -> Condition:
+def parse_condition(raw: Any, where: str = "condition") -> Condition:
     """``{column, op, value}`` → Condition; rejects unknown keys and operators instead of guessing."""
-    if not isinstance(raw, Mapping):
-        raise RuleError(f"{where}: expected a table {{column, op, value}}, got {raw!r}")
-    extra = set(raw) - {"column", "op", "value"}
-    missing = {"column", "op", "value"} - set(raw)
-    if missing or extra:
-        raise RuleError(
-            f"{where}: needs exactly column, op, value (missing {sorted(missing)}, unknown {sorted(extra)})"
-        )
-    column, op, value = raw["column"], raw["op"], raw["value"]
-    if not isinstance(column, str) or not column:
-        raise RuleError(f"{where}: column must be a non-empty string, got {column!r}")
-    if op not in OPS:
-        raise RuleError(f"{where}: op {op!r} not one of {' '.join(OPS)}")
-    if not isinstance(value, int | float | str | bool):
-        raise RuleError(f"{where}: value must be a number, string or boolean, got {value!r}")
-    if isinstance(value, float) and math.isnan(value):
-        raise RuleError(f"{where}: value must not be NaN")
-    if isinstance(value, str | bool) and op not in ("==", "!="):
-        raise RuleError(f"{where}: op {op!r} needs a number, got {value!r}")
-    return Condition(column, op, value)
+    return validate(Condition, raw, where, error=RuleConfigError)
 
 
-@dataclass(frozen=True)
-class ZoneType:
-    id: str
-    label_zh: str
-    label_en: str
-    conditions: tuple[Condition, ...]
-    match: str = "all"  # all | any
-    assumption: bool = True
+class ZoneType(RuleModel):
+    """One ``[[types]]`` entry; types are tried top-down and the first match wins."""
+
+    id: str = Field(min_length=1)
+    label_zh: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    conditions: tuple[Condition, ...] = ()
+    match: Literal["all", "any"] = "all"
+    assumption: bool = True  # the criteria are a gaoxin default, not published
 
     def mask(self, df: pd.DataFrame) -> pd.Series:
         if not self.conditions:
@@ -104,101 +132,84 @@ class ZoneType:
         return out
 
 
-@dataclass(frozen=True)
-class ZoneTypeRules:
-    types: tuple[ZoneType, ...]
-    meta: Mapping[str, Any]
+class ZoneTypeRules(RuleModel):
+    """``rules/zone-types.toml``."""
+
+    meta: RulesMeta = RulesMeta()
+    types: tuple[ZoneType, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> ZoneTypeRules:
+        if self.types[-1].conditions:
+            raise ValueError("the last type must be the fallback (no conditions) / 最后一类须为兜底类")
+        if any(not z.conditions for z in self.types[:-1]):
+            raise ValueError("only the last type may have no conditions (later types would never match)")
+        if len({z.id for z in self.types}) != len(self.types):
+            raise ValueError("duplicate id / 类型编号重复")
+        return self
 
 
-@dataclass(frozen=True)
-class Grade:
-    grade: str
-    max_pct: float
+class Grade(RuleModel):
+    """One ``[[grades]]`` entry: units with rank_pct <= max_pct (and above the previous grade's) get it."""
+
+    grade: str = Field(min_length=1)
+    max_pct: Num = Field(gt=0.0, le=1.0)
     label_zh: str = ""
     label_en: str = ""
 
 
-@dataclass(frozen=True)
-class GradeRules:
-    grades: tuple[Grade, ...]
-    meta: Mapping[str, Any]
+class GradeRules(RuleModel):
+    """``rules/grades.toml``."""
+
+    meta: RulesMeta = RulesMeta()
+    grades: tuple[Grade, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cuts(self) -> GradeRules:
+        pcts = [g.max_pct for g in self.grades]
+        if any(b <= a for a, b in pairwise(pcts)):
+            raise ValueError(f"max_pct must increase strictly, got {pcts} / max_pct 须严格递增")
+        if pcts[-1] != 1.0:
+            raise ValueError("the last grade must have max_pct = 1.0 so every unit gets a grade")
+        return self
 
 
-def read_toml(path: str | Path | None, default: str) -> dict[str, Any]:
-    """A rules file: ``path`` if given, else the packaged ``evaluation/<default>``."""
-    if path is None:
-        text = resources.files("gaoxin.evaluation").joinpath(*default.split("/")).read_text("utf-8")
-        name = default
-    else:
-        text, name = Path(path).read_text("utf-8"), str(path)
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise RuleError(f"{name}: {e}") from e
+def load_rule_file(path: str | Path | None, default: str, model: type[M]) -> M:
+    """A rules file validated against ``model``: ``path`` if given, else the packaged ``evaluation/<default>``.
+
+    Errors name the file, the key path, the line and the closest allowed key (:mod:`gaoxin.config`).
+    """
+    src = resources.files("gaoxin.evaluation").joinpath(*default.split("/")) if path is None else Path(path)
+    return load_toml(src, model, RuleConfigError)
 
 
-def parse_zone_types(raw: Mapping[str, Any]) -> ZoneTypeRules:
-    types_raw = raw.get("types")
-    if not isinstance(types_raw, list) or not types_raw:
-        raise RuleError("zone types: need at least one [[types]] entry")
-    types = []
-    for i, t in enumerate(types_raw):
-        where = f"types[{i}]"
-        for key in ("id", "label_zh", "label_en"):
-            if not isinstance(t.get(key), str) or not t[key]:
-                raise RuleError(f"{where}: {key} must be a non-empty string")
-        match = t.get("match", "all")
-        if match not in ("all", "any"):
-            raise RuleError(f"{where}: match must be 'all' or 'any', got {match!r}")
-        conds = t.get("conditions", [])
-        if not isinstance(conds, list):
-            raise RuleError(f"{where}: conditions must be a list")
-        parsed = tuple(parse_condition(c, f"{where}.conditions[{j}]") for j, c in enumerate(conds))
-        types.append(ZoneType(t["id"], t["label_zh"], t["label_en"], parsed, match, bool(t.get("assumption", True))))
-    if types[-1].conditions:
-        raise RuleError("zone types: the last type must be the fallback (no conditions)")
-    if any(not z.conditions for z in types[:-1]):
-        raise RuleError("zone types: only the last type may have no conditions (later types would never match)")
-    if len({z.id for z in types}) != len(types):
-        raise RuleError("zone types: duplicate id")
-    return ZoneTypeRules(tuple(types), dict(raw.get("meta", {})))
+def parse_zone_types(raw: Mapping[str, Any], source: str = "zone types") -> ZoneTypeRules:
+    return validate(ZoneTypeRules, raw, source, error=RuleConfigError)
 
 
 def load_zone_types(path: str | Path | None = None) -> ZoneTypeRules:
     """Zone-type rules from ``path`` or the packaged default (gaoxin's assumption, see the file)."""
-    return parse_zone_types(read_toml(path, "rules/zone-types.toml"))
+    return load_rule_file(path, "rules/zone-types.toml", ZoneTypeRules)
 
 
-def parse_grades(raw: Mapping[str, Any]) -> GradeRules:
-    grades_raw = raw.get("grades")
-    if not isinstance(grades_raw, list) or not grades_raw:
-        raise RuleError("grades: need at least one [[grades]] entry")
-    grades = []
-    for i, g in enumerate(grades_raw):
-        if not isinstance(g.get("grade"), str) or not g["grade"]:
-            raise RuleError(f"grades[{i}]: grade must be a non-empty string")
-        pct = g.get("max_pct")
-        if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 < pct <= 1:
-            raise RuleError(f"grades[{i}]: max_pct must be a number in (0, 1], got {pct!r}")
-        grades.append(Grade(g["grade"], float(pct), g.get("label_zh", ""), g.get("label_en", "")))
-    pcts = [g.max_pct for g in grades]
-    if any(b <= a for a, b in pairwise(pcts)):
-        raise RuleError(f"grades: max_pct must increase strictly, got {pcts}")
-    if pcts[-1] != 1.0:
-        raise RuleError("grades: the last grade must have max_pct = 1.0 so every unit gets a grade")
-    return GradeRules(tuple(grades), dict(raw.get("meta", {})))
+def parse_grades(raw: Mapping[str, Any], source: str = "grades") -> GradeRules:
+    return validate(GradeRules, raw, source, error=RuleConfigError)
 
 
 def load_grades(path: str | Path | None = None) -> GradeRules:
     """Grade cut-offs from ``path`` or the packaged default (亩均 A 25 % / B 70 % / C 95 % / D)."""
-    return parse_grades(read_toml(path, "rules/grades.toml"))
+    return load_rule_file(path, "rules/grades.toml", GradeRules)
 
 
 def rank_scores(scores: pd.Series, groups: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
-    """Rank (1 = highest score, ties share the best rank) and rank_pct = rank / ranked units in the group."""
-    s = pd.to_numeric(scores, errors="coerce")
+    """Rank (1 = highest score, ties share the best rank) and rank_pct = rank / ranked units in the group.
+
+    The overall rank is :func:`gaoxin.evaluation.methods.results.rank_scores`; this adds the percentile the
+    grade and type rules read, and ranks units without a group together (unlike ``rank_within``).
+    """
+    s = pd.to_numeric(scores, errors="coerce").astype(float)
     if groups is None:
-        rank = s.rank(ascending=False, method="min")
+        rank = _ranks.rank_scores(s).astype(float)
         n = s.notna().sum()
         return rank, rank / n if n else rank
     rank = s.groupby(groups, dropna=False).rank(ascending=False, method="min")

@@ -1,7 +1,8 @@
 """Dynamic management (动态管理, “有进有出”): praise, warnings (约谈 → 通报) and exit recommendations.
 
 Plan 001 §四(二) sets the mechanism (通报表扬 for good results, 约谈/通报 warnings for poor ones, 撤销 for
-zones that fail to rectify) but no numbers, so every number lives in ``rules/dynamic-management.toml``.
+zones that fail to rectify) but no numbers, so every number lives in ``rules/dynamic-management.toml``
+(validated by :class:`ManageRules`; every key in docs/configuration.md).
 Each decision carries the years, ranks and scores behind it and the rule text, because a zone that is
 warned or recommended for exit will ask why.
 """
@@ -10,13 +11,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import Field, field_validator, model_validator
 
-from gaoxin.evaluation.classify import RuleError, rank_scores, read_toml
+from gaoxin.config import validate
+from gaoxin.evaluation.classify import (
+    Int,
+    Num,
+    RuleConfigError,
+    RuleError,
+    RuleModel,
+    RulesMeta,
+    load_rule_file,
+    rank_scores,
+)
 
 PRAISE, INTERVIEW, NOTICE, EXIT, NORMAL = "praise", "warning_interview", "warning_notice", "exit_recommended", "normal"
 STATUS_ZH = {PRAISE: "通报表扬", INTERVIEW: "约谈", NOTICE: "通报", EXIT: "建议撤销", NORMAL: "正常"}
@@ -24,38 +35,102 @@ STATUS_EN = {PRAISE: "commended", INTERVIEW: "warning: interview", NOTICE: "warn
              EXIT: "exit recommended", NORMAL: "normal"}
 
 
-@dataclass(frozen=True)
-class ManageRules:
-    """Parameters of the mechanism; defaults equal the packaged file (gaoxin's assumption, not published)."""
+_PRAISE_ZH = "对评价考核结果好的园区予以通报表扬"
+_PRAISE_EN = "Zones with good evaluation results are commended in a public notice"
+_WARNING_ZH = "对评价考核结果较差的园区通过约谈、通报等方式予以警告"
+_WARNING_EN = "Zones with poor evaluation results are warned by an interview (约谈) or a public notice (通报)"
+_EXIT_ZH = "对整改不力的园区予以撤销，退出国家高新区序列"
+_EXIT_EN = "Zones that fail to rectify are revoked and leave the list of national high-tech zones"
 
-    top_k: int = 10
-    bottom_pct: float = 0.10
-    score_below: float | None = None
-    consecutive_years: int = 1
-    exit_after_years: int = 2
-    clear_after_years: int = 1
-    group_by: str | None = None
-    praise_rule_zh: str = "对评价考核结果好的园区予以通报表扬"
-    praise_rule_en: str = "Zones with good evaluation results are commended in a public notice"
-    warning_rule_zh: str = "对评价考核结果较差的园区通过约谈、通报等方式予以警告"
-    warning_rule_en: str = (
-        "Zones with poor evaluation results are warned by an interview (约谈) or a public notice (通报)"
-    )
-    exit_rule_zh: str = "对整改不力的园区予以撤销，退出国家高新区序列"
-    exit_rule_en: str = "Zones that fail to rectify are revoked and leave the list of national high-tech zones"
-    meta: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        for name in ("top_k", "consecutive_years", "exit_after_years", "clear_after_years"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name == "top_k" else 1):
-                low = 0 if name == "top_k" else 1
-                raise RuleError(f"dynamic management: {name} must be an integer >= {low}, got {v!r}")
-        if isinstance(self.bottom_pct, bool) or not isinstance(self.bottom_pct, int | float) \
-                or not 0 <= self.bottom_pct < 1:
-            raise RuleError(f"dynamic management: bottom_pct must be in [0, 1), got {self.bottom_pct!r}")
-        if self.bottom_pct == 0 and self.score_below is None:
-            raise RuleError("dynamic management: set bottom_pct > 0 or score_below, else no zone is ever warned")
+class RankingRule(RuleModel):
+    """``[ranking]``: where ranks come from."""
+
+    group_by: str | None = None  # None or "": the panel's (national) rank; a column: re-rank within it
+
+    @field_validator("group_by")
+    @classmethod
+    def _blank(cls, v: str | None) -> str | None:
+        return v or None
+
+
+class PraiseRule(RuleModel):
+    """``[praise]``: 通报表扬."""
+
+    top_k: Int = Field(10, ge=0)  # rank <= top_k in the evaluated year
+    rule_zh: str = _PRAISE_ZH
+    rule_en: str = _PRAISE_EN
+
+
+class WarningRule(RuleModel):
+    """``[warning]``: 约谈 then 通报 for poor years."""
+
+    bottom_pct: Num = Field(0.10, ge=0.0, lt=1.0)  # poor: in the bottom ceil(n * bottom_pct) ranks
+    score_below: Num | None = None  # poor also: score below this
+    consecutive_years: Int = Field(1, ge=1)  # poor years in a row before the first warning
+    rule_zh: str = _WARNING_ZH
+    rule_en: str = _WARNING_EN
+
+
+class ExitRule(RuleModel):
+    """``[exit]``: 撤销 recommendation and clearing of a warning."""
+
+    exit_after_years: Int = Field(2, ge=1)  # still poor this many years after the first warning
+    clear_after_years: Int = Field(1, ge=1)  # non-poor years in a row that close the episode
+    rule_zh: str = _EXIT_ZH
+    rule_en: str = _EXIT_EN
+
+
+# flat keyword -> (table, key): ManageRules(top_k=3) still works as before the file had tables
+_FLAT = {"top_k": ("praise", "top_k"), "praise_rule_zh": ("praise", "rule_zh"),
+         "praise_rule_en": ("praise", "rule_en"), "bottom_pct": ("warning", "bottom_pct"),
+         "score_below": ("warning", "score_below"), "consecutive_years": ("warning", "consecutive_years"),
+         "warning_rule_zh": ("warning", "rule_zh"), "warning_rule_en": ("warning", "rule_en"),
+         "exit_after_years": ("exit", "exit_after_years"), "clear_after_years": ("exit", "clear_after_years"),
+         "exit_rule_zh": ("exit", "rule_zh"), "exit_rule_en": ("exit", "rule_en"),
+         "group_by": ("ranking", "group_by")}
+
+
+class ManageRules(RuleModel):
+    """``rules/dynamic-management.toml``. Defaults live here and equal the packaged file (gaoxin's assumption,
+    not published); the flat names (``top_k``, ``bottom_pct``, ...) read and build the tables."""
+
+    meta: RulesMeta = RulesMeta()
+    ranking: RankingRule = RankingRule()
+    praise: PraiseRule = PraiseRule()
+    warning: WarningRule = WarningRule()
+    exit: ExitRule = ExitRule()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or not set(data) & set(_FLAT):
+            return data
+        out = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in data.items() if k not in _FLAT}
+        for flat, (table, key) in _FLAT.items():
+            if flat in data:
+                out.setdefault(table, {})[key] = data[flat]
+        return out
+
+    @model_validator(mode="after")
+    def _someone_can_be_poor(self) -> ManageRules:
+        if self.warning.bottom_pct == 0 and self.warning.score_below is None:
+            raise ValueError("set warning.bottom_pct > 0 or warning.score_below, else no zone is ever warned")
+        return self
+
+    top_k = property(lambda self: self.praise.top_k)
+    bottom_pct = property(lambda self: self.warning.bottom_pct)
+    score_below = property(lambda self: self.warning.score_below)
+    consecutive_years = property(lambda self: self.warning.consecutive_years)
+    exit_after_years = property(lambda self: self.exit.exit_after_years)
+    clear_after_years = property(lambda self: self.exit.clear_after_years)
+    group_by = property(lambda self: self.ranking.group_by)
+    praise_rule_zh = property(lambda self: self.praise.rule_zh)
+    praise_rule_en = property(lambda self: self.praise.rule_en)
+    warning_rule_zh = property(lambda self: self.warning.rule_zh)
+    warning_rule_en = property(lambda self: self.warning.rule_en)
+    exit_rule_zh = property(lambda self: self.exit.rule_zh)
+    exit_rule_en = property(lambda self: self.exit.rule_en)
 
     def poor_text(self) -> tuple[str, str]:
         zh, en = [], []
@@ -70,42 +145,13 @@ class ManageRules:
         return "或".join(zh) + where_zh, " or ".join(en) + where_en
 
 
-def parse_rules(raw: Mapping[str, Any]) -> ManageRules:
-    known = {"meta", "ranking", "praise", "warning", "exit"}
-    if extra := set(raw) - known:
-        raise RuleError(f"dynamic management: unknown tables {sorted(extra)}")
-    ranking, praise, warning, exit_ = (dict(raw.get(k, {})) for k in ("ranking", "praise", "warning", "exit"))
-    allowed = {
-        "ranking": ({"group_by"}, ranking),
-        "praise": ({"top_k", "rule_zh", "rule_en"}, praise),
-        "warning": ({"bottom_pct", "score_below", "consecutive_years", "rule_zh", "rule_en"}, warning),
-        "exit": ({"exit_after_years", "clear_after_years", "rule_zh", "rule_en"}, exit_),
-    }
-    for name, (keys, table) in allowed.items():
-        if extra := set(table) - keys:
-            raise RuleError(f"dynamic management [{name}]: unknown keys {sorted(extra)}")
-    d = ManageRules()
-    return ManageRules(
-        top_k=praise.get("top_k", d.top_k),
-        bottom_pct=warning.get("bottom_pct", d.bottom_pct),
-        score_below=warning.get("score_below"),
-        consecutive_years=warning.get("consecutive_years", d.consecutive_years),
-        exit_after_years=exit_.get("exit_after_years", d.exit_after_years),
-        clear_after_years=exit_.get("clear_after_years", d.clear_after_years),
-        group_by=ranking.get("group_by") or None,
-        praise_rule_zh=praise.get("rule_zh", d.praise_rule_zh),
-        praise_rule_en=praise.get("rule_en", d.praise_rule_en),
-        warning_rule_zh=warning.get("rule_zh", d.warning_rule_zh),
-        warning_rule_en=warning.get("rule_en", d.warning_rule_en),
-        exit_rule_zh=exit_.get("rule_zh", d.exit_rule_zh),
-        exit_rule_en=exit_.get("rule_en", d.exit_rule_en),
-        meta=dict(raw.get("meta", {})),
-    )
+def parse_rules(raw: Mapping[str, Any], source: str = "dynamic management") -> ManageRules:
+    return validate(ManageRules, raw, source, error=RuleConfigError)
 
 
 def load_rules(path: str | Path | None = None) -> ManageRules:
     """Rules from ``path`` or the packaged ``rules/dynamic-management.toml``."""
-    return parse_rules(read_toml(path, "rules/dynamic-management.toml"))
+    return load_rule_file(path, "rules/dynamic-management.toml", ManageRules)
 
 
 def _prepare(panel: pd.DataFrame, rules: ManageRules) -> pd.DataFrame:

@@ -3,20 +3,24 @@
 Plan 001 §四(四) asks for annual monitoring, a mid-term and a final evaluation of the plan. Targets are
 data (``targets/*.toml``) because the seeds publish one number only (169 → about 220 national zones), so
 each user brings the targets of their own plan; the status thresholds sit beside the targets they judge.
+A targets file is a :class:`TargetsFile` (every key in docs/configuration.md).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
-from gaoxin.evaluation.classify import RuleError, read_toml
+from gaoxin.config import validate
+from gaoxin.evaluation.classify import Int, Num, RuleConfigError, RuleError, RuleModel, RulesMeta, load_rule_file
 
 TARGET_COLUMNS = ["indicator", "scope", "scope_id", "baseline_year", "baseline_value", "target_year",
                   "target_value", "direction", "label_zh", "label_en", "source"]
@@ -30,78 +34,116 @@ PACKAGED = {"fyp14-national": "targets/fyp14-national.toml", "example-zone": "ta
 _EPS = 1e-9
 
 
-@dataclass(frozen=True)
-class MonitorRules:
-    """Status thresholds (in units of progress, 1 = whole way) and projection window; gaoxin defaults."""
+_SCOPE_ID = {"nation": r"^CN$", "province": r"^\d{2}$", "zone": r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"}
+_SCOPE_ID_TEXT = {"nation": '"CN"', "province": "a two-digit GB/T 2260 province code, e.g. \"44\"",
+                  "zone": "a zone id of letters, digits, _ or - (e.g. \"GX001\")"}
 
-    at_risk_gap: float = 0.25
-    behind_gap: float = 0.05
-    ahead_gap: float = 0.05
-    cagr_window: int = 3
 
-    def __post_init__(self) -> None:
-        for name in ("at_risk_gap", "behind_gap", "ahead_gap"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-                raise RuleError(f"monitor: {name} must be a number >= 0, got {v!r}")
+class MonitorRules(RuleModel):
+    """``[monitor]``: status thresholds (in units of progress, 1 = the whole way) and projection window."""
+
+    at_risk_gap: Num = Field(0.25, ge=0)  # at_risk if progress < expected - at_risk_gap
+    behind_gap: Num = Field(0.05, ge=0)  # behind if progress < expected - behind_gap
+    ahead_gap: Num = Field(0.05, ge=0)  # ahead if progress > expected + ahead_gap
+    cagr_window: Int = Field(3, ge=1)  # years of the growth rate used for the projection
+
+    @model_validator(mode="after")
+    def _order(self) -> MonitorRules:
         if self.at_risk_gap < self.behind_gap:
-            raise RuleError("monitor: at_risk_gap must be >= behind_gap")
-        if isinstance(self.cagr_window, bool) or not isinstance(self.cagr_window, int) or self.cagr_window < 1:
-            raise RuleError(f"monitor: cagr_window must be an integer >= 1, got {self.cagr_window!r}")
+            raise ValueError("at_risk_gap must be >= behind_gap / at_risk_gap 不得小于 behind_gap")
+        return self
+
+
+class Target(RuleModel):
+    """One ``[[targets]]`` row. ``indicator`` and ``scope_id`` are checked against tight patterns: they name
+    data, and must never carry anything else (defence in depth for the queries that use them)."""
+
+    indicator: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")  # a framework indicator code or national_zone_count
+    formula: str | None = None  # formula language (docs/indicators.md) when no framework defines the indicator
+    scope: Literal[SCOPES]  # type: ignore[valid-type]
+    scope_id: str  # nation: "CN"; province: GB/T 2260 two digits; zone: its zone_id
+    baseline_year: Int = Field(ge=1949, le=2100)
+    baseline_value: Num
+    target_year: Int = Field(ge=1949, le=2100)
+    target_value: Num
+    direction: Literal[DIRECTIONS]  # type: ignore[valid-type]
+    label_zh: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    source: str = Field(min_length=1)  # the plan and article the number comes from
+    unit: str = ""
+    note: str = ""
+    midterm_year: Int | None = None  # default: baseline_year + ceil(span / 2)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Target:
+        if not re.fullmatch(_SCOPE_ID[self.scope], self.scope_id):
+            raise ValueError(f"scope_id {self.scope_id!r} of scope {self.scope!r} must be {_SCOPE_ID_TEXT[self.scope]}"
+                             " / scope_id 格式不符")
+        if self.target_year <= self.baseline_year:
+            raise ValueError("target_year must be after baseline_year / 目标年须晚于基期年")
+        if self.midterm_year is not None and not self.baseline_year < self.midterm_year < self.target_year:
+            raise ValueError("midterm_year must lie between baseline_year and target_year")
+        up = self.target_value > self.baseline_value
+        if self.target_value == self.baseline_value or up != (self.direction == "increase"):
+            raise ValueError(f"direction {self.direction!r} contradicts baseline {self.baseline_value} → target "
+                             f"{self.target_value} / 方向与基期、目标值矛盾")
+        return self
+
+
+class TargetsFile(RuleModel):
+    """A targets file (``targets/*.toml``)."""
+
+    meta: RulesMeta = RulesMeta()
+    monitor: MonitorRules = MonitorRules()
+    targets: tuple[Target, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> TargetsFile:
+        keys = [(t.indicator, t.scope, t.scope_id, t.target_year) for t in self.targets]
+        if len(set(keys)) != len(keys):
+            raise ValueError("duplicate (indicator, scope, scope_id, target_year) / 目标重复")
+        return self
 
 
 @dataclass(frozen=True)
 class TargetSet:
     targets: pd.DataFrame
     rules: MonitorRules = field(default_factory=MonitorRules)
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    meta: RulesMeta = field(default_factory=RulesMeta)
+
+
+def _py(v: Any) -> Any:
+    """numpy scalars as Python ones; missing as None (a frame's empty optional cell)."""
+    if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _frame(targets: Sequence[Target]) -> pd.DataFrame:
+    return pd.DataFrame([t.model_dump() for t in targets], columns=list(Target.model_fields))
 
 
 def validate_targets(targets: pd.DataFrame) -> pd.DataFrame:
-    """Checked copy of a targets table; a target whose direction contradicts its numbers is an error,
-    since progress would then read backwards."""
+    """Checked copy of a targets table (each row a :class:`Target`); a target whose direction contradicts its
+    numbers is an error, since progress would then read backwards."""
     if missing := [c for c in TARGET_COLUMNS if c not in targets.columns]:
-        raise RuleError(f"targets lack columns {missing}")
-    df = targets.copy()
-    for c in OPTIONAL_COLUMNS:
-        if c not in df.columns:
-            df[c] = pd.NA
-    df["scope_id"] = df["scope_id"].astype(str)
-    for i, t in df.iterrows():
-        where = f"target {i} ({t['indicator']}/{t['scope']}/{t['scope_id']})"
-        if t["scope"] not in SCOPES:
-            raise RuleError(f"{where}: scope must be one of {SCOPES}, got {t['scope']!r}")
-        if t["direction"] not in DIRECTIONS:
-            raise RuleError(f"{where}: direction must be one of {DIRECTIONS}, got {t['direction']!r}")
-        for c in ("baseline_year", "target_year", "baseline_value", "target_value"):
-            if pd.isna(t[c]) or isinstance(t[c], str | bool):
-                raise RuleError(f"{where}: {c} must be a number, got {t[c]!r}")
-        if t["target_year"] <= t["baseline_year"]:
-            raise RuleError(f"{where}: target_year must be after baseline_year")
-        up = t["target_value"] > t["baseline_value"]
-        if t["target_value"] == t["baseline_value"] or up != (t["direction"] == "increase"):
-            raise RuleError(f"{where}: direction {t['direction']!r} contradicts baseline {t['baseline_value']} → "
-                            f"target {t['target_value']}")
-    if df.duplicated(["indicator", "scope", "scope_id", "target_year"]).any():
-        raise RuleError("targets: duplicate (indicator, scope, scope_id, target_year)")
-    return df.reset_index(drop=True)
+        raise RuleError(f"targets lack columns {missing} / 目标表缺少列")
+    rows = [{k: v for k, v in ((k, _py(v)) for k, v in r.items()) if v is not None}
+            for r in targets.to_dict("records")]
+    return _frame(validate(TargetsFile, {"targets": rows}, "targets", error=RuleConfigError).targets)
 
 
-def parse_targets(raw: Mapping[str, Any]) -> TargetSet:
-    rows = raw.get("targets")
-    if not isinstance(rows, list) or not rows:
-        raise RuleError("targets file: need at least one [[targets]] entry")
-    m = dict(raw.get("monitor", {}))
-    if extra := set(m) - {"at_risk_gap", "behind_gap", "ahead_gap", "cagr_window"}:
-        raise RuleError(f"targets file [monitor]: unknown keys {sorted(extra)}")
-    return TargetSet(validate_targets(pd.DataFrame(rows)), MonitorRules(**m), dict(raw.get("meta", {})))
+def parse_targets(raw: Mapping[str, Any], source: str = "targets file") -> TargetSet:
+    f = validate(TargetsFile, raw, source, error=RuleConfigError)
+    return TargetSet(_frame(f.targets), f.monitor, f.meta)
 
 
 def load_targets(path: str | Path | None = None, packaged: str = "fyp14-national") -> TargetSet:
     """Targets from ``path``, else a packaged file: "fyp14-national" (seed 001) or "example-zone" (invented)."""
     if path is None and packaged not in PACKAGED:
-        raise RuleError(f"no packaged targets {packaged!r} (have {', '.join(PACKAGED)})")
-    return parse_targets(read_toml(path, PACKAGED[packaged]))
+        raise RuleError(f"no packaged targets {packaged!r} (have {', '.join(PACKAGED)}) / 没有该内置目标文件")
+    f = load_rule_file(path, PACKAGED[packaged], TargetsFile)
+    return TargetSet(_frame(f.targets), f.monitor, f.meta)
 
 
 def _status(progress: float, expected: float, rules: MonitorRules) -> str:
