@@ -196,21 +196,23 @@ def _problem(model: type[BaseModel], err: dict, text: str | None) -> str:
     where = f"{path}" + (f" (line {line} 行)" if line else "")
     if kind == "extra_forbidden":
         allowed = [f.alias or n for n, f in owner.model_fields.items()]
-        return f"{where}: 未知配置项 / unknown key{_hint(str(loc[-1]), allowed)} (allowed 允许: {', '.join(allowed)})"
+        hint = did_you_mean(str(loc[-1]), allowed)
+        return f"{where}: 未知配置项 / unknown key{hint} (allowed 允许: {', '.join(allowed)})"
     if kind == "union_tag_invalid":
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
-        return (f"{where}: 未知取值 / unknown value {ctx.get('tag')!r}{_hint(str(ctx.get('tag')), allowed)}"
+        return (f"{where}: 未知取值 / unknown value {ctx.get('tag')!r}{did_you_mean(str(ctx.get('tag')), allowed)}"
                 f" (allowed 允许: {', '.join(allowed)})")
     if kind in ("missing", "union_tag_not_found"):
         return f"{where}: 缺少必填项 / required key missing"
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return (f"{where}: 取值无效 / invalid value {err.get('input')!r}{_hint(str(err.get('input')), allowed)}"
+        return (f"{where}: 取值无效 / invalid value {err.get('input')!r}{did_you_mean(str(err.get('input')), allowed)}"
                 f" (allowed 允许: {', '.join(allowed)})")
     return f"{where}: {err['msg']} (value 值: {err.get('input')!r})"
 
 
-def _hint(word: str, allowed: list[str]) -> str:
+def did_you_mean(word: str, allowed: list[str]) -> str:
+    """``"; did you mean `x`? / 是否应为 `x`？"`` for the closest of ``allowed``, else ``""``."""
     close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`? / 是否应为 `{close[0]}`？" if close else ""
 

@@ -1,24 +1,26 @@
 """Calibration: the targets of ``data/calibration.toml`` and how close a generated file comes to them.
 
-``targets`` and ``calibration_config`` (targets plus certification criteria)
+``targets`` and ``calibration_config`` (targets plus certification criteria,
+validated by :class:`CalibrationConfig`; every key in docs/configuration.md)
 feed the model; ``calibration_report`` reads a generated enterprises file back
 (``read_enterprises``, a minimal reader) and compares each ratio with its target.
 """
 
 from __future__ import annotations
 
-import tomllib
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from pydantic import Field, model_validator
 
+from gaoxin.config import StrictModel, load_toml
 from gaoxin.demo.writers import TEXT
 from gaoxin.ingest import contract
 
@@ -35,27 +37,118 @@ class CalibrationRow(NamedTuple):
 # --------------------------------------------------------------------------- targets
 
 
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Band = tuple[float, float]  # (bound, value): the first band whose bound the firm's figure meets applies
+
+
+class CalibrationTarget(StrictModel):
+    """One ``[[target]]``: a published ratio, given as ``value``, as numerator and denominator values, or as a
+    share of a national total (exports) over the denominator value."""
+
+    name: str = Field(min_length=1)
+    numerator: str = Field(min_length=1)  # enterprises column (data contract name)
+    denominator: str = Field(min_length=1)
+    value: float | None = Field(None, gt=0)  # the ratio itself
+    numerator_value: float | None = Field(None, gt=0)
+    denominator_value: float | None = Field(None, gt=0)
+    share_of_national: Share | None = None  # numerator = share x national exports
+    national_goods_exports: float | None = Field(None, gt=0)
+    national_services_exports: float | None = Field(None, gt=0)
+    include_services: bool = False  # add services exports to the national total
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> CalibrationTarget:
+        if self.value is not None:
+            return self
+        if self.denominator_value is None:
+            raise ValueError("give `value`, or `denominator_value` with `numerator_value` or `share_of_national`")
+        if self.share_of_national is not None:
+            need = ["national_goods_exports"] + (["national_services_exports"] if self.include_services else [])
+        else:
+            need = ["numerator_value"]
+        if missing := [k for k in need if getattr(self, k) is None]:
+            raise ValueError(f"missing {', '.join(missing)} / 缺少 {', '.join(missing)}")
+        return self
+
+    @property
+    def ratio(self) -> float:
+        """The target ratio, however it is given."""
+        if self.value is not None:
+            return self.value
+        if self.share_of_national is not None:
+            exports = self.national_goods_exports + (self.national_services_exports if self.include_services else 0)
+            return self.share_of_national * exports / self.denominator_value
+        return self.numerator_value / self.denominator_value
+
+
+class FlagCriteria(StrictModel):
+    """How often generated certification flags differ from the rule (both criteria tables)."""
+
+    validity_years: int = Field(ge=1)  # a certificate holds this many years
+    non_applicant_share: Share  # qualifying firms that never apply
+    noise_share: Share  # rows whose flag is simply wrong
+
+
+class HighTechCriteria(FlagCriteria):
+    """``[criteria.high_tech]``: 高新技术企业认定 (国科发火〔2016〕32号 art. 11)."""
+
+    st_share_min: Share  # S&T staff / employees
+    high_tech_revenue_share_min: Share  # high-tech product revenue / revenue
+    rd_bands: list[Band] = Field(min_length=1)  # (sales bound 千元, min 3-year R&D / sales)
+
+
+class TechSmeCriteria(FlagCriteria):
+    """``[criteria.tech_sme]``: 科技型中小企业评价 (国科发政〔2017〕115号)."""
+
+    max_employees: int = Field(gt=0)
+    max_revenue: float = Field(gt=0)  # 千元
+    max_assets: float = Field(gt=0)  # 千元
+    min_score: float = Field(ge=0, le=100)
+    st_share_bands: list[Band] = Field(min_length=1)  # (min S&T staff share, points)
+    rd_share_bands: list[Band] = Field(min_length=1)  # (min R&D / revenue, points)
+    ip_class1_score: float = Field(ge=0)  # points for a class-I IP right (invention patent)
+    ip_class2_scores: list[Band] = Field(min_length=1)  # (min class-II rights, points)
+
+
+class Criteria(StrictModel):
+    high_tech: HighTechCriteria
+    tech_sme: TechSmeCriteria
+
+
+class CalibrationConfig(StrictModel):
+    """``data/calibration.toml``: the calibration targets of the demo data and the certification criteria."""
+
+    year: int = Field(ge=2000, le=2100)  # the year the targets describe
+    target: list[CalibrationTarget] = Field(min_length=1)
+    criteria: Criteria
+
+    @model_validator(mode="after")
+    def _unique(self) -> CalibrationConfig:
+        names = [t.name for t in self.target]
+        if len(set(names)) != len(names):
+            raise ValueError("duplicate target name / 目标名称重复")
+        return self
+
+
+CALIBRATION_FILE = resources.files("gaoxin.demo").joinpath("data", "calibration.toml")
+
+
+@cache
+def calibration_model() -> CalibrationConfig:
+    """``data/calibration.toml`` validated (errors name the key, line and closest allowed key)."""
+    return load_toml(CALIBRATION_FILE, CalibrationConfig)
+
+
 @cache
 def calibration_config() -> dict[str, Any]:
-    """``data/calibration.toml``: targets with sources and the certification criteria."""
-    text = resources.files("gaoxin.demo").joinpath("data", "calibration.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    """``data/calibration.toml`` as plain data: targets with sources and the certification criteria."""
+    return calibration_model().model_dump()
 
 
 def targets() -> dict[str, dict[str, Any]]:
     """Calibration targets by name, each with ``value`` (the ratio) and ``source``."""
-    out = {}
-    for t in calibration_config()["target"]:
-        t = dict(t)
-        if "value" not in t:
-            if "share_of_national" in t:
-                exports = t["national_goods_exports"]
-                if t.get("include_services"):
-                    exports += t["national_services_exports"]
-                t["numerator_value"] = t["share_of_national"] * exports
-            t["value"] = t["numerator_value"] / t["denominator_value"]
-        out[t["name"]] = t
-    return out
+    return {t.name: {**t.model_dump(exclude_none=True), "value": t.ratio} for t in calibration_model().target}
 
 
 # --------------------------------------------------------------------------- reading back

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+from pydantic import ConfigDict
+
+from gaoxin.config import StrictModel
 
 
-@dataclass(frozen=True)
-class Params:
+class Params(StrictModel):
     """Model parameters of the generator (assumptions [A] unless a target says otherwise).
 
     Chosen so that firm sizes are heavy-tailed, growth is persistent with
     about 10 % high-growth firms, and the revenue-weighted expectation of each
-    calibrated ratio equals its target whatever the size mix.
+    calibrated ratio equals its target whatever the size mix.  A strict frozen
+    model, so ``Params(share_manufactring=0.5)`` is an error naming the closest
+    parameter rather than a silently unused keyword; the defaults live here only.
     """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     share_manufacturing: float = 0.40  # of firms
     size_ratio_manufacturing: float = 2.35  # revenue multiplier: ~61 % of revenue

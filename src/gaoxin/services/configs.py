@@ -1,0 +1,138 @@
+"""Check any gaoxin configuration file without running anything (``gaoxin config check FILE``).
+
+The kind of a TOML file is told by its top-level keys (or given); the file is then validated by the same
+model and loader the stage itself uses, so a file that passes here loads there. Each kind's model is
+listed by :func:`config_models` (the docs test checks every field is documented in docs/).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from gaoxin.config import ConfigError, did_you_mean, read_toml, validate
+
+__all__ = ["KINDS", "ConfigCheck", "ConfigKind", "check_config", "config_models", "detect_kind"]
+
+
+@dataclass(frozen=True)
+class ConfigCheck:
+    """Outcome of :func:`check_config`: ``ok`` with no ``problems``, or the problems one per line."""
+
+    path: str
+    kind: str | None
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)  # e.g. {"steps": 4} or {"indicators": 23}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ConfigKind:
+    """One kind of configuration file: how to recognise it, its model, and what to summarise."""
+
+    name: str
+    label: str  # Chinese / English, for messages
+    model: str  # "module:Class", imported only when used (the ingest model may not exist yet)
+    keys: frozenset[str]  # top-level keys that mark the kind
+    summary: Callable[[Any], dict[str, Any]]
+    example: str  # a shipped file of the kind, inside the gaoxin package
+
+    def model_class(self) -> type[BaseModel]:
+        module, name = self.model.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+def _n(attr: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda m: {attr: len(getattr(m, attr))}
+
+
+KINDS: dict[str, ConfigKind] = {k.name: k for k in [
+    ConfigKind("pipeline", "评价流程 / pipeline", "gaoxin.evaluation.steps:PipelineConfig", frozenset({"step"}),
+               lambda m: {"steps": len(m.step), "names": [s.name for s in m.step]},
+               "evaluation/configs/default.toml"),
+    ConfigKind("framework", "指标体系 / framework", "gaoxin.indicators.framework:Framework",
+               frozenset({"framework", "pillar", "indicator"}),
+               lambda m: {"id": m.id, "pillars": len(m.pillars), "indicators": len(m.indicators)},
+               "indicators/frameworks/national-2021.toml"),
+    ConfigKind("grades", "等级 / grades", "gaoxin.evaluation.classify:GradeRules", frozenset({"grades"}),
+               _n("grades"), "evaluation/rules/grades.toml"),
+    ConfigKind("zone-types", "园区分类 / zone types", "gaoxin.evaluation.classify:ZoneTypeRules",
+               frozenset({"types"}), _n("types"), "evaluation/rules/zone-types.toml"),
+    ConfigKind("dynamic-management", "动态管理 / dynamic management", "gaoxin.evaluation.manage:ManageRules",
+               frozenset({"ranking", "praise", "warning", "exit"}),
+               lambda m: {"top_k": m.top_k, "bottom_pct": m.bottom_pct}, "evaluation/rules/dynamic-management.toml"),
+    ConfigKind("targets", "规划目标 / plan targets", "gaoxin.evaluation.monitor:TargetsFile",
+               frozenset({"targets", "monitor"}), _n("targets"), "evaluation/targets/fyp14-national.toml"),
+    ConfigKind("ingest-rules", "导入规则 / ingest rules", "gaoxin.ingest.contract:IngestRules",
+               frozenset({"year", "founded_year", "warnings", "missing", "totals", "bool"}),
+               lambda m: {"tables": len(type(m).model_fields)}, "ingest/data/rules.toml"),
+    ConfigKind("demo-calibration", "合成数据校准 / demo calibration", "gaoxin.demo.calibration:CalibrationConfig",
+               frozenset({"target", "criteria"}), _n("target"), "demo/data/calibration.toml"),
+]}
+
+
+def config_models() -> dict[str, type[BaseModel]]:
+    """Every configuration kind's model class (kinds whose model cannot be imported are left out)."""
+    out = {}
+    for name, k in KINDS.items():
+        try:
+            out[name] = k.model_class()
+        except (ImportError, AttributeError):
+            continue
+    return out
+
+
+def detect_kind(data: dict[str, Any]) -> str | None:
+    """The kind whose marking keys the file's top-level keys share most (None if none or a tie)."""
+    scores = {n: len(k.keys & set(data)) for n, k in KINDS.items()}
+    best = max(scores.values(), default=0)
+    winners = [n for n, s in scores.items() if s == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def _validate(kind: ConfigKind, path: Path, data: dict, text: str) -> Any:
+    if kind.name == "framework":
+        from gaoxin.indicators.framework import read_framework
+
+        return read_framework(path)  # the framework loader's own checks (tree, weights, formulas)
+    return validate(kind.model_class(), data, str(path), text)
+
+
+def check_config(path: str | os.PathLike, kind: str | None = None) -> ConfigCheck:
+    """Validate the TOML file at ``path`` as ``kind`` (detected from its top-level keys when None).
+
+    Never raises for a bad file: the problems (file, key path, line, allowed keys, closest match) are in the
+    result. An unknown ``kind`` is a :class:`ValueError` naming the kinds.
+    """
+    p = Path(path)
+    if kind is not None and kind not in KINDS:
+        hint = did_you_mean(kind, list(KINDS))
+        raise ValueError(f"未知配置类型 / unknown kind {kind!r}{hint}; kinds: {', '.join(KINDS)}")
+    try:
+        data, text = read_toml(p)
+    except ConfigError as e:
+        return ConfigCheck(str(p), kind, False, e.problems)
+    name = kind or detect_kind(data)
+    if name is None:
+        return ConfigCheck(str(p), None, False, [
+            f"无法判断配置类型 / cannot tell the kind from the top-level keys {sorted(data)}; "
+            f"pass one of {', '.join(KINDS)} (--kind)"])
+    k = KINDS[name]
+    try:
+        model = _validate(k, p, data, text)
+    except ConfigError as e:
+        return ConfigCheck(str(p), name, False, e.problems)
+    except (ImportError, AttributeError) as e:
+        return ConfigCheck(str(p), name, False, [f"{k.label}: model {k.model} not available: {e}"])
+    except ValueError as e:  # FrameworkError and the stages' other checks
+        return ConfigCheck(str(p), name, False, [str(e)])
+    return ConfigCheck(str(p), name, True, [], k.summary(model))
