@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 from pathlib import Path
 
@@ -162,3 +164,26 @@ def test_alternative_configs_run(tmp_path):
         run_pipeline(data, meta, [{"name": "shuffle"}])
     with pytest.raises(PipelineError, match="did you mean `treat`"):
         run_pipeline(data, meta, [{"name": "treet"}])
+
+
+def test_log_written_before_strict_steps_still_reruns():
+    """A stored log from before strict steps: params as given, their hash, resolved without some defaults."""
+    data, meta = read_coin(IDATA, IMETA)
+    given = [{"name": "impute", "method": "group_mean", "group": "EurAsia_group"}, {"name": "treat"},
+             {"name": "normalise"}, {"name": "aggregate"}]
+    res = run_pipeline(data, meta, given)
+    old_hash = hashlib.sha256(json.dumps(
+        [{"name": g["name"], "params": {k: v for k, v in g.items() if k != "name"}} for g in given],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    old = copy.deepcopy(res.log)
+    for entry, g in zip(old, given, strict=True):
+        entry["params"] = {k: v for k, v in g.items() if k != "name"}
+        entry["config_hash"] = old_hash
+    old[3]["resolved"] = {"method": "arithmetic"}  # the old aggregate step did not record offset
+    again = rerun(data, meta, old)
+    pd.testing.assert_frame_equal(again.scores, res.scores)
+    assert again.config_hash == res.config_hash != old_hash
+    bad = copy.deepcopy(old)
+    bad[1]["params"] = {"win_max": 3}  # accepted and ignored before; now named
+    with pytest.raises(PipelineError, match=r"win_max.*did you mean `winmax`"):
+        rerun(data, meta, bad)

@@ -134,10 +134,16 @@ class CalibrationConfig(StrictModel):
 CALIBRATION_FILE = resources.files("gaoxin.demo").joinpath("data", "calibration.toml")
 
 
+def load_calibration(path: str | Path | None = None) -> CalibrationConfig:
+    """A calibration file (default: the packaged ``data/calibration.toml``) validated; errors name the file,
+    key path, line and closest allowed key."""
+    return load_toml(CALIBRATION_FILE if path is None else Path(path), CalibrationConfig)
+
+
 @cache
 def calibration_model() -> CalibrationConfig:
-    """``data/calibration.toml`` validated (errors name the key, line and closest allowed key)."""
-    return load_toml(CALIBRATION_FILE, CalibrationConfig)
+    """The packaged calibration, validated once."""
+    return load_calibration()
 
 
 @cache

@@ -11,12 +11,13 @@ import importlib
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from gaoxin.config import ConfigError, did_you_mean, read_toml, validate
+from gaoxin.config import ConfigError, StrictModel, did_you_mean, read_toml, validate
 
 __all__ = ["KINDS", "ConfigCheck", "ConfigKind", "check_config", "config_models", "detect_kind"]
 
@@ -51,6 +52,29 @@ class ConfigKind:
         return getattr(importlib.import_module(module), name)
 
 
+@cache
+def _framework_file() -> type[BaseModel]:
+    """A framework file's layout over the framework loader's own entry models (no field is redefined here):
+    unknown keys get their line and closest match before ``read_framework`` checks tree, weights and formulas.
+    Built on first use: the framework module imports the formula compiler (Ibis)."""
+    from gaoxin.indicators.framework import Indicator, Meta, Pillar
+
+    class FrameworkFile(StrictModel):
+        """A framework file: ``[framework]``, ``[[pillar]]``, ``[[indicator]]`` (docs/indicators.md)."""
+
+        framework: Meta
+        pillar: list[Pillar] = Field(default_factory=list)
+        indicator: list[Indicator] = Field(min_length=1)
+
+    return FrameworkFile
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: ``FrameworkFile`` is built lazily
+    if name == "FrameworkFile":
+        return _framework_file()
+    raise AttributeError(name)
+
+
 def _n(attr: str) -> Callable[[Any], dict[str, Any]]:
     return lambda m: {attr: len(getattr(m, attr))}
 
@@ -59,7 +83,7 @@ KINDS: dict[str, ConfigKind] = {k.name: k for k in [
     ConfigKind("pipeline", "评价流程 / pipeline", "gaoxin.evaluation.steps:PipelineConfig", frozenset({"step"}),
                lambda m: {"steps": len(m.step), "names": [s.name for s in m.step]},
                "evaluation/configs/default.toml"),
-    ConfigKind("framework", "指标体系 / framework", "gaoxin.indicators.framework:Framework",
+    ConfigKind("framework", "指标体系 / framework", "gaoxin.services.configs:FrameworkFile",
                frozenset({"framework", "pillar", "indicator"}),
                lambda m: {"id": m.id, "pillars": len(m.pillars), "indicators": len(m.indicators)},
                "indicators/frameworks/national-2021.toml"),
@@ -100,11 +124,12 @@ def detect_kind(data: dict[str, Any]) -> str | None:
 
 
 def _validate(kind: ConfigKind, path: Path, data: dict, text: str) -> Any:
+    model = validate(kind.model_class(), data, str(path), text)
     if kind.name == "framework":
         from gaoxin.indicators.framework import read_framework
 
         return read_framework(path)  # the framework loader's own checks (tree, weights, formulas)
-    return validate(kind.model_class(), data, str(path), text)
+    return model
 
 
 def check_config(path: str | os.PathLike, kind: str | None = None) -> ConfigCheck:
