@@ -322,3 +322,19 @@ def test_ranks_groups_yoy_strengths():
     found = set(zip(sw["unit"], sw["iCode"], sw["kind"], strict=True))
     assert found == {("a", "x", "weakness"), ("d", "x", "strength")}
     assert len(strengths_weaknesses(scores, overall, threshold=0.25)) == 4  # 0.25 * 4 units = 1 place; y = overall
+
+
+def test_array_normalisation_matches_the_pandas_functions():
+    from gaoxin.evaluation.methods.normalise import normalise_array, rank_share
+
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame(rng.normal(size=(30, 4)), columns=list("abcd"))
+    X.loc[[2, 11], "a"] = np.nan
+    X["d"] = 3.0  # constant column: minmax → 0.5, zscore → 0
+    pairs = {"minmax": minmax(X, lo=0.0, hi=1.0), "zscore": zscore(X), "rank": rank_share(X)}
+    for method, expected in pairs.items():
+        np.testing.assert_allclose(normalise_array(X.to_numpy(), method), expected.to_numpy(), rtol=1e-12,
+                                   equal_nan=True, err_msg=method)
+    assert rank_share(X)["b"].max() == 1.0 and rank_share(X)["b"].min() == pytest.approx(1 / 30)
+    with pytest.raises(ValueError, match="unknown"):
+        normalise_array(X.to_numpy(), "goalposts")

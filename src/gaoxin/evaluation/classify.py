@@ -22,7 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gaoxin.config import ConfigError, StrictModel, load_toml, validate
-from gaoxin.evaluation.methods import results as _ranks
+from gaoxin.evaluation.methods.results import rank_scores
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -201,7 +201,7 @@ def load_grades(path: str | Path | None = None) -> GradeRules:
     return load_rule_file(path, "rules/grades.toml", GradeRules)
 
 
-def rank_scores(scores: pd.Series, groups: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+def ranks_with_pct(scores: pd.Series, groups: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Rank (1 = highest score, ties share the best rank) and rank_pct = rank / ranked units in the group.
 
     The overall rank is :func:`gaoxin.evaluation.methods.results.rank_scores`; this adds the percentile the
@@ -209,7 +209,7 @@ def rank_scores(scores: pd.Series, groups: pd.Series | None = None) -> tuple[pd.
     """
     s = pd.to_numeric(scores, errors="coerce").astype(float)
     if groups is None:
-        rank = _ranks.rank_scores(s).astype(float)
+        rank = rank_scores(s).astype(float)
         n = s.notna().sum()
         return rank, rank / n if n else rank
     rank = s.groupby(groups, dropna=False).rank(ascending=False, method="min")
@@ -222,7 +222,7 @@ def _with_rank(results: pd.DataFrame, score: str) -> pd.DataFrame:
     if "rank" not in df.columns:
         if score not in df.columns:
             raise RuleError(f"results need a {score!r} or 'rank' column")
-        df["rank"], df["rank_pct"] = rank_scores(df[score])
+        df["rank"], df["rank_pct"] = ranks_with_pct(df[score])
     elif "rank_pct" not in df.columns:
         n = df["rank"].notna().sum()
         df["rank_pct"] = df["rank"] / n if n else np.nan
@@ -279,11 +279,11 @@ def grade(
     if score not in results.columns:
         raise RuleError(f"results need a {score!r} column")
     df = results.copy()
-    df["rank"], df["rank_pct"] = rank_scores(df[score])
+    df["rank"], df["rank_pct"] = ranks_with_pct(df[score])
     df["grade"] = _grade_of(df["rank_pct"], rules)
     for col in [by] if isinstance(by, str) else list(by or []):
         if col not in df.columns:
             raise RuleError(f"group column {col!r} not in results")
-        df[f"rank_in_{col}"], df[f"rank_pct_in_{col}"] = rank_scores(df[score], df[col])
+        df[f"rank_in_{col}"], df[f"rank_pct_in_{col}"] = ranks_with_pct(df[score], df[col])
         df[f"grade_in_{col}"] = _grade_of(df[f"rank_pct_in_{col}"], rules)
     return df

@@ -26,8 +26,8 @@ from gaoxin.evaluation.classify import (
     RuleModel,
     RulesMeta,
     load_rule_file,
-    rank_scores,
 )
+from gaoxin.evaluation.methods.results import rank_scores
 
 PRAISE, INTERVIEW, NOTICE, EXIT, NORMAL = "praise", "warning_interview", "warning_notice", "exit_recommended", "normal"
 STATUS_ZH = {PRAISE: "通报表扬", INTERVIEW: "约谈", NOTICE: "通报", EXIT: "建议撤销", NORMAL: "正常"}
@@ -173,7 +173,7 @@ def _prepare(panel: pd.DataFrame, rules: ManageRules) -> pd.DataFrame:
         df["n_ranked"] = df.groupby(keys, dropna=False)["score"].transform("count")
     else:
         if "rank" not in df.columns:
-            df["rank"] = pd.concat([rank_scores(g["score"])[0] for _, g in df.groupby("year")])
+            df["rank"] = pd.concat([rank_scores(g["score"]).astype(float) for _, g in df.groupby("year")])
         df["n_ranked"] = df.groupby("year")["rank"].transform("count")
     n_bottom = (df["n_ranked"] * rules.bottom_pct).round(9).apply(math.ceil)
     poor = df["rank"].notna() & (df["rank"] > df["n_ranked"] - n_bottom) & (n_bottom > 0)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv
 
+from gaoxin.evaluation.methods.normalise import minmax, normalise_array, rank_share, zscore
 from gaoxin.evaluation.sensitivity import saltelli_sample, sobol_indices
 
 __all__ = [
@@ -147,20 +148,6 @@ def _winsor(x: np.ndarray, limits: tuple[float, float]) -> np.ndarray:
     return np.clip(x, lo, hi)
 
 
-def _normalise(x: np.ndarray, method: str) -> np.ndarray:
-    """Column-wise normalisation of direction-adjusted data; NaN stays NaN; constant columns → 0.5."""
-    nan = np.isnan(x)
-    if method == "minmax":
-        lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
-        rng = hi - lo
-        return np.where(nan, np.nan, np.where(rng > 0, (x - lo) / np.where(rng > 0, rng, 1.0), 0.5))
-    if method == "zscore":
-        mu, sd = np.nanmean(x, axis=0), np.nanstd(x, axis=0, ddof=1)
-        return np.where(nan, np.nan, np.where(sd > 0, (x - mu) / np.where(sd > 0, sd, 1.0), 0.0))
-    # percentile rank among the units that have the value: average ties, in (0, 1]
-    return pd.DataFrame(x).rank(pct=True, method="average").to_numpy()
-
-
 def _geo_rescale(z: np.ndarray) -> np.ndarray:
     lo, hi = np.nanmin(z), np.nanmax(z)
     span = hi - lo if hi > lo else 1.0
@@ -176,7 +163,7 @@ def _transform(x: np.ndarray, direction: np.ndarray, norm: str, imp: str, treat:
         x = np.where(np.isnan(x), fill, x)
     if treat:
         x = _winsor(x, limits)
-    return _normalise(x, norm)
+    return normalise_array(x, norm)
 
 
 class _Model:
@@ -431,17 +418,11 @@ def rank_once(
     if treatment:
         df = df.clip(df.quantile(winsor_limits[0]), df.quantile(winsor_limits[1]), axis=1)
     if normalisation == "minmax":
-        rng = df.max() - df.min()
-        z = (df - df.min()) / rng.where(rng > 0, 1.0)
-        z.loc[:, rng <= 0] = 0.5
-        z = z.where(df.notna())
+        z = minmax(df, lo=0.0, hi=1.0)
     elif normalisation == "zscore":
-        sd = df.std()
-        z = (df - df.mean()) / sd.where(sd > 0, 1.0)
-        z.loc[:, sd <= 0] = 0.0
-        z = z.where(df.notna())
+        z = zscore(df)
     else:
-        z = df.rank(pct=True)
+        z = rank_share(df)
     if aggregation == "geometric":
         lo, hi = z.min().min(), z.max().max()
         z = np.log(GEO_LOW + (GEO_HIGH - GEO_LOW) * (z - lo) / (hi - lo if hi > lo else 1.0))

@@ -17,8 +17,10 @@ __all__ = [
     "goalposts",
     "minmax",
     "normalise",
+    "normalise_array",
     "percentile_rank",
     "rank",
+    "rank_share",
     "ratio_to_benchmark",
     "zscore",
 ]
@@ -63,6 +65,36 @@ def percentile_rank(X: pd.DataFrame, directions=None, scale: float = 100.0) -> p
     r = rank(X, directions, ties="average")
     n = r.count()
     return scale * (r - 1) / (n - 1).replace(0, np.nan)
+
+
+def rank_share(X: pd.DataFrame, directions=None) -> pd.DataFrame:
+    """Rank divided by the number of units with a value, in (0, 1] (average ranks for ties; 1 = best).
+
+    The rank normalisation of the Monte Carlo engine (``gaoxin.evaluation.uncertainty``); unlike
+    :func:`percentile_rank` the worst unit scores 1/n, not 0, so no unit is zeroed by the rank choice.
+    """
+    d = as_directions(X, directions)
+    return (X.astype(float) * d).rank(pct=True, method="average")
+
+
+def normalise_array(x: np.ndarray, method: str) -> np.ndarray:
+    """Vectorised column-wise normalisation of a units x indicators array (directions already applied).
+
+    The NumPy twin of :func:`minmax` on [0, 1] (a constant column → 0.5), :func:`zscore` (ddof = 1, a
+    constant column → 0) and :func:`rank_share` ("rank"), for the Monte Carlo engine that normalises
+    thousands of variants; NaN stays NaN. The pandas functions are the reference it is tested against.
+    """
+    nan = np.isnan(x)
+    if method == "minmax":
+        lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+        rng = hi - lo
+        return np.where(nan, np.nan, np.where(rng > 0, (x - lo) / np.where(rng > 0, rng, 1.0), 0.5))
+    if method == "zscore":
+        mu, sd = np.nanmean(x, axis=0), np.nanstd(x, axis=0, ddof=1)
+        return np.where(nan, np.nan, np.where(sd > 0, (x - mu) / np.where(sd > 0, sd, 1.0), 0.0))
+    if method == "rank":
+        return pd.DataFrame(x).rank(pct=True, method="average").to_numpy()
+    raise ValueError(f"unknown array normalisation {method!r}; choose minmax, zscore or rank")
 
 
 def distance_to_target(
