@@ -213,6 +213,19 @@ def test_step_rules_beyond_keys() -> None:
         as_steps([{"name": "aggregate", "offset": 1}])
     with pytest.raises(PipelineError, match="min_share"):
         as_steps([{"name": "screen", "min_share": 1.5}])
+    with pytest.raises(PipelineError, match="'normalise' after aggregate"):
+        as_steps([{"name": "aggregate"}, {"name": "normalise"}])
+    assert [s.name for s in as_steps([{"name": "aggregate"}, {"name": "aggregate", "method": "geometric"}])] == [
+        "aggregate", "aggregate"]
+
+
+def test_default_config_is_the_packaged_file() -> None:
+    from gaoxin.evaluation.pipeline import DEFAULT_CONFIG
+
+    steps = load_config(DEFAULT_CONFIG)
+    assert steps[0].params == {"method": "group_median", "group": "region"}
+    assert steps[1].params == {"skew_thresh": 2.0, "kurt_thresh": 3.5, "winmax": 5, "exclude": []}
+    assert steps[2].params == {"method": "minmax", "use_directions": True, "lo": 0.0, "hi": 100.0}
 
 
 def test_line_of_a_nested_tagged_union_key(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from .methods.normalise import normalise as _normalise
 from .methods.results import rank_scores
 
 __all__ = [
+    "DEFAULT_CONFIG",
     "STEP_NAMES",
     "IndexResult",
     "PipelineError",
@@ -58,6 +60,8 @@ __all__ = [
 ]
 
 STEP_NAMES = sm.STEP_NAMES
+#: The packaged default zone pipeline (``load_config(DEFAULT_CONFIG)``; rationale in docs/decisions/0004).
+DEFAULT_CONFIG = resources.files("gaoxin.evaluation").joinpath("configs", "default.toml")
 
 
 class PipelineError(ValueError):
@@ -414,8 +418,6 @@ def run_pipeline(data: pd.DataFrame, meta: pd.DataFrame, steps: Iterable) -> Ind
     datasets = {"raw": X.copy()}
     log: list[dict] = []
     for i, (step, model) in enumerate(zip(steps, models, strict=True)):
-        if step.name != "aggregate" and st.scores is not None:
-            raise PipelineError(f"step {step.name!r} after aggregate / 聚合之后不能再有数据处理步骤")
         t0 = time.perf_counter()
         shape_in = list(st.X.shape)
         try:

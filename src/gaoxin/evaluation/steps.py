@@ -207,3 +207,13 @@ class PipelineConfig(StrictModel):
     """A ``pipeline.toml``: ``[[step]]`` tables run in order."""
 
     step: list[StepModel] = Field(min_length=1)  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _aggregate_last(self) -> PipelineConfig:
+        names = [s.name for s in self.step]
+        if "aggregate" in names:
+            after = [n for n in names[names.index("aggregate"):] if n != "aggregate"]
+            if after:
+                raise ValueError(f"step {after[0]!r} after aggregate: only aggregate may follow aggregate"
+                                 " / 聚合之后不能再有数据处理步骤")
+        return self
