@@ -76,12 +76,12 @@ def test_packaged_rules_load_and_are_marked_as_assumptions() -> None:
     zt = load_zone_types()
     assert [t.label_zh for t in zt.types] == [
         "世界领先科技园区", "具有世界影响力的高科技园区", "创新型科技园区", "创新型特色园区"]
-    assert zt.meta["assumption"] is True and all(t.assumption for t in zt.types)
+    assert zt.meta.assumption is True and all(t.assumption for t in zt.types)
     g = load_grades()
     assert [(x.grade, x.max_pct) for x in g.grades] == [("A", 0.25), ("B", 0.70), ("C", 0.95), ("D", 1.0)]
     r = load_rules()
     assert r == ManageRules(meta=r.meta)  # the file and the code defaults agree
-    assert r.meta["assumption"] is True
+    assert r.meta.assumption is True
 
 
 # ---------------------------------------------------------------- classify
@@ -329,7 +329,7 @@ def test_fyp14_zone_count_target_with_actual_count() -> None:
 
 def test_example_targets_are_labelled_examples() -> None:
     ex = load_targets(packaged="example-zone")
-    assert ex.meta["example"] is True and len(ex.targets) >= 1
+    assert ex.meta.example is True and len(ex.targets) >= 1
     assert ex.targets["label_zh"].str.startswith("【示例】").all()
     assert ex.targets["label_en"].str.startswith("[EXAMPLE]").all()
     assert ex.targets["source"].str.contains("EXAMPLE").all()

@@ -65,13 +65,6 @@ class RulesMeta(RuleModel):
     plan_en: str = ""
     example: bool = False  # targets files: invented for illustration
 
-    def get(self, key: str, default: Any = None) -> Any:
-        """Mapping-style access kept for callers written against the former dict."""
-        return getattr(self, key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
 
 class Condition(RuleModel):
     """``{column, op, value}``: a plain comparison on a results column (never ``eval``)."""

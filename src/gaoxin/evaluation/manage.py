@@ -247,8 +247,8 @@ def _reasons(row: Any, hist: list[dict[str, Any]], rules: ManageRules) -> tuple[
     ev_zh = "；".join(f"{h['year']}年第{_fmt(h['rank'])}/{h['n']}名、得分{_fmt(h['score'], '.2f')}" for h in hist)
     ev_en = "; ".join(f"{h['year']} rank {_fmt(h['rank'])}/{h['n']}, score {_fmt(h['score'], '.2f')}" for h in hist)
     poor_zh, poor_en = rules.poor_text()
-    note_zh = "（数值标准为 gaoxin 默认假设）" if rules.meta.get("assumption") else ""
-    note_en = " (numeric criteria: gaoxin default assumption)" if rules.meta.get("assumption") else ""
+    note_zh = "（数值标准为 gaoxin 默认假设）" if rules.meta.assumption else ""
+    note_en = " (numeric criteria: gaoxin default assumption)" if rules.meta.assumption else ""
     src_zh, src_en = "《“十四五”国家高新区发展规划》四(二)", "14th FYP for national high-tech zones §IV(2)"
     if st == PRAISE:
         return (f"{ev_zh}，位列前{rules.top_k}名 → 通报表扬。依据：{rules.praise_rule_zh}（{src_zh}）{note_zh}",
