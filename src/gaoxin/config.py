@@ -208,7 +208,11 @@ def _problem(model: type[BaseModel], err: dict, text: str | None) -> str:
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         return (f"{where}: 取值无效 / invalid value {err.get('input')!r}{did_you_mean(str(err.get('input')), allowed)}"
                 f" (allowed 允许: {', '.join(allowed)})")
-    return f"{where}: {err['msg']} (value 值: {err.get('input')!r})"
+    msg = err["msg"].removeprefix("Value error, ")
+    value = err.get("input")
+    if isinstance(value, Mapping | list):  # a rule over a whole table: the table itself is noise
+        return f"{where}: 不符合规则 / {msg}"
+    return f"{where}: 取值无效 / {msg} (value 值: {value!r})"
 
 
 def did_you_mean(word: str, allowed: list[str]) -> str:
