@@ -41,7 +41,7 @@ MISSPELT = {
     "zone-types": ('match = "all"', 'macth = "all"', "types[0].macth", "match", load_zone_types),
     "dynamic-management": ("top_k = 10", "topk = 10", "praise.topk", "top_k", load_rules),
     "targets": ('unit = "家"', 'units = "家"', "targets[0].units", "unit", load_targets),
-    "ingest-rules": ("max_growth_ratio = 10.0", "max_growth_ration = 10.0", "warnings.max_growth_ration",
+    "ingest-rules": ("[warnings]", "[warnings]\nmax_growth_ration = 10.0", "warnings.max_growth_ration",
                      "max_growth_ratio", None),
     "demo-calibration": ("st_share_min = 0.10", "st_share_mn = 0.10", "criteria.high_tech.st_share_mn",
                          "st_share_min", load_calibration),
