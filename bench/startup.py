@@ -41,9 +41,9 @@ def main() -> None:
         with Store(db, "write") as s:
             ingest_files(s, [f.zones, f.enterprises])
         py = [sys.executable]
-        rows = [("python -c pass (floor)", py + ["-c", "pass"]),
-                ("gaoxin --help", py + ["-m", "gaoxin", "--help"]),
-                ("gaoxin snapshots", py + ["-m", "gaoxin", "snapshots", "--db", str(db)])]
+        rows = [("python -c pass (floor)", [*py, "-c", "pass"]),
+                ("gaoxin --help", [*py, "-m", "gaoxin", "--help"]),
+                ("gaoxin snapshots", [*py, "-m", "gaoxin", "snapshots", "--db", str(db)])]
         floor = None
         print(f"{'command':28} {'best s':>8} {'median s':>9} {'excess s':>9}  goal")
         for name, cmd in rows:

@@ -191,7 +191,8 @@ def demo_data(
 def config_check(
     file: Annotated[Path, typer.Argument(help="TOML 配置文件 / configuration file")],
     kind: Annotated[str | None, typer.Option(help="pipeline | framework | grades | zone-types | "
-                                                  "dynamic-management | targets | ingest-rules | calibration")] = None,
+                                                  "dynamic-management | targets | ingest-rules | "
+                                                  "demo-calibration")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """校验配置文件（不运行） / validate a configuration file without running anything."""
@@ -201,7 +202,8 @@ def config_check(
     if as_json:
         render.print_json(res)
     elif res.ok:
-        console.print(f"[green]有效 valid[/] {res.kind}: {file}" + (f" — {res.summary}" if res.summary else ""))
+        summary = ", ".join(f"{k} {v}" for k, v in res.summary.items())
+        console.print(f"[green]有效 valid[/] {res.kind}: {file}" + (f" — {summary}" if summary else ""))
     else:
         console.print(f"[red]无效 invalid[/] {res.kind or '?'}: {file}")
         for p in res.problems:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +20,7 @@ import pandas as pd
 
 from gaoxin.evaluation.classify import classify, grade
 from gaoxin.evaluation.methods.results import rank_scores, rank_within, strengths_weaknesses
-from gaoxin.evaluation.pipeline import IndexResult, Step, as_steps, rerun, run_pipeline
+from gaoxin.evaluation.pipeline import DEFAULT_CONFIG, IndexResult, Step, as_steps, load_config, rerun, run_pipeline
 from gaoxin.indicators.framework import Framework
 
 
@@ -32,8 +30,7 @@ class EvaluationError(ValueError):
 
 def default_steps() -> list[Step]:
     """The default zone pipeline (``configs/default.toml``; rationale in docs/decisions/0004)."""
-    text = resources.files("gaoxin.evaluation").joinpath("configs", "default.toml").read_text("utf-8")
-    return as_steps(tomllib.loads(text)["step"])
+    return load_config(DEFAULT_CONFIG)
 
 
 def framework_meta(fw: Framework) -> pd.DataFrame:
