@@ -232,7 +232,7 @@ def monitor_cmd(
     if as_json or out_file:
         _emit(res, "", as_json=as_json, out_file=out_file, db=db)
         return
-    cols = {"label_zh": "目标 target", "scope_id": "范围 scope", "baseline_value": "基期 baseline",
+    cols = {"label_zh": "目标 target", "baseline_value": "基期 baseline",
             "target_value": "目标值 target", "actual": "实际 actual", "progress": "进度 progress",
             "expected_progress": "应达 expected", "status_zh": "状态 status", "projected_value": "预测 projected"}
     shown = res[[c for c in cols if c in res.columns]].rename(columns=cols)

@@ -22,7 +22,7 @@ console = Console(stderr=True)  # messages, progress
 out = Console()  # results
 MISSING = "—"
 SHORT = 20
-NAME_HINTS = ("name", "名称", "园区 zone", "label", "目标 target", "状态 status")
+NAME_HINTS = ("name", "名称", "园区 zone")
 
 
 def is_missing(v: Any) -> bool:
@@ -66,26 +66,42 @@ def _width(text: str) -> int:
 
 
 def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, right: Sequence[str] = (),
-          formats: dict[str, str] | None = None, names: Sequence[str] = ()) -> Table:
+          formats: dict[str, str] | None = None, names: Sequence[str] = (), width: int | None = None) -> Table:
     """A Rich table that cuts no cell and no header.
 
     Short cells (codes, numbers, dates: ≤ ``SHORT`` display columns) and name columns get a fixed width,
     that of their longest value or header word, so they never wrap (headers wrap between words); long
-    free text (reasons) folds onto more lines.  :func:`show` prints it wider than the terminal rather
-    than crop it when even that does not fit.
+    free text (reasons) folds onto more lines.  When that is wider than the terminal, bilingual headers
+    ("基期 baseline") keep their Chinese word only; :func:`show` prints a table that still does not fit
+    wider than the terminal rather than crop it.
     """
     rows = [list(r) for r in rows]
     formats = formats or {}
     cells = [[fmt(v, formats.get(h)) for h, v in zip(headers, r, strict=True)] for r in rows]
+    width = width or out.width
+    t = _layout(title, headers, cells, right, names, short_headers=False)
+    if t.min_width_needed > width:  # type: ignore[attr-defined]
+        t = _layout(title, headers, cells, right, names, short_headers=True)
+    return t
+
+
+def _short(header: str) -> str:
+    first = header.split()[0] if header.split() else header
+    return first if _width(first) > len(first) else header  # keep the Chinese word of "中文 english"
+
+
+def _layout(title: str, headers: Sequence[str], cells: list[list[str]], right: Sequence[str],
+            names: Sequence[str], short_headers: bool) -> Table:
     t = Table(title=title, title_justify="left")
     fixed = 1
     for i, h in enumerate(headers):
+        label = _short(h) if short_headers else h
         longest = max([_width(c[i]) for c in cells] or [1])
-        head = max([_width(w) for w in str(h).split()] or [1])
+        head = max([_width(w) for w in label.split()] or [1])
         keep = h in names or any(k in h for k in NAME_HINTS) or longest <= SHORT
         w = max(longest, head) if keep else None
         fixed += (w or max(head, 12)) + 3
-        t.add_column(h, justify="right" if h in right else "left", overflow="fold", width=w)
+        t.add_column(label, justify="right" if h in right else "left", overflow="fold", width=w)
     for c in cells:
         t.add_row(*c)
     t.min_width_needed = fixed  # type: ignore[attr-defined]
