@@ -1,85 +1,88 @@
-"""Compute a framework's indicators from a store snapshot: one compiled query per framework and year range.
+"""Compute a framework's indicators from a store snapshot: one compiled query per framework, unit and years.
 
-The framework's formulas are compiled (``formula.build_query``) into a single
-Ibis expression over unbound tables, bound here to the snapshot's table macros
-(``enterprise_years_at(s)``, ``zone_facts_at(s)``, ``zones_at(s)``) and run on
-the DuckDB connection of the store.  The SQL is compiled by Ibis and executed
-by DuckDB directly (the Ibis DuckDB backend's ``sql()`` path is not compatible
-with duckdb 2.0), so nothing runs row by row in Python.
+The plan (:mod:`~gaoxin.indicators.plans`) is one Ibis expression over the store's
+tables with the snapshot as a parameter.  On DuckDB it is bound to the store's
+own connection (:func:`~gaoxin.indicators.backend.duckdb_backend`) and run from the
+SQL Ibis compiled for that snapshot (cached, so a server pays compilation once);
+any other Ibis backend holding the store tables (Spark) executes the bound
+expression itself.  Ibis and pandas are imported only when something is computed,
+so importing this module stays cheap for the command line.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
-from gaoxin.indicators.formula import ENT_TABLE, FACT_TABLE, ZONE_TABLE, bind_sql, build_query
 from gaoxin.indicators.framework import Framework, load_framework
-from gaoxin.store.snapshots import resolve
+from gaoxin.indicators.units import ZONE_YEAR, Unit, parse_unit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaoxin.indicators.plans import CompiledFramework, PlanCache, Schemas
 
 
-@dataclass(frozen=True)
-class CompiledFramework:
-    """The query of a framework for a year range, before binding to a snapshot."""
-
-    framework: Framework
-    years: tuple[int, int]
-    max_lag: int
-    aggregates: tuple[str, ...]  # base aggregates, deduplicated (text form)
-    facts: tuple[str, ...]
-    duckdb_sql: str  # with the unbound table names still in place
-
-    def sql(self, snapshot: int, dialect: str = "duckdb") -> str:
-        """The query bound to ``snapshot``'s table macros."""
-        s = int(snapshot)
-        sources = {ENT_TABLE: f"enterprise_years_at({s})", FACT_TABLE: f"zone_facts_at({s})",
-                   ZONE_TABLE: f"zones_at({s})"}  # fmt: skip
-        if dialect == "duckdb":
-            sql = self.duckdb_sql
-            for name, src in sources.items():
-                sql = sql.replace(f'"{name}"', src)
-            return sql
-        expr, _ = build_query(self.framework.formulas(), self.years)
-        return bind_sql(expr, dialect, sources)
-
-
-def compile_framework(framework: Framework | str | os.PathLike, years: tuple[int, int]) -> CompiledFramework:
-    """Plan and compile the framework's single query for ``years`` (inclusive); cached per framework and years."""
-    fw = load_framework(framework)
+def _years(years: tuple[int, int]) -> tuple[int, int]:
     y0, y1 = int(years[0]), int(years[1])
     if y1 < y0:
         raise ValueError(f"years must be (first, last), got {years}")
-    return _compile(fw, (y0, y1))
+    return y0, y1
 
 
-@lru_cache(maxsize=64)
-def _compile(fw: Framework, years: tuple[int, int]) -> CompiledFramework:
-    expr, plan = build_query(fw.formulas(), years)
-    aggs = tuple(a.text() for _, a in plan.aggregates.values())
-    return CompiledFramework(fw, years, plan.max_lag, aggs, tuple(sorted(plan.facts)), bind_sql(expr, "duckdb", {}))
+def compile_framework(
+    framework: Framework | str | os.PathLike,
+    years: tuple[int, int],
+    unit: Unit | str = ZONE_YEAR,
+    *,
+    schemas: Schemas | None = None,
+    cache: PlanCache | None = None,
+) -> CompiledFramework:
+    """The framework's plan for ``unit`` and ``years`` (inclusive), from the plan cache.
+
+    ``schemas`` are the store tables' Ibis schemas (default: what the migrations
+    create); ``cache`` defaults to the process-wide :data:`~gaoxin.indicators.plans.PLANS`.
+    """
+    from gaoxin.indicators.plans import PLANS, default_schemas
+
+    fw = load_framework(framework)
+    return (cache or PLANS).get(fw, _years(years), parse_unit(unit), schemas or default_schemas())
 
 
 def compute_indicators(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | Any,
     framework: Framework | str | os.PathLike,
     years: tuple[int, int],
     snapshot: int | str | None = None,
+    *,
+    unit: Unit | str = ZONE_YEAR,
+    cache: PlanCache | None = None,
 ) -> pd.DataFrame:
-    """Wide table (zone_id, year, one column per indicator code) for ``years`` from ``snapshot``.
+    """Wide table (``unit.columns``, then one column per indicator code) for ``years`` from ``snapshot``.
 
-    ``snapshot`` is an id, a name or None (latest).  Data of up to
-    ``max_lag`` earlier years is read for growth/lag/cagr.  ``df.attrs`` records
-    framework id and version, the snapshot id, the years, the units and
-    directions per code, and the SQL that ran.
+    ``con`` is the store's DuckDB connection (or an Ibis backend holding the store
+    tables, e.g. Spark; then ``snapshot`` is an id or None).  ``snapshot`` is an id,
+    a name or None (latest).  Data of up to ``max_lag`` earlier years is read for
+    lags.  ``df.attrs`` records framework id and version, snapshot id, years, unit,
+    key columns, units and directions per code, and the SQL that ran.
     """
-    cf = compile_framework(framework, years)
-    sid = resolve(con, snapshot)
-    sql = cf.sql(sid)
-    df = con.sql(sql).df()
+    from gaoxin.indicators.backend import duckdb_backend, run_on_duckdb
+    from gaoxin.indicators.tables import backend_schemas
+
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        from gaoxin.store.snapshots import resolve
+
+        backend, sid = duckdb_backend(con), resolve(con, snapshot)
+    else:
+        backend, sid = con, _resolve_ibis(con, snapshot)
+    cf = compile_framework(framework, years, unit, schemas=backend_schemas(backend), cache=cache)
+    sql = cf.sql(sid, backend.name)
+    if backend.name == "duckdb":
+        df = run_on_duckdb(backend, sql)
+    else:
+        df = backend.execute(cf.bind(backend), params={cf.snapshot: sid})
     fw = cf.framework
     df["year"] = df["year"].astype("int64")
     df.attrs.update(
@@ -87,6 +90,8 @@ def compute_indicators(
         version=fw.meta.version,
         snapshot=sid,
         years=cf.years,
+        unit=cf.unit.name,
+        keys=list(cf.unit.columns),
         max_lag=cf.max_lag,
         units={i.code: i.unit for i in fw.indicators},
         directions={i.code: i.direction for i in fw.indicators},
@@ -95,10 +100,20 @@ def compute_indicators(
     return df
 
 
+def _resolve_ibis(backend: Any, snapshot: int | str | None) -> int:
+    """Snapshot id on a non-DuckDB backend: an id as given, or the newest in its ``snapshot`` table."""
+    if snapshot is None or str(snapshot) == "latest":
+        return int(backend.execute(backend.table("snapshot").id.max()))
+    if isinstance(snapshot, int) or str(snapshot).isdigit():
+        return int(snapshot)
+    raise ValueError("on a non-DuckDB backend give the snapshot as an id")
+
+
 def to_long(wide: pd.DataFrame) -> pd.DataFrame:
-    """Wide result → long (zone_id, year, indicator, value); attrs are kept."""
-    codes = [c for c in wide.columns if c not in ("zone_id", "year")]
-    long = wide.melt(id_vars=["zone_id", "year"], value_vars=codes, var_name="indicator", value_name="value")
-    long = long.sort_values(["zone_id", "year", "indicator"], kind="stable").reset_index(drop=True)
+    """Wide result → long (the unit's key columns, indicator, value); attrs are kept."""
+    keys = list(wide.attrs.get("keys", ["zone_id", "year"]))
+    codes = [c for c in wide.columns if c not in keys]
+    long = wide.melt(id_vars=keys, value_vars=codes, var_name="indicator", value_name="value")
+    long = long.sort_values([*keys, "indicator"], kind="stable").reset_index(drop=True)
     long.attrs.update(wide.attrs)
     return long

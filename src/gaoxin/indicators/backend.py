@@ -1,0 +1,42 @@
+"""The one place that adapts Ibis 12's DuckDB backend to duckdb 2.x (decision 0008).
+
+What breaks: duckdb 2.0 removed ``DuckDBPyConnection.fetch_arrow_table``
+(relations keep ``fetch_arrow_table``/``to_arrow_table``).  Ibis 12 calls it on a
+connection in ``Backend.sql()`` (via ``_get_schema_using_query``), ``list_tables``,
+``list_catalogs`` and ``list_databases``, which raise ``AttributeError``.  The paths
+used here — ``Backend.table`` (``DESCRIBE`` through a relation), ``compile``,
+``execute`` and ``to_pyarrow`` (``con.sql(compiled)`` → relation) — work, so we
+never call the broken ones; no pin, no monkey-patch.
+
+Second, ``from_connection`` runs ``SET TimeZone = 'UTC'`` and
+``SET python_enable_replacements = false`` on the connection it is given: the
+store's own connection, shared with the rest of gaoxin.  We put both settings
+back, so binding the compiler to a store changes nothing else about it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+_KEPT_SETTINGS = ("TimeZone", "python_enable_replacements")
+
+
+def duckdb_backend(con: duckdb.DuckDBPyConnection) -> Any:
+    """An Ibis DuckDB backend over the store's existing connection, its settings unchanged."""
+    import ibis
+
+    before = [con.execute("SELECT current_setting(?)", [k]).fetchone()[0] for k in _KEPT_SETTINGS]  # type: ignore[index]
+    backend = ibis.duckdb.from_connection(con)
+    for key, value in zip(_KEPT_SETTINGS, before, strict=True):
+        con.execute(f"SET {key} = ?", [value])  # key: one of two constants; value bound
+    return backend
+
+
+def run_on_duckdb(backend: Any, sql: str) -> Any:
+    """Run Ibis-compiled SQL of a bound expression the way ``Backend.to_pyarrow`` does (``con.sql``).
+
+    Used so a cached compilation is not redone per request; returns a pandas frame.
+    """
+    return backend.con.sql(sql).df()

@@ -1,0 +1,177 @@
+"""Lowering checked formulas to Ibis: row expressions, the shared base aggregates, lags.
+
+Kept apart from :mod:`gaoxin.indicators.formula` so that parsing and checking a
+framework (``gaoxin frameworks``, config checks) never imports Ibis.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from gaoxin.indicators.formula import FormulaError, _call_parts
+
+
+def _row_expr(node: ast.expr, t: ir.Table) -> ir.Value:
+    if isinstance(node, ast.Constant):
+        return ibis.literal(node.value, type="float64" if isinstance(node.value, float) else "int64")
+    if isinstance(node, ast.Name):
+        return t[node.id]
+    if isinstance(node, ast.BinOp):
+        a, b = _num(_row_expr(node.left, t)), _num(_row_expr(node.right, t))
+        return _arith(node.op, a, b)
+    if isinstance(node, ast.UnaryOp):
+        v = _row_expr(node.operand, t)
+        return ~v if isinstance(node.op, ast.Not) else (-_num(v) if isinstance(node.op, ast.USub) else v)
+    if isinstance(node, ast.BoolOp):
+        vals = [_row_expr(v, t) for v in node.values]
+        out = vals[0]
+        for v in vals[1:]:
+            out = (out & v) if isinstance(node.op, ast.And) else (out | v)
+        return out
+    if isinstance(node, ast.Compare):
+        a, b = _num(_row_expr(node.left, t)), _num(_row_expr(node.comparators[0], t))
+        op = node.ops[0]
+        return {
+            ast.Eq: lambda: a == b, ast.NotEq: lambda: a != b, ast.Lt: lambda: a < b,
+            ast.LtE: lambda: a <= b, ast.Gt: lambda: a > b, ast.GtE: lambda: a >= b,
+        }[type(op)]()  # fmt: skip
+    if isinstance(node, ast.Call):
+        name, args, _ = _call_parts(node)
+        if name == "abs":
+            return _num(_row_expr(args[0], t)).abs()
+        if name == "industry_in":
+            code = t["industry_code"]
+            prefixes = [a.value for a in args]  # type: ignore[attr-defined]
+            out = code.startswith(prefixes[0])
+            for p in prefixes[1:]:
+                out = out | code.startswith(p)
+            return out
+    raise FormulaError(f"cannot compile '{ast.unparse(node)}'")  # unreachable after parse()
+
+
+def _num(v: ir.Value) -> ir.Value:
+    return v.cast("int64") if v.type().is_boolean() else v
+
+
+def _arith(op: ast.operator, a: ir.Value, b: ir.Value) -> ir.Value:
+    if isinstance(op, ast.Add):
+        return a + b
+    if isinstance(op, ast.Sub):
+        return a - b
+    if isinstance(op, ast.Mult):
+        return a * b
+    return a.cast("float64") / b.cast("float64").nullif(0.0)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One base aggregate of enterprise rows, shared by every indicator that uses it."""
+
+    func: str  # sum | count | mean | min | max
+    arg: ast.expr | None
+    where: ast.expr | None
+
+    @property
+    def key(self) -> str:
+        d = ast.dump
+        return f"{self.func}|{d(self.arg) if self.arg else ''}|{d(self.where) if self.where else ''}"
+
+    def text(self) -> str:
+        parts = [ast.unparse(self.arg)] if self.arg is not None else []
+        if self.where is not None:
+            parts.append(f"where={ast.unparse(self.where)}")
+        return f"{self.func}({', '.join(parts)})"
+
+    def to_ibis(self, t: ir.Table) -> ir.Scalar:
+        where = _row_expr(self.where, t) if self.where is not None else None
+        if self.func == "count":
+            return t.count(where=where).cast("float64")
+        arg = _num(_row_expr(self.arg, t))  # type: ignore[arg-type]
+        # aggregate on the column's own type (DECIMAL / BIGINT sums are exact, so independent
+        # of thread order) and convert to float64 only after the aggregate
+        if self.func == "sum":
+            return ibis.coalesce(arg.sum(where=where).cast("float64"), 0.0)
+        return getattr(arg, self.func)(where=where).cast("float64")
+
+
+def _and(a: ast.expr | None, b: ast.expr | None) -> ast.expr | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return ast.BoolOp(op=ast.And(), values=[a, b])
+
+
+class Plan:
+    """Base columns (aggregates, facts, zone columns) at the lags a set of formulas needs."""
+
+    def __init__(self) -> None:
+        self.aggregates: dict[str, tuple[str, Aggregate]] = {}
+        self.facts: dict[str, str] = {}
+        self.zone_columns: dict[str, str] = {}
+        self.refs: set[tuple[str, int]] = set()
+
+    # name allocation -------------------------------------------------------
+    def agg(self, a: Aggregate) -> str:
+        if a.key not in self.aggregates:
+            self.aggregates[a.key] = (f"a{len(self.aggregates)}", a)
+        return self.aggregates[a.key][0]
+
+    def fact(self, code: str) -> str:
+        return self.facts.setdefault(code, f"f_{code}")
+
+    def zone(self, col: str) -> str:
+        return self.zone_columns.setdefault(col, f"z_{col}")
+
+    @property
+    def max_lag(self) -> int:
+        return max((k for _, k in self.refs), default=0)
+
+    def zone_expr(self, node: ast.expr, k: int, ref: Callable[[str, int], ir.Value], year: ir.Value) -> ir.Value:
+        """Lower a zone-level node at lag ``k``; ``ref(name, k)`` gives a base column."""
+        z = self.zone_expr
+        if isinstance(node, ast.Constant):
+            return ibis.literal(float(node.value))
+        if isinstance(node, ast.Name):  # year
+            return (year - k).cast("float64")
+        if isinstance(node, ast.BinOp):
+            return _arith(node.op, z(node.left, k, ref, year), z(node.right, k, ref, year))
+        if isinstance(node, ast.UnaryOp):
+            v = z(node.operand, k, ref, year)
+            return -v if isinstance(node.op, ast.USub) else v
+        name, args, kw = _call_parts(node)  # type: ignore[arg-type]
+        where = kw.get("where")
+        if name in ("sum", "mean", "min", "max"):
+            return ref(self.agg(Aggregate(name, args[0], where)), k)
+        if name == "count":
+            return ref(self.agg(Aggregate("count", None, _and(args[0] if args else None, where))), k)
+        if name == "share":
+            num = ref(self.agg(Aggregate("count", None, _and(args[0], where))), k)
+            den = ref(self.agg(Aggregate("count", None, where)), k)
+            return num / den.nullif(0.0)
+        if name == "net_new":
+            a = self.agg(Aggregate("count", None, _and(args[0], where)))
+            return ref(a, k) - ref(a, k + 1)
+        if name == "fact":
+            return ref(self.fact(args[0].value), k)  # type: ignore[attr-defined]
+        if name == "zone":
+            return ref(self.zone(args[0].value), 0).cast("float64")  # type: ignore[attr-defined]
+        if name in ("lag", "cagr"):
+            nnode = args[1] if len(args) > 1 else kw.get("n")
+            n = 1 if nnode is None else nnode.value  # type: ignore[attr-defined]
+            if name == "lag":
+                return z(args[0], k + n, ref, year)
+            ratio = z(args[0], k, ref, year) / z(args[0], k + n, ref, year).nullif(0.0)
+            return ibis.ifelse(ratio > 0, ratio ** (1.0 / n) - 1.0, ibis.null("float64"))
+        if name == "diff":
+            return z(args[0], k, ref, year) - z(args[0], k + 1, ref, year)
+        if name == "growth":
+            return z(args[0], k, ref, year) / z(args[0], k + 1, ref, year).nullif(0.0) - 1.0
+        if name == "coalesce":
+            return ibis.coalesce(*[z(a, k, ref, year) for a in args])
+        if name == "abs":
+            return z(args[0], k, ref, year).abs()
+        raise FormulaError(f"cannot compile '{ast.unparse(node)}'")
