@@ -48,7 +48,7 @@ def compile_framework(
     from gaoxin.indicators.plans import PLANS, default_schemas
 
     fw = load_framework(framework)
-    return (cache or PLANS).get(fw, _years(years), parse_unit(unit), schemas or default_schemas())
+    return (PLANS if cache is None else cache).get(fw, _years(years), parse_unit(unit), schemas or default_schemas())
 
 
 def compute_indicators(
@@ -68,16 +68,16 @@ def compute_indicators(
     lags.  ``df.attrs`` records framework id and version, snapshot id, years, unit,
     key columns, units and directions per code, and the SQL that ran.
     """
-    from gaoxin.indicators.backend import duckdb_backend, run_on_duckdb
+    from gaoxin.indicators.backend import duckdb_backend, duckdb_schemas, run_on_duckdb
     from gaoxin.indicators.tables import backend_schemas
 
     if isinstance(con, duckdb.DuckDBPyConnection):
         from gaoxin.store.snapshots import resolve
 
-        backend, sid = duckdb_backend(con), resolve(con, snapshot)
+        backend, sid, schemas = duckdb_backend(con), resolve(con, snapshot), duckdb_schemas(con)
     else:
-        backend, sid = con, _resolve_ibis(con, snapshot)
-    cf = compile_framework(framework, years, unit, schemas=backend_schemas(backend), cache=cache)
+        backend, sid, schemas = con, _resolve_ibis(con, snapshot), backend_schemas(con)
+    cf = compile_framework(framework, years, unit, schemas=schemas, cache=cache)
     sql = cf.sql(sid, backend.name)
     if backend.name == "duckdb":
         df = run_on_duckdb(backend, sql)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -189,7 +189,17 @@ def parse_framework(data: dict[str, Any], path: str = "<memory>") -> Framework:
 
 
 def read_framework(path: str | os.PathLike) -> Framework:
-    """Load and validate one framework file."""
+    """Load and validate one framework file (cached while its mtime and size stay the same)."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as e:
+        raise FrameworkError(f"{p}: cannot read: {e.strerror}") from None
+    return _read_framework(str(p), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_framework(path: str, _mtime_ns: int, _size: int) -> Framework:
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text("utf-8"))

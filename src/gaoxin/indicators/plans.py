@@ -10,7 +10,6 @@ years, store schemas) and, per plan, the SQL compiled for each (dialect, snapsho
 from __future__ import annotations
 
 import hashlib
-import importlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -69,8 +68,8 @@ class CompiledFramework:
             if key in self._sql:
                 return self._sql[key]
         if dialect in _SPARK_DIALECTS:
-            # Ibis reads ibis.options.pyspark while compiling; the backend module registers it
-            importlib.import_module("ibis.backends.pyspark")
+            # the compiler reads ibis.options.pyspark, registered when the backend is first loaded
+            _ = ibis.pyspark
         text = str(ibis.to_sql(self.expr, dialect=dialect, params={self.snapshot: int(snapshot)}))
         with self._lock:
             if len(self._sql) >= 32:
