@@ -90,7 +90,9 @@ class Aggregate:
     def to_ibis(self, t: ir.Table) -> ir.Scalar:
         where = _row_expr(self.where, t) if self.where is not None else None
         if self.func == "count":
-            return t.count(where=where).cast("float64")
+            # coalesce: Ibis compiles a filtered count for Spark as SUM(CAST(c AS BIGINT)), NULL when c is NULL
+            # on every row, where DuckDB's COUNT(*) FILTER gives 0
+            return ibis.coalesce(t.count(where=where), 0).cast("float64")
         arg = _num(_row_expr(self.arg, t))  # type: ignore[arg-type]
         # aggregate on the column's own type (DECIMAL / BIGINT sums are exact, so independent
         # of thread order) and convert to float64 only after the aggregate

@@ -1,0 +1,59 @@
+"""The indicator plans executed on a local Spark session agree with DuckDB (slow: starts a JVM)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gaoxin.demo.synthetic import generate
+from gaoxin.indicators.compute import compute_indicators
+from gaoxin.indicators.tables import STORE_TABLES
+from gaoxin.indicators.units import ENTERPRISE_YEAR, ZONE_YEAR, industry_zone_year
+from gaoxin.store import db as store_db
+from gaoxin.store.load import ingest
+
+pyspark = pytest.importorskip("pyspark")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory):
+    """The same snapshot in DuckDB and as Spark tables (copied through Arrow)."""
+    import ibis
+    from pyspark.sql import SparkSession
+
+    d = tmp_path_factory.mktemp("spark")
+    files = generate(d / "csv", zones=6, enterprises=300, years=(2020, 2023), seed=5)
+    ingest([files.zones, files.enterprises, files.zone_facts], d / "s.duckdb")
+    con = store_db.connect(d / "s.duckdb", read_only=True)
+    warnings.filterwarnings("ignore", category=FutureWarning)  # pyspark about pandas 3
+    spark = (SparkSession.builder.master("local[1]").appName("gaoxin-test")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+             .config("spark.sql.session.timeZone", "UTC").getOrCreate())  # fmt: skip
+    for name in (*STORE_TABLES, "snapshot"):
+        spark.createDataFrame(con.sql(f"SELECT * FROM {name}").to_arrow_table()).createOrReplaceTempView(name)
+    yield con, ibis.pyspark.connect(spark)
+    spark.stop()
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"),
+    [("national-2021", ZONE_YEAR), ("ecosystem-1-2-3", ZONE_YEAR), ("fyp14-highlands", ZONE_YEAR),
+     ("national-2021", ENTERPRISE_YEAR), ("national-2021", industry_zone_year(2))],  # fmt: skip
+    ids=lambda x: getattr(x, "name", x),
+)
+def test_spark_equals_duckdb(stores, name, unit) -> None:
+    con, spark = stores
+    d = compute_indicators(con, name, (2021, 2023), unit=unit)
+    s = compute_indicators(spark, name, (2021, 2023), unit=unit)
+    assert s.attrs["snapshot"] == d.attrs["snapshot"] == 1 and "`enterprise_year`" in s.attrs["sql"]
+    keys = list(unit.columns)
+    assert s[keys].astype(str).values.tolist() == d[keys].astype(str).values.tolist()
+    for c in d.columns[len(keys):]:
+        x, y = s[c].to_numpy(float), d[c].to_numpy(float)
+        assert (np.isnan(x) == np.isnan(y)).all(), f"{c}: NULLs differ"
+        m = ~np.isnan(x)
+        np.testing.assert_allclose(x[m], y[m], rtol=1e-9, atol=0, err_msg=c)  # float sums in another order
