@@ -15,7 +15,7 @@ import pytest
 from gaoxin.demo.synthetic import generate
 from gaoxin.indicators.compute import compile_framework, compute_indicators, to_long
 from gaoxin.indicators.formula import FormulaError
-from gaoxin.indicators.framework import load_framework, parse_framework
+from gaoxin.indicators.framework import parse_framework
 from gaoxin.indicators.plans import PlanCache, framework_hash
 from gaoxin.indicators.units import ENTERPRISE_YEAR, ZONE_YEAR, Unit, industry_zone_year, parse_unit
 from gaoxin.store import db as store_db

@@ -42,7 +42,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize(
     ("name", "unit"),
     [("national-2021", ZONE_YEAR), ("ecosystem-1-2-3", ZONE_YEAR), ("fyp14-highlands", ZONE_YEAR),
-     ("national-2021", ENTERPRISE_YEAR), ("national-2021", industry_zone_year(2))],  # fmt: skip
+     ("national-2021", ENTERPRISE_YEAR), ("national-2021", industry_zone_year(2))],
     ids=lambda x: getattr(x, "name", x),
 )
 def test_spark_equals_duckdb(stores, name, unit) -> None:
