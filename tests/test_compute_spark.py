@@ -41,8 +41,13 @@ def stores(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize(
     ("name", "unit"),
-    [("national-2021", ZONE_YEAR), ("ecosystem-1-2-3", ZONE_YEAR), ("fyp14-highlands", ZONE_YEAR),
-     ("national-2021", ENTERPRISE_YEAR), ("national-2021", industry_zone_year(2))],
+    [
+        ("national-2021", ZONE_YEAR),
+        ("ecosystem-1-2-3", ZONE_YEAR),
+        ("fyp14-highlands", ZONE_YEAR),
+        ("national-2021", ENTERPRISE_YEAR),
+        ("national-2021", industry_zone_year(2)),
+    ],
     ids=lambda x: getattr(x, "name", x),
 )
 def test_spark_equals_duckdb(stores, name, unit) -> None:
@@ -52,7 +57,7 @@ def test_spark_equals_duckdb(stores, name, unit) -> None:
     assert s.attrs["snapshot"] == d.attrs["snapshot"] == 1 and "`enterprise_year`" in s.attrs["sql"]
     keys = list(unit.columns)
     assert s[keys].astype(str).values.tolist() == d[keys].astype(str).values.tolist()
-    for c in d.columns[len(keys):]:
+    for c in d.columns[len(keys) :]:
         x, y = s[c].to_numpy(float), d[c].to_numpy(float)
         assert (np.isnan(x) == np.isnan(y)).all(), f"{c}: NULLs differ"
         m = ~np.isnan(x)
