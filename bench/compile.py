@@ -25,6 +25,7 @@ from gaoxin.indicators.compute import compile_framework, compute_indicators
 from gaoxin.indicators.framework import load_framework
 from gaoxin.indicators.plans import PlanCache
 from gaoxin.indicators.units import ENTERPRISE_YEAR, ZONE_YEAR, industry_zone_year
+from gaoxin.store.db import connect
 from gaoxin.store.load import ingest
 
 HERE = Path(__file__).parent / "data"
@@ -72,7 +73,9 @@ def main() -> None:
     if not db.exists():
         print("generating demo data and building the store …")
         files = generate(d / "csv", enterprises=args.enterprises, seed=1)
-        ingest([files.zones, files.enterprises, files.zone_facts], db)
+        wcon = connect(db)
+        ingest(wcon, [files.zones, files.enterprises, files.zone_facts])
+        wcon.close()
     con = duckdb.connect(str(db), read_only=True)
     s = con.execute("SELECT max(id) FROM snapshot").fetchall()[0][0]
     rows = con.execute("SELECT count(*) FROM enterprise_year").fetchall()[0][0]

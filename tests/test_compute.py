@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from conftest import ingest_path
 from gaoxin.demo.synthetic import generate
 from gaoxin.indicators.compute import compile_framework, compute_indicators, to_long
 from gaoxin.indicators.formula import FormulaError
@@ -19,7 +20,6 @@ from gaoxin.indicators.framework import parse_framework
 from gaoxin.indicators.plans import PlanCache, framework_hash
 from gaoxin.indicators.units import ENTERPRISE_YEAR, ZONE_YEAR, Unit, industry_zone_year, parse_unit
 from gaoxin.store import db as store_db
-from gaoxin.store.load import ingest
 
 GOLDEN = Path(__file__).parent / "indicators" / "golden"
 BUILTINS = ["national-2021", "ecosystem-1-2-3", "fyp14-highlands"]
@@ -42,7 +42,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     """The demo store the golden files were computed on by the string-replacing compiler (commit b3b4005)."""
     d = tmp_path_factory.mktemp("golden")
     files = generate(d / "csv", zones=20, enterprises=2000, years=(2019, 2023), seed=3)
-    ingest([files.zones, files.enterprises, files.zone_facts], d / "s.duckdb")
+    ingest_path([files.zones, files.enterprises, files.zone_facts], d / "s.duckdb")
     con = store_db.connect(d / "s.duckdb", read_only=True)
     yield con
     con.close()

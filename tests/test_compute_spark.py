@@ -7,12 +7,12 @@ import warnings
 import numpy as np
 import pytest
 
+from conftest import ingest_path
 from gaoxin.demo.synthetic import generate
 from gaoxin.indicators.compute import compute_indicators
 from gaoxin.indicators.tables import STORE_TABLES
 from gaoxin.indicators.units import ENTERPRISE_YEAR, ZONE_YEAR, industry_zone_year
 from gaoxin.store import db as store_db
-from gaoxin.store.load import ingest
 
 pyspark = pytest.importorskip("pyspark")
 pytestmark = pytest.mark.slow
@@ -26,7 +26,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory):
 
     d = tmp_path_factory.mktemp("spark")
     files = generate(d / "csv", zones=6, enterprises=300, years=(2020, 2023), seed=5)
-    ingest([files.zones, files.enterprises, files.zone_facts], d / "s.duckdb")
+    ingest_path([files.zones, files.enterprises, files.zone_facts], d / "s.duckdb")
     con = store_db.connect(d / "s.duckdb", read_only=True)
     warnings.filterwarnings("ignore", category=FutureWarning)  # pyspark about pandas 3
     spark = (SparkSession.builder.master("local[1]").appName("gaoxin-test")
