@@ -49,11 +49,25 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.mark.parametrize("name", BUILTINS)
-def test_matches_the_old_compiler_exactly(demo, name: str) -> None:
+def test_matches_the_old_compiler(demo, name: str) -> None:
+    """Bit for bit while money is stored as DOUBLE (same arithmetic as the old compiler).
+
+    With exact storage (DECIMAL money, migration 003) sums are exact before the one
+    conversion to float64, where the old compiler summed floats: then the last bits
+    may differ, so values agree to 1e-12 relative; keys and NULLs still exactly.
+    """
     df = compute_indicators(demo, name, (2020, 2023))
     assert df.attrs["snapshot"] == 1 and df.attrs["unit"] == "zone-year" and "enterprise_year" in df.attrs["sql"]
     df.attrs = {}
-    pd.testing.assert_frame_equal(df, pd.read_parquet(GOLDEN / f"{name}.parquet"), check_exact=True)
+    golden = pd.read_parquet(GOLDEN / f"{name}.parquet")
+    money = demo.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = 'enterprise_year' "
+                         "AND column_name = 'revenue'").fetchone()[0]  # fmt: skip
+    if money == "DOUBLE":
+        pd.testing.assert_frame_equal(df, golden, check_exact=True)
+    else:
+        pd.testing.assert_frame_equal(df[["zone_id", "year"]], golden[["zone_id", "year"]], check_exact=True)
+        pd.testing.assert_frame_equal(df.isna(), golden.isna())
+        pd.testing.assert_frame_equal(df, golden, check_exact=False, rtol=1e-12, atol=0)
 
 
 def test_unit_totals_add_up(demo) -> None:
