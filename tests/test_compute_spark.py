@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -15,7 +13,11 @@ from gaoxin.indicators.units import ENTERPRISE_YEAR, ZONE_YEAR, industry_zone_ye
 from gaoxin.store import db as store_db
 
 pyspark = pytest.importorskip("pyspark")
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    # pyspark 4.3 and Ibis's pandas conversion about pandas 3 (theirs, not ours)
+    pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,6 @@ def stores(tmp_path_factory: pytest.TempPathFactory):
     files = generate(d / "csv", zones=6, enterprises=300, years=(2020, 2023), seed=5)
     ingest_path([files.zones, files.enterprises, files.zone_facts], d / "s.duckdb")
     con = store_db.connect(d / "s.duckdb", read_only=True)
-    warnings.filterwarnings("ignore", category=FutureWarning)  # pyspark about pandas 3
     spark = (SparkSession.builder.master("local[1]").appName("gaoxin-test")
              .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
              .config("spark.sql.session.timeZone", "UTC").getOrCreate())  # fmt: skip
