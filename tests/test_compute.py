@@ -87,8 +87,11 @@ def test_unit_totals_add_up(demo) -> None:
 def test_binding_leaves_connection_settings_alone(demo) -> None:
     q = "SELECT current_setting('TimeZone'), current_setting('python_enable_replacements')"
     before = demo.execute(q).fetchall()
-    compute_indicators(demo, "national-2021", (2022, 2023))
+    a = compute_indicators(demo, "national-2021", (2022, 2023))
     assert demo.execute(q).fetchall() == before
+    cur = demo.cursor()  # the web server serves readers through cursors of its one connection
+    pd.testing.assert_frame_equal(compute_indicators(cur, "national-2021", (2022, 2023)), a, check_exact=True)
+    cur.close()
 
 
 # --------------------------------------------------------------------------- hand-worked store
