@@ -183,6 +183,20 @@ def test_industry_zone_year_unit(tiny) -> None:
     assert list(long.columns) == ["zone_id", "industry_node", "year", "indicator", "value"]
 
 
+@pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")  # Ibis's schema read (decision 0008)
+def test_bound_expression_executes_on_the_backend(tiny) -> None:
+    """The generic path (Spark's): the plan bound to the backend's tables, executed by Ibis itself."""
+    from gaoxin.indicators.backend import duckdb_backend, duckdb_schemas
+
+    fw = _fw(**FORMULAS)
+    cf = compile_framework(fw, (2021, 2022), ENTERPRISE_YEAR, schemas=duckdb_schemas(tiny))
+    backend = duckdb_backend(tiny)
+    got = backend.to_pyarrow(cf.bind(backend), params={cf.snapshot: 2}).to_pandas()
+    want = compute_indicators(tiny, fw, (2021, 2022), 2, unit=ENTERPRISE_YEAR)
+    assert got["rev"].tolist() == want["rev"].tolist() == [170, 40, 30, 60, 20]
+    assert got["credit_code"].tolist() == want["credit_code"].tolist()
+
+
 def test_units_are_small_typed_values() -> None:
     assert parse_unit("industry4-zone-year") == industry_zone_year(4) == Unit(
         "industry4-zone-year", ("zone_id", "industry_node", "year"), industry_digits=4)  # fmt: skip

@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from gaoxin.indicators.framework import Framework
 from gaoxin.indicators.query import build_query
-from gaoxin.indicators.tables import Schemas, backend_schemas, bind, unbound_tables
+from gaoxin.indicators.tables import Schemas, StoreTables, backend_schemas, bind, unbound_tables
 from gaoxin.indicators.units import Unit
 
 _SPARK_DIALECTS = ("pyspark", "spark", "databricks")
@@ -52,7 +52,7 @@ class CompiledFramework:
     framework: Framework
     years: tuple[int, int]
     unit: Unit
-    tables: Schemas  # the unbound Ibis tables the expression reads
+    tables: StoreTables  # the unbound Ibis tables the expression reads
     expr: ir.Table
     snapshot: ir.Scalar  # the parameter to bind
     max_lag: int

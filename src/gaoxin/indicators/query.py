@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 
 from gaoxin.indicators.formula import Formula, FormulaError
 from gaoxin.indicators.lower import Plan
-from gaoxin.indicators.tables import Schemas, visible
+from gaoxin.indicators.tables import StoreTables, visible
 from gaoxin.indicators.units import INDUSTRY_NODE, Unit
 
 
@@ -41,9 +41,9 @@ def _collect(formulas: dict[str, Formula], unit: Unit) -> Plan:
     return plan
 
 
-def _base(plan: Plan, unit: Unit, t: Schemas, snapshot: ir.Value, lo: int, y1: int) -> ir.Table:
+def _base(plan: Plan, unit: Unit, t: StoreTables, snapshot: ir.Value, lo: int, y1: int) -> ir.Table:
     """Base columns per unit row over years [lo, y1]: aggregates, pivoted facts, zone columns."""
-    ent = visible(t.enterprise_year, snapshot)  # type: ignore[arg-type]
+    ent = visible(t.enterprise_year, snapshot)
     e = industry_node(ent.filter((ent.year >= lo) & (ent.year <= y1)), unit)
     keys = list(unit.group_by)
     agg_cols = [n for n, _ in plan.aggregates.values()]
@@ -53,7 +53,7 @@ def _base(plan: Plan, unit: Unit, t: Schemas, snapshot: ir.Value, lo: int, y1: i
 
     pivot = None
     if plan.facts:
-        fv = visible(t.zone_fact, snapshot)  # type: ignore[arg-type]
+        fv = visible(t.zone_fact, snapshot)
         f = fv.filter((fv.year >= lo) & (fv.year <= y1) & fv.indicator.isin(list(plan.facts)))
         pivot = f.group_by(["zone_id", "year"]).aggregate(
             **{col: f.value.max(where=f.indicator == code) for code, col in plan.facts.items()}
@@ -72,7 +72,7 @@ def _base(plan: Plan, unit: Unit, t: Schemas, snapshot: ir.Value, lo: int, y1: i
         j = g.left_join(fp, (g.zone_id == fp.fz_zone) & (g.year == fp.fz_year))
         base = j.select(*[g[c] for c in g.columns], *[fp[c] for c in fact_cols]).view()
     if plan.zone_columns:
-        zv = visible(t.zone, snapshot)  # type: ignore[arg-type]
+        zv = visible(t.zone, snapshot)
         zsel = zv.select(zone_key=zv.zone_id, **{col: zv[c] for c, col in plan.zone_columns.items()})
         j = base.left_join(zsel, base.zone_id == zsel.zone_key)
         base = j.select(*[base[c] for c in base.columns], *[zsel[c] for c in plan.zone_columns.values()]).view()
@@ -80,7 +80,7 @@ def _base(plan: Plan, unit: Unit, t: Schemas, snapshot: ir.Value, lo: int, y1: i
 
 
 def build_query(
-    formulas: dict[str, Formula], years: tuple[int, int], unit: Unit, tables: Schemas, snapshot: ir.Value
+    formulas: dict[str, Formula], years: tuple[int, int], unit: Unit, tables: StoreTables, snapshot: ir.Value
 ) -> tuple[ir.Table, Plan]:
     """Every formula for the unit's rows in ``years``: columns ``unit.columns`` then one per code.
 

@@ -25,14 +25,22 @@ class Schemas(NamedTuple):
     zone: sch.Schema
 
 
+class StoreTables(NamedTuple):
+    """The three store tables as Ibis tables (unbound in a cached plan)."""
+
+    enterprise_year: ir.Table
+    zone_fact: ir.Table
+    zone: ir.Table
+
+
 def backend_schemas(backend: Any) -> Schemas:
     """Schemas as the backend reports them (so DECIMAL / BIGINT columns keep their own types)."""
     return Schemas(*(backend.table(name).schema() for name in STORE_TABLES))
 
 
-def unbound_tables(schemas: Schemas) -> Schemas:
+def unbound_tables(schemas: Schemas) -> StoreTables:
     """Ibis tables named like the store's, not tied to a backend (the cached, portable form)."""
-    return Schemas(*(ibis.table(s, name=n) for n, s in zip(STORE_TABLES, schemas, strict=True)))  # type: ignore[arg-type]
+    return StoreTables(*(ibis.table(s, name=n) for n, s in zip(STORE_TABLES, schemas, strict=True)))
 
 
 def visible(t: ir.Table, snapshot: ir.Value) -> ir.Table:
@@ -40,7 +48,7 @@ def visible(t: ir.Table, snapshot: ir.Value) -> ir.Table:
     return t.filter((t.valid_from <= snapshot) & (t.valid_to.isnull() | (t.valid_to > snapshot)))
 
 
-def bind(expr: ir.Table, tables: Schemas, backend: Any) -> ir.Table:
+def bind(expr: ir.Table, tables: StoreTables, backend: Any) -> ir.Table:
     """``expr`` with its unbound store tables replaced by the backend's tables of the same names.
 
     A substitution on the Ibis operation graph (not on SQL text); the backend's
@@ -49,7 +57,7 @@ def bind(expr: ir.Table, tables: Schemas, backend: Any) -> ir.Table:
     subs = {}
     for name, t in zip(STORE_TABLES, tables, strict=True):
         real = backend.table(name)
-        if real.schema() != t.schema():  # type: ignore[union-attr]
+        if real.schema() != t.schema():
             raise ValueError(f"store table {name}: backend schema differs from the compiled plan's")
-        subs[t.op()] = real.op()  # type: ignore[union-attr]
+        subs[t.op()] = real.op()
     return expr.op().replace(subs).to_expr()
