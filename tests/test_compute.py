@@ -214,6 +214,7 @@ def test_units_are_small_typed_values() -> None:
 # --------------------------------------------------------------------------- portability and cache
 
 
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 @pytest.mark.parametrize("name", BUILTINS)
 @pytest.mark.parametrize("unit", [ZONE_YEAR, ENTERPRISE_YEAR, industry_zone_year(2)], ids=lambda u: u.name)
 def test_same_expression_compiles_for_duckdb_and_spark(name: str, unit: Unit) -> None:

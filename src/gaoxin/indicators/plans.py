@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from gaoxin.indicators.framework import Framework
 from gaoxin.indicators.query import build_query
-from gaoxin.indicators.tables import Schemas, StoreTables, backend_schemas, bind, unbound_tables
+from gaoxin.indicators.tables import Schemas, StoreTables, bind, unbound_tables
 from gaoxin.indicators.units import Unit
 
 _SPARK_DIALECTS = ("pyspark", "spark", "databricks")
@@ -37,12 +37,12 @@ def default_schemas() -> Schemas:
     """The store schema the migrations create, read from a throw-away in-memory store."""
     import duckdb
 
-    from gaoxin.indicators.backend import duckdb_backend
+    from gaoxin.indicators.backend import duckdb_schemas
     from gaoxin.store.db import migrate
 
     con = duckdb.connect()
     migrate(con)
-    return backend_schemas(duckdb_backend(con))
+    return duckdb_schemas(con)
 
 
 @dataclass(eq=False)
