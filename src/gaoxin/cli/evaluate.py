@@ -57,20 +57,29 @@ def indicators(
     framework: Annotated[str, typer.Option(help="e.g. national-2021 or a .toml file")],
     years_: Annotated[str, typer.Option("--years", help="e.g. 2019-2024")],
     snapshot: SnapOpt = None,
+    unit: Annotated[str, typer.Option(help="分析单元 / unit of analysis: zone-year | enterprise-year | "
+                                           "industry2-zone-year (GB/T 4754 门类前 N 位)")] = "zone-year",
     out_file: OutOpt = None,
     as_json: JsonOpt = False,
     db: DbOpt = None,
 ) -> None:
-    """计算指标（园区×年份×指标） / compute a framework's indicators from a snapshot."""
+    """计算指标（单元×年份×指标） / compute a framework's indicators from a snapshot."""
     from gaoxin.services.indicators import compute
 
     with open_store(db) as store:
-        table = compute(store, framework, years(years_), snapshot)
-    console.print(f"快照 snapshot {table.snapshot}, {len(table.frame)} 园区年 zone-years")
+        table = compute(store, framework, years(years_), snapshot, unit)
+    console.print(f"快照 snapshot {table.snapshot}, 单元 unit {table.unit}: {len(table.frame)} 行 rows")
     if out_file and out_file.suffix == ".xlsx":  # the workbook records what it was computed from
         export_sheets(table.sheets(), out_file, db)
-    else:
-        _emit(table.frame, f"{framework} {years_}", as_json=as_json, out_file=out_file, db=db)
+    elif as_json or out_file:
+        _emit(table.frame, "", as_json=as_json, out_file=out_file, db=db)
+    else:  # one line per indicator; the values of every unit are wide data, for --out
+        s = table.summary()
+        s = s.assign(indicator=s["name_zh"] + " " + s["indicator"]).drop(columns="name_zh").rename(columns={
+            "indicator": "指标 indicator", "unit": "单位 unit", "n": "有值 n", "min": "最小 min",
+            "median": "中位 median", "max": "最大 max"})
+        render.frame(s, f"{framework} {years_}（{table.unit}）", limit=None)
+        console.print("每个单元的数值请用 --out 文件.xlsx|.csv 或 --json / values per unit: --out or --json")
 
 
 RANKING_COLUMNS = {"rank": "排名 rank", "name": "园区 zone", "score": "得分 score",

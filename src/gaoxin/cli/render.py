@@ -98,7 +98,7 @@ def _layout(title: str, headers: Sequence[str], cells: list[list[str]], right: S
         label = _short(h) if short_headers else h
         longest = max([_width(c[i]) for c in cells] or [1])
         head = max([_width(w) for w in label.split()] or [1])
-        keep = h in names or any(k in h for k in NAME_HINTS) or longest <= SHORT
+        keep = h in names or longest <= SHORT or (any(k in h for k in NAME_HINTS) and longest <= 2 * SHORT)
         w = max(longest, head) if keep else None
         fixed += (w or max(head, 12)) + 3
         t.add_column(label, justify="right" if h in right else "left", overflow="fold", width=w)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+class InputError(ValueError):
+    """A service argument the user gave that cannot be used (an unknown unit, a bad year range …)."""
+
+
 def user_errors() -> tuple[type[Exception], ...]:
     """Errors caused by input, configuration or the store's state; imported only when an error happens."""
     from gaoxin.config import ConfigError
@@ -16,5 +20,5 @@ def user_errors() -> tuple[type[Exception], ...]:
     from gaoxin.store.evaluations import EvaluationNotFound
     from gaoxin.store.snapshots import SnapshotNotFound
 
-    return (PipelineError, EvaluationError, FrameworkError, FormulaError, RuleError, SnapshotNotFound,
+    return (InputError, PipelineError, EvaluationError, FrameworkError, FormulaError, RuleError, SnapshotNotFound,
             EvaluationNotFound, StoreError, ConfigError, ExportError, FileNotFoundError)

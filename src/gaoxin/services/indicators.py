@@ -38,6 +38,8 @@ class IndicatorTable:
     """Wide indicator values (zone_id, year, one column per code) and what they were computed from."""
 
     frame: pd.DataFrame
+    unit: str  # zone-year | enterprise-year | industryN-zone-year
+    keys: tuple[str, ...]  # the unit's key columns, first in the frame
     framework: str
     version: str
     snapshot: int
@@ -45,6 +47,18 @@ class IndicatorTable:
     units: dict[str, str]
     directions: dict[str, str]
     sql: str
+    names: dict[str, str]  # code → Chinese name
+
+    def summary(self) -> pd.DataFrame:
+        """One row per indicator: name, unit, how many units have a value, and its min / median / max."""
+        import pandas as pd
+
+        rows = []
+        for code, unit in self.units.items():
+            v = self.frame[code]
+            rows.append({"indicator": code, "name_zh": self.names.get(code, code), "unit": unit,
+                         "n": int(v.notna().sum()), "min": v.min(), "median": v.median(), "max": v.max()})
+        return pd.DataFrame(rows)
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """Workbook layout: values, units and directions, provenance (framework, snapshot, SQL)."""
@@ -53,18 +67,30 @@ class IndicatorTable:
         units = pd.DataFrame({"indicator": list(self.units), "unit": list(self.units.values()),
                               "direction": [self.directions[c] for c in self.units]})
         meta = pd.DataFrame([{"framework": self.framework, "version": self.version, "snapshot": self.snapshot,
-                              "years": f"{self.years[0]}-{self.years[1]}", "sql": self.sql}])
+                              "unit": self.unit, "years": f"{self.years[0]}-{self.years[1]}", "sql": self.sql}])
         return {"指标 indicators": self.frame, "单位 units": units, "来源 provenance": meta}
 
 
 def compute(store: Store, framework_ref: str | Framework, years: tuple[int, int],
-            snapshot: str | int | None = None) -> IndicatorTable:
-    """A framework's indicators per zone and year from ``snapshot`` (default: latest)."""
+            snapshot: str | int | None = None, unit: str = "zone-year") -> IndicatorTable:
+    """A framework's indicators per unit (default zone × year) from ``snapshot`` (default: latest).
+
+    ``unit``: ``zone-year``, ``enterprise-year`` or ``industryN-zone-year`` (GB/T 4754 prefix of N digits).
+    Plans are cached per process (framework content, unit, years), so a long-lived server compiles once.
+    """
     from gaoxin.indicators.compute import compute_indicators
+    from gaoxin.indicators.units import parse_unit
+    from gaoxin.services.errors import InputError
     from gaoxin.store.snapshots import resolve
 
+    try:
+        u = parse_unit(unit)
+    except ValueError as e:
+        raise InputError(f"分析单元无效 / {e}") from None
     sid = resolve(store.con, snapshot)
-    df = compute_indicators(store.con, framework_ref, years, sid)
+    df = compute_indicators(store.cursor(), framework_ref, years, sid, unit=u)
     a = df.attrs
-    return IndicatorTable(df, a["framework"], a["version"], sid, tuple(a["years"]), dict(a["units"]),
-                          dict(a["directions"]), a["sql"])
+    names = {i.code: i.name_zh for i in framework(framework_ref).indicators} if not hasattr(
+        framework_ref, "indicators") else {i.code: i.name_zh for i in framework_ref.indicators}
+    return IndicatorTable(df, str(a["unit"]), tuple(a["keys"]), a["framework"], a["version"], sid,
+                          tuple(a["years"]), dict(a["units"]), dict(a["directions"]), a["sql"], names)
