@@ -16,6 +16,7 @@ import pandas as pd
 
 import gaoxin
 from gaoxin.store import audit
+from gaoxin.store.sql import ident
 
 
 class EvaluationNotFound(LookupError):
@@ -35,10 +36,13 @@ class EvaluationRecord:
     log: dict[str, Any]
 
 
+_TABLES = ("evaluation_score", "evaluation_uncertainty")
+
+
 def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, name: str) -> None:
     con.register(name, df)
     try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM {name}")  # table and relation names are constants
+        con.execute(f"INSERT INTO {ident(table, _TABLES)} SELECT * FROM {ident(name, ('_scores', '_unc'))}")
     finally:
         con.unregister(name)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from gaoxin.ingest.contract import tables
+from gaoxin.store.sql import ident
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -133,12 +134,14 @@ def diff(con: duckdb.DuckDBPyConnection, a: int, b: int) -> list[TableDiff]:
     """
     out = []
     for t in DATA_TABLES:
-        key = key_of(t)
-        vals = [c for c in value_columns(con, t) if c not in key]
+        cols = value_columns(con, t)
+        key = [ident(k, cols) for k in key_of(t)]
+        vals = [ident(c, cols) for c in cols if c not in key_of(t)]
         on = " AND ".join(f"x.{k} = y.{k}" for k in key)
         differ = " OR ".join(f"x.{c} IS DISTINCT FROM y.{c}" for c in vals) or "false"
-        vis = f"SELECT * FROM {t} WHERE valid_from <= $%s AND (valid_to IS NULL OR valid_to > $%s)"
-        xa, yb = vis % ("a", "a"), vis % ("b", "b")
+        table = ident(t, DATA_TABLES)
+        xa = f"SELECT * FROM {table} WHERE valid_from <= $a AND (valid_to IS NULL OR valid_to > $a)"
+        yb = f"SELECT * FROM {table} WHERE valid_from <= $b AND (valid_to IS NULL OR valid_to > $b)"
         added, changed, removed = con.execute(
             f"""
             SELECT count(*) FILTER (WHERE x.{key[0]} IS NULL),
