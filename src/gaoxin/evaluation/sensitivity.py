@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 __all__ = ["SobolResult", "saltelli_sample", "sobol", "sobol_indices"]
 
@@ -57,6 +56,8 @@ def saltelli_sample(
     if qmc_points:
         with warnings.catch_warnings():  # non-power-of-two n: slightly worse balance, still valid
             warnings.simplefilter("ignore", UserWarning)
+            from scipy.stats import qmc  # heavy: only when a Sobol sample is drawn
+
             base = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(n)
     else:
         base = np.random.default_rng(rng).random((n, 2 * d))

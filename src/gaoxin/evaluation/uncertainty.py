@@ -30,7 +30,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaincinv
 
 from gaoxin.evaluation.methods.normalise import minmax, normalise_array, rank_share, zscore
 from gaoxin.evaluation.sensitivity import saltelli_sample, sobol_indices
@@ -246,6 +245,8 @@ class _Model:
             a_ind = np.maximum(s.concentration * self.w_nom[0], eps)
             a_pil = np.maximum(s.concentration * self.pw_nom[0], eps)
             if rng is None:
+                from scipy.special import gammaincinv  # heavy: only for Dirichlet weights
+
                 ind = gammaincinv(a_ind, np.clip(uw, eps, 1 - eps))
                 pil = gammaincinv(a_pil, np.clip(up, eps, 1 - eps))
             else:

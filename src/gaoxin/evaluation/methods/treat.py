@@ -22,7 +22,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = [
     "COINR_THRESHOLDS",
@@ -44,6 +43,8 @@ def skew_kurt(x) -> tuple[float, float]:
     v = v[~np.isnan(v)]
     if v.size < 4 or np.all(v == v[0]):
         return math.nan, math.nan
+    from scipy import stats  # heavy: loaded when a treatment runs, not at start-up
+
     return float(stats.skew(v, bias=False)), float(stats.kurtosis(v, bias=False))
 
 
