@@ -1,4 +1,5 @@
-"""The portable indicator compiler: units of analysis, snapshots, the old compiler's results, cache, exact sums."""
+"""The portable indicator compiler: the old compiler's results, built-ins against pandas, units of analysis,
+snapshots, cache, exact sums."""
 
 from __future__ import annotations
 
@@ -13,16 +14,17 @@ import pandas as pd
 import pytest
 
 from conftest import ingest_path
+from fixtures import BUILTINS
 from gaoxin.demo.synthetic import generate
 from gaoxin.indicators.compute import compile_framework, compute_indicators, to_long
 from gaoxin.indicators.formula import FormulaError
-from gaoxin.indicators.framework import parse_framework
+from gaoxin.indicators.framework import load_framework, parse_framework
 from gaoxin.indicators.plans import PlanCache, framework_hash
 from gaoxin.indicators.units import ENTERPRISE_YEAR, ZONE_YEAR, Unit, industry_zone_year, parse_unit
+from gaoxin.ingest.contract import match_header
 from gaoxin.store import db as store_db
 
 GOLDEN = Path(__file__).parent / "indicators" / "golden"
-BUILTINS = ["national-2021", "ecosystem-1-2-3", "fyp14-highlands"]
 
 
 def _fw(**formulas: str):
@@ -92,6 +94,84 @@ def test_binding_leaves_connection_settings_alone(demo) -> None:
     cur = demo.cursor()  # the web server serves readers through cursors of its one connection
     pd.testing.assert_frame_equal(compute_indicators(cur, "national-2021", (2022, 2023)), a, check_exact=True)
     cur.close()
+
+
+# --------------------------------------------------------------------------- built-ins on a small demo store
+
+
+@pytest.fixture(scope="module")
+def demo_frames(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame, pd.DataFrame]:
+    """A small demo store (6 zones, 2020–2023) and its enterprises and zone facts read back with pandas."""
+    d = tmp_path_factory.mktemp("ind")
+    files = generate(d, zones=6, enterprises=300, years=(2020, 2023), seed=3)
+    res = ingest_path([files.zones, files.enterprises, files.zone_facts], d / "s.duckdb")
+    assert res.snapshot == 1
+    ent = pd.read_csv(files.enterprises, dtype=str)
+    cols = {}
+    for h in ent.columns:
+        m = match_header("enterprises", h)
+        if m.column:
+            s = ent[h]
+            if m.column in ("zone_id", "credit_code", "industry_code", "name"):
+                cols[m.column] = s
+            elif m.column.startswith("is_"):
+                cols[m.column] = s.map({"是": True, "否": False, "1": True, "0": False})
+            else:
+                cols[m.column] = pd.to_numeric(s) * m.factor
+    facts = pd.read_csv(files.zone_facts, dtype={"园区代码": str})
+    facts.columns = [match_header("zone_facts", h).column for h in facts.columns]
+    con = store_db.connect(d / "s.duckdb", read_only=True)
+    df = pd.DataFrame(cols)
+    df["year"] = df["year"].astype(int)
+    facts["zone_id"] = facts["zone_id"].astype(str)
+    yield con, df, facts
+    con.close()
+
+
+def test_builtins_compute(demo_frames) -> None:
+    """Every built-in framework computes on the demo store: one column per indicator, the snapshot recorded."""
+    con, _, _ = demo_frames
+    for name in BUILTINS:
+        fw = load_framework(name)
+        df = compute_indicators(con, fw, (2021, 2023))
+        assert list(df.columns) == ["zone_id", "year", *[i.code for i in fw.indicators]]
+        assert set(df["year"]) == {2021, 2022, 2023} and df["zone_id"].nunique() == 6
+        assert df.attrs["snapshot"] == 1 and df.attrs["framework"] == name
+        long = to_long(df)
+        assert len(long) == len(df) * len(fw.indicators) and long.attrs["snapshot"] == 1
+
+
+def _prev(s: pd.Series) -> pd.Series:
+    """Value of the previous year for the same zone (NaN if absent)."""
+    keys = pd.MultiIndex.from_arrays([s.index.get_level_values(0), s.index.get_level_values(1) - 1])
+    return pd.Series(s.reindex(keys).to_numpy(), index=s.index)
+
+
+def test_national_against_pandas(demo_frames) -> None:
+    con, ent, facts = demo_frames
+    df = compute_indicators(con, "national-2021", (2021, 2023)).set_index(["zone_id", "year"])
+    g = ent.groupby(["zone_id", "year"])
+    rd = g["rd_expense"].sum() / g["revenue"].sum()
+    grants = g["invention_grants"].sum() / g["employees"].sum() * 10000
+    ht = ent.assign(h=ent["is_high_tech"].fillna(False).astype(int)).groupby(["zone_id", "year"])["h"].sum()
+    net_new = ht - _prev(ht)
+    rd5 = ent[ent["rd_expense"] >= 0.05 * ent["revenue"]].groupby(["zone_id", "year"])["revenue"].sum()
+    rd5 = rd5.reindex(rd.index, fill_value=0) / g["revenue"].sum()
+    lp = g["value_added"].sum() / g["employees"].sum()
+    lp_growth = lp / _prev(lp) - 1
+    f = facts.pivot_table(index=["zone_id", "year"], columns="indicator", values="value")
+    inst = f["national_rd_institutions"] + f["provincial_rd_institutions"]
+    for (z, y), row in df.iterrows():
+        assert row["rd_intensity"] == pytest.approx(rd[(z, y)], rel=1e-9)
+        assert row["invention_grants_per_10k"] == pytest.approx(grants[(z, y)], rel=1e-9)
+        assert row["net_new_high_tech"] == net_new[(z, y)] and not math.isnan(net_new[(z, y)])
+        assert row["rd5_revenue_share"] == pytest.approx(rd5[(z, y)], rel=1e-9, abs=1e-15)
+        assert row["labour_productivity_growth"] == pytest.approx(lp_growth[(z, y)], rel=1e-9)
+        assert row["rd_institutions"] == inst[(z, y)]
+        assert row["new_registered_enterprises"] == f["new_registered_enterprises"][(z, y)]
+        assert math.isnan(row["new_gazelles"])  # input not in the demo facts
 
 
 # --------------------------------------------------------------------------- hand-worked store

@@ -1,0 +1,35 @@
+"""Test data shared by several test modules (not collected: the name does not start with ``test_``).
+
+Import what you need explicitly (``from fixtures import framework_doc``); ``conftest.py`` keeps the
+ingest fixtures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+BUILTINS = ["national-2021", "ecosystem-1-2-3", "fyp14-highlands"]
+
+
+def framework_doc(indicators: dict[str, str]) -> dict:
+    """A framework TOML document (as a dict) with one pillar ``p`` and one indicator per ``code: formula``."""
+    return {
+        "framework": {"id": "t", "name_zh": "测试", "name_en": "test", "version": "1", "source": "test"},
+        "pillar": [{"code": "p", "name_zh": "甲", "name_en": "P"}],
+        "indicator": [
+            {"code": c, "name_zh": c, "name_en": c, "parent": "p", "formula": f, "source": "test"}
+            for c, f in indicators.items()
+        ],
+    }
+
+
+# integer-valued floats: ties happen, but no sub-normal values whose differences vanish in rounding
+frames = arrays(float, st.tuples(st.integers(3, 12), st.integers(2, 5)), elements=st.integers(0, 1000).map(float))
+
+
+def units_frame(a: np.ndarray) -> pd.DataFrame:
+    """A units × indicators frame (units ``u0…``, indicators ``i0…``) from a 2-d array."""
+    return pd.DataFrame(a, index=[f"u{i}" for i in range(a.shape[0])], columns=[f"i{j}" for j in range(a.shape[1])])
