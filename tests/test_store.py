@@ -148,3 +148,18 @@ def _env() -> dict:
     import os
 
     return dict(os.environ)
+
+
+@pytest.mark.parametrize("content", [b"zone_id,name\nGX001,a\n", b"PAR1\x00\x00", b'{"a": 1}', b""])
+def test_a_file_that_is_not_a_store_is_refused_and_left_untouched(tmp_path, content):
+    f = tmp_path / "typo.csv"
+    f.write_bytes(content)
+    for mode in ("read", "write"):
+        with pytest.raises(StoreError, match="not a gaoxin store"):
+            Store(f, mode)
+    assert f.read_bytes() == content
+
+
+def test_a_directory_is_refused(tmp_path):
+    with pytest.raises(StoreError, match="directory"):
+        Store(tmp_path, "write")

@@ -136,6 +136,30 @@ def _is_lock_error(e: Exception) -> bool:
     return isinstance(e, duckdb.IOException) and "lock" in str(e).lower()
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8–12 of every DuckDB database file
+
+
+def check_store_file(path: Path) -> None:
+    """A store path must be a DuckDB database or not exist: anything else is refused and left untouched.
+
+    DuckDB 2 opens a CSV, Parquet or JSON file given as a database as if it were
+    one, and the next write would replace it; an easy ``--db`` typo must not
+    cost a file.
+    """
+    if path.is_dir():
+        raise StoreError(f"数据库路径是一个目录 / the store path is a directory: {path}")
+    if not path.exists():
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError as e:
+        raise StoreError(f"无法读取数据库文件 / cannot read the store {path}: {e.strerror}") from None
+    if head[8:12] != DUCKDB_MAGIC:
+        raise StoreError(f"不是 gaoxin 数据库（DuckDB 文件），未作改动：{path}。请检查 --db。\n"
+                         f"{path} is not a gaoxin store (a DuckDB file); it was left untouched. Check --db.")
+
+
 class Store:
     """An open gaoxin database (see module docstring); use as a context manager."""
 
@@ -155,6 +179,7 @@ class Store:
         return duckdb.connect(str(path))
 
     def _open(self, path: Path, mode: Mode, wait: float, on_wait) -> duckdb.DuckDBPyConnection:
+        check_store_file(path)
         if mode == "read" and not path.exists():
             raise StoreError(f"数据库不存在：{path}。请先运行 gaoxin ingest 或 gaoxin demo。\n"
                              f"No store at {path}: run `gaoxin ingest` or `gaoxin demo` first.")
