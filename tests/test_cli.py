@@ -147,3 +147,19 @@ def test_exports_neutralise_spreadsheet_formulas(tmp_path):
     write_frame(df, tmp_path / "x.xlsx")
     x = pd.read_excel(tmp_path / "x.xlsx", engine="calamine")
     assert x["name"].iloc[0].startswith("'=")
+
+
+def test_no_output_path_may_resolve_to_the_store(tmp_path, zones_csv):
+    from conftest import ingest_path
+
+    db = tmp_path / "s.duckdb"
+    assert ingest_path([zones_csv], db).snapshot == 1
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(db)
+    before = db.read_bytes()
+    for target in (db, link, tmp_path / "." / "s.duckdb.wal"):
+        res = CliRunner().invoke(app, ["ingest", str(zones_csv), "--db", str(db), "--report", str(target)])
+        assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+        res = CliRunner().invoke(app, ["evaluations", "--db", str(db), "--out", str(target)])
+        assert res.exit_code == 2
+    assert db.read_bytes() == before
