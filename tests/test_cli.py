@@ -163,3 +163,23 @@ def test_no_output_path_may_resolve_to_the_store(tmp_path, zones_csv):
         res = CliRunner().invoke(app, ["evaluations", "--db", str(db), "--out", str(target)])
         assert res.exit_code == 2
     assert db.read_bytes() == before
+
+
+def test_migrate_demo_data_and_config_check(tmp_path):
+    res = run("demo-data", "--zones", "5", "--enterprises", "100", "--years", "2023-2024", "--out", str(tmp_path / "d"))
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "d" / "enterprises.csv").exists() and (tmp_path / "d" / "zones.csv").exists()
+    res = run("demo-data", "--years", "2024-2020", "--out", str(tmp_path / "e"))
+    assert res.exit_code == 2 and "2024-2020" in res.output  # reversed range: a usage error, no traceback
+    res = run("migrate", "--db", str(tmp_path / "new.duckdb"))
+    assert res.exit_code == 0 and "schema version" in res.output
+    bad = tmp_path / "p.toml"
+    bad.write_text('[[step]]\nname = "treat"\nwin_max = 5\n', "utf-8")
+    res = run("config", "check", str(bad))
+    assert res.exit_code == 1 and "winmax" in res.output and "line 3" in res.output
+    res = run("config", "check", str(bad), "--json")
+    assert json.loads(res.stdout)["ok"] is False
+    from gaoxin.evaluation.pipeline import DEFAULT_CONFIG
+
+    res = run("config", "check", str(DEFAULT_CONFIG))
+    assert res.exit_code == 0 and "pipeline" in res.output
