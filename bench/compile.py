@@ -14,33 +14,22 @@ import argparse
 import platform
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 
-from gaoxin.demo.synthetic import generate
+from _common import best, demo_store
 from gaoxin.indicators.backend import duckdb_backend, duckdb_schemas, run_on_duckdb
 from gaoxin.indicators.compute import compile_framework, compute_indicators
 from gaoxin.indicators.framework import load_framework
 from gaoxin.indicators.plans import PlanCache
 from gaoxin.indicators.units import ENTERPRISE_YEAR, ZONE_YEAR, industry_zone_year
-from gaoxin.store.db import connect
-from gaoxin.store.load import ingest
 
 HERE = Path(__file__).parent / "data"
 YEARS = (2018, 2025)
 CASES = [("national-2021", ZONE_YEAR), ("ecosystem-1-2-3", ZONE_YEAR), ("fyp14-highlands", ZONE_YEAR),
          ("national-2021", ENTERPRISE_YEAR), ("national-2021", industry_zone_year(2))]  # fmt: skip
 
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def startup(cmd: list[str], repeat: int) -> float:
@@ -68,14 +57,7 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    d = HERE / f"compile-{args.enterprises}"
-    db = d / "store.duckdb"
-    if not db.exists():
-        print("generating demo data and building the store …")
-        files = generate(d / "csv", enterprises=args.enterprises, seed=1)
-        wcon = connect(db)
-        ingest(wcon, [files.zones, files.enterprises, files.zone_facts])
-        wcon.close()
+    db = demo_store("compile", args.enterprises)
     con = duckdb.connect(str(db), read_only=True)
     s = con.execute("SELECT max(id) FROM snapshot").fetchall()[0][0]
     rows = con.execute("SELECT count(*) FROM enterprise_year").fetchall()[0][0]

@@ -18,13 +18,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from gaoxin.demo.synthetic import generate
+from _common import demo_store
 from gaoxin.indicators.backend import duckdb_schemas
 from gaoxin.indicators.compute import compile_framework, compute_indicators
 from gaoxin.indicators.framework import load_framework
 from gaoxin.indicators.plans import PlanCache
-from gaoxin.store.db import connect
-from gaoxin.store.load import ingest
 
 HERE = Path(__file__).parent / "data"
 YEARS = (2018, 2025)
@@ -195,14 +193,7 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=152_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    d = HERE / f"indicators-{args.enterprises}"
-    db = d / "store.duckdb"
-    if not db.exists():
-        print("generating demo data and building the store …")
-        files = generate(d / "csv", enterprises=args.enterprises, seed=1)
-        wcon = connect(db)
-        ingest(wcon, [files.zones, files.enterprises, files.zone_facts])
-        wcon.close()
+    db = demo_store("indicators", args.enterprises)
     con = duckdb.connect(str(db), read_only=True)
     s = con.execute("SELECT max(id) FROM snapshot").fetchall()[0][0]
     rows = con.execute(f"SELECT count(*) FROM enterprise_years_at({s})").fetchall()[0][0]
