@@ -22,6 +22,7 @@ from gaoxin.ingest import contract
 from gaoxin.ingest.credit_code import why_invalid
 from gaoxin.ingest.errors import ReadError
 from gaoxin.ingest.readers import RawTable, read_file
+from gaoxin.ingest.sql import run, word
 from gaoxin.ingest.validate import WARNING_CODES, Staged, map_headers, message, stage
 
 
@@ -72,7 +73,7 @@ class Batch:
         return {s.raw.table for s in self.staged if s.file_error is None}
 
 
-_WARN_LIST = "[" + ", ".join(f"'{c}'" for c in sorted(WARNING_CODES)) + "]"
+_WARN_LIST = "[" + ", ".join(word(c) for c in sorted(WARNING_CODES)) + "]"
 # most rows have no issue at all: only the others pay the list filter
 _OK = f"(len(_issues) = 0 OR len(list_filter(_issues, lambda x: NOT list_contains({_WARN_LIST}, x.code))) = 0)"
 
@@ -145,7 +146,7 @@ def extra_columns(kind: str) -> list[str]:
 
 def _item(cond: str, code: str, column: str, value: str) -> tuple[str, str]:
     """(condition, SQL of the issue struct when it holds)."""
-    return cond, (f"CASE WHEN {cond} THEN {{'column': '{column}', 'code': '{code}', "
+    return cond, (f"CASE WHEN {cond} THEN {{'column': {word(column)}, 'code': {word(code)}, "
                   f"'value': CAST({value} AS VARCHAR)}} END")
 
 
@@ -163,8 +164,13 @@ def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prio
     (few) rows that fail one, and ``batch_<kind>`` merges them into the staged
     rows as they are read.
     """
-    ratio = contract.rules()["warnings"]["max_growth_ratio"]
-    regions = " ".join(f"WHEN '{c}' THEN '{p['region']}'" for c, p in contract.provinces().items())
+    rules = contract.rules()
+    sql_params = {"ratio": float(rules.warnings.max_growth_ratio)}
+    provinces = contract.provinces()
+    # province -> region as a small table the zones view joins (values from provinces.toml, bound)
+    run(con, "CREATE OR REPLACE TEMP TABLE _regions AS SELECT unnest($codes::VARCHAR[]) AS code, "
+        "unnest($regions::VARCHAR[]) AS region",
+        {"codes": list(provinces), "regions": [p["region"] for p in provinces.values()]})
     built: set[str] = set()
     for kind in contract.TABLES:
         u = _union(b, kind)
@@ -196,14 +202,15 @@ def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prio
                         SELECT 1 FROM _bkeys_{kind} n WHERE n.credit_code = q.credit_code AND n.year = q.year)
                     UNION ALL SELECT credit_code, year, revenue FROM _bkeys_{kind}) GROUP BY ALL)"""
             # keep the keys that can fail: duplicated, or grown too much (a key of one row has that row's revenue)
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE _bkeys_{kind} AS
+            run(con, f"""CREATE OR REPLACE TEMP TABLE _bkeys_{kind} AS
                 SELECT k.credit_code, k.year, k._n, p.revenue AS _prev FROM _bkeys_{kind} k
                 LEFT JOIN {prev} p ON p.credit_code = k.credit_code AND p.year = k.year - 1
-                WHERE k._n > 1 OR (k.revenue > {ratio!r} * p.revenue AND p.revenue > 0)""")
+                WHERE k._n > 1 OR (k.revenue > $ratio * p.revenue AND p.revenue > 0)""", sql_params)
+            if rules.warnings.rd_expense_over_revenue:
+                items.append(_item("u.rd_expense > u.revenue", "rd_over_revenue", "rd_expense", "u.rd_expense"))
             items += [
-                _item("u.rd_expense > u.revenue", "rd_over_revenue", "rd_expense", "u.rd_expense"),
                 _item("u.founded_year > u.year", "founded_after_year", "founded_year", "u.founded_year"),
-                _item(f"u.revenue > {ratio!r} * d._prev AND d._prev > 0", "growth", "revenue", "u.revenue"),
+                _item("u.revenue > $ratio * d._prev AND d._prev > 0", "growth", "revenue", "u.revenue"),
             ]
         else:
             con.execute(f"""CREATE OR REPLACE TEMP TABLE _bkeys_{kind} AS
@@ -215,15 +222,14 @@ def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prio
             joins += f" LEFT JOIN ({zones_ok}) z ON z.zone_id = u.zone_id"
             items.append(_item("u.zone_id IS NOT NULL AND z.zone_id IS NULL", "zone_unknown", "zone_id", "u.zone_id"))
         if kind == "zones":
-            extra = f", CASE u.province_code {regions} END AS region"
+            extra = ", (SELECT r.region FROM _regions r WHERE r.code = u.province_code) AS region"
         row_key = ["_src", "_row", *extra_columns(kind)]
-        con.execute(
+        run(con,
             f"""CREATE OR REPLACE TEMP TABLE _batch_issues_{kind} AS
             SELECT {', '.join(f'u.{c}' for c in row_key)},
                    list_filter([{', '.join(i for _, i in items)}], lambda x: x IS NOT NULL) AS _issues
             FROM _union_{kind} u{joins}
-            WHERE coalesce({' OR '.join(f'({c})' for c, _ in items)}, false)"""
-        )
+            WHERE coalesce({' OR '.join(f'({c})' for c, _ in items)}, false)""", sql_params)
         match = " AND ".join(f"f.{c} {'IS NOT DISTINCT FROM' if c == '_col' else '='} u.{c}" for c in row_key)
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW batch_{kind} AS

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from gaoxin.config import load_toml
+from gaoxin.ingest.rules import IngestRules
+
 TABLES = ("zones", "enterprises", "zone_facts")
+__all__ = ["TABLES", "Column", "HeaderMatch", "IngestRules", "TableSpec", "rules", "tables"]
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,10 @@ def units() -> dict[str, dict[str, float]]:
 
 
 @cache
-def rules() -> dict:
-    return _load("rules.toml")
+def rules() -> IngestRules:
+    """The validated ingest rules (defaults from the model, overrides from ``data/rules.toml``)."""
+    with resources.as_file(resources.files("gaoxin.ingest").joinpath("data", "rules.toml")) as path:
+        return load_toml(path, IngestRules)
 
 
 @cache

@@ -20,6 +20,7 @@ import csv
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -27,6 +28,7 @@ import pandas as pd
 from gaoxin.ingest import contract
 from gaoxin.ingest.credit_code import sql_is_valid
 from gaoxin.ingest.readers import RawTable, is_wide_facts
+from gaoxin.ingest.sql import run, word
 
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space -> ASCII: the
 # part of NFKC that matters for numbers and codes, done by DuckDB translate().
@@ -38,6 +40,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("required value missing", "必填项缺失"),
     "not_number": ("not a number", "不是数值"),
     "not_integer": ("not a whole number", "应为整数"),
+    "not_finite": ("not a finite number (inf/nan)", "不是有限数值（inf/nan）"),
+    "too_large": ("number too large (|value| >= 10^15 in the stored unit)", "数值过大（按存储单位绝对值不小于10^15）"),
     "negative": ("negative value not allowed", "不允许为负数"),
     "not_year": ("not a year", "不是有效年份"),
     "year_range": ("year outside {lo}-{hi}", "年份超出范围 {lo}-{hi}"),
@@ -64,22 +68,39 @@ WARNING_CODES = {"rd_over_revenue", "growth", "founded_after_year"}
 def message(code: str, **ctx) -> tuple[str, str]:
     en, zh = MESSAGES[code]
     r = contract.rules()
-    ctx.setdefault("lo", r["year"]["min"])
+    ctx.setdefault("lo", r.year.min)
     ctx.setdefault("hi", max_year())
-    ctx.setdefault("x", r["warnings"]["max_growth_ratio"])
+    ctx.setdefault("x", r.warnings.max_growth_ratio)
     return en.format(**ctx), zh.format(**ctx)
 
 
 def max_year() -> int:
-    return dt.date.today().year + contract.rules()["year"]["max_offset_from_today"]
+    return dt.date.today().year + contract.rules().year.max_offset_from_today
 
 
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+# Money in 千元 and the other measured quantities of enterprise returns are stored exactly (decision 0006):
+# sums over any number of rows then do not depend on the order threads add them in.
+EXACT_NUMBER = "DECIMAL(18,3)"
+MAX_ABS = 1e15  # |value| in the stored unit: DECIMAL(18,3) holds 15 integer digits
 
 
-def _list(values) -> str:
-    return "(" + ", ".join(_q(v) for v in values) + ")"
+def store_type(table: str, c: contract.Column) -> str:
+    """SQL type of a number/int column in the store (decision 0006)."""
+    if c.type == "int":
+        return "BIGINT"
+    return EXACT_NUMBER if table == "enterprises" else "DOUBLE"
+
+
+def params() -> dict[str, Any]:
+    """The named parameters of the generated statements: every value from the rules and contract files."""
+    r = contract.rules()
+    p: dict[str, Any] = {
+        "full": _FULL, "half": _HALF, "missing": list(r.missing.tokens), "true": list(r.bool_.true),
+        "false": list(r.bool_.false), "provinces": list(contract.provinces()), "year_min": r.year.min,
+        "founded_min": r.founded_year.min, "year_max": max_year(),
+    }
+    p.update({f"total_{i}": t for i, t in enumerate(r.totals.tokens)})
+    return p
 
 
 @dataclass
@@ -137,13 +158,12 @@ def _fold(col: str) -> str:
     """
     return (f"CASE WHEN strlen({col}) = length({col}) THEN trim({col}) "
             f"WHEN regexp_matches({col}, '[\uFF01-\uFF5E\u3000]') "
-            f"THEN trim(translate({col}, {_q(_FULL)}, {_q(_HALF)})) ELSE trim({col}) END")
+            f"THEN trim(translate({col}, $full, $half)) ELSE trim({col}) END")
 
 
 def _clean(t: str) -> str:
     """NULL for the contract's 'missing' tokens, else the folded text ``t``."""
-    tokens = contract.rules()["missing"]["tokens"]
-    return f"CASE WHEN {t} IN {_list(tokens)} THEN NULL ELSE {t} END"
+    return f"CASE WHEN list_contains($missing, {t}) THEN NULL ELSE {t} END"
 
 
 def _number(r: str) -> str:
@@ -151,17 +171,21 @@ def _number(r: str) -> str:
     return f"TRY_CAST(replace(replace({r}, ',', ''), ' ', '') AS DOUBLE)"
 
 
-def _parse(c: contract.Column, r: str, num: str, factor: float) -> str:
-    """SQL giving the typed canonical value of cleaned cell text ``r`` (``num``: its number)."""
+def _parse(c: contract.Column, r: str, num: str, factor: float, table: str) -> str:
+    """SQL giving the typed canonical value of cleaned cell text ``r`` (``num``: its number).
+
+    TRY_CAST: a non-finite or too large number becomes NULL here and is
+    reported by its check (not_finite, too_large) instead of failing the pass.
+    """
+    factor = float(factor)  # from units.toml, validated as a number: rendered as a float literal
     if c.type == "number":
-        return f"({num} * {factor!r})"
+        return f"TRY_CAST({num} * {factor!r} AS {store_type(table, c)})"
     if c.type == "int":
-        return f"CAST(round({num} * {factor!r}) AS BIGINT)"
+        return f"TRY_CAST(round({num} * {factor!r}) AS BIGINT)"
     if c.type == "year":
         return rf"TRY_CAST(regexp_extract({r}, '^(\d{{4}})(\.0+)?([-/.年]|$)', 1) AS INTEGER)"
     if c.type == "bool":
-        b = contract.rules()["bool"]
-        return f"CASE WHEN {r} IN {_list(b['true'])} THEN true WHEN {r} IN {_list(b['false'])} THEN false END"
+        return f"CASE WHEN list_contains($true, {r}) THEN true WHEN list_contains($false, {r}) THEN false END"
     if c.name == "credit_code":
         return f"upper({r})"
     if c.name == "level":
@@ -174,21 +198,23 @@ def _parse(c: contract.Column, r: str, num: str, factor: float) -> str:
     return r
 
 
-def _checks(c: contract.Column, r: str, num: str, p: str) -> list[tuple[str, str]]:
+def _checks(c: contract.Column, r: str, num: str, p: str, factor: float = 1.0) -> list[tuple[str, str]]:
     """(condition, code) pairs: the row fails rule ``code`` for column c when condition holds."""
     out = []
     if c.required:
         out.append((f"{r} IS NULL", "required"))
     if c.type in ("number", "int"):
         out.append((f"{r} IS NOT NULL AND {num} IS NULL", "not_number"))
+        out.append((f"NOT isfinite({num})", "not_finite"))  # inf, -inf, nan, 1e400 (parsed as inf)
+        out.append((f"isfinite({num}) AND abs({num} * {float(factor)!r}) >= {MAX_ABS!r}", "too_large"))
         if c.type == "int":
             out.append((f"{num} IS NOT NULL AND {num} <> round({num})", "not_integer"))
         if not c.signed:
             out.append((f"{num} < 0", "negative"))
     elif c.type == "year":
         out.append((f"{r} IS NOT NULL AND {p} IS NULL", "not_year"))
-        lo = contract.rules()["founded_year" if c.name == "founded_year" else "year"]["min"]
-        out.append((f"{p} NOT BETWEEN {lo} AND {max_year()}", "year_range"))
+        lo = "$founded_min" if c.name == "founded_year" else "$year_min"
+        out.append((f"{p} NOT BETWEEN {lo} AND $year_max", "year_range"))
     elif c.type == "bool":
         out.append((f"{r} IS NOT NULL AND {p} IS NULL", "not_bool"))
     elif c.name == "credit_code":
@@ -198,8 +224,7 @@ def _checks(c: contract.Column, r: str, num: str, p: str) -> list[tuple[str, str
     elif c.name == "level":
         out.append((f"{r} IS NOT NULL AND {p} IS NULL", "level"))
     elif c.name == "province_code":
-        codes = list(contract.provinces())
-        out.append((f"{r} IS NOT NULL AND coalesce({p}, '') NOT IN {_list(codes)}", "province"))
+        out.append((f"{r} IS NOT NULL AND NOT list_contains($provinces, coalesce({p}, ''))", "province"))
     return out
 
 
@@ -233,7 +258,7 @@ def _not_blank(names: list[str], cast: bool = False) -> str:
 
 
 def _text_source(con: duckdb.DuckDBPyConnection, source: str, names: list[str], out: str) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM ({source}) WHERE {_not_blank(names)}")
+    run(con, f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM ({source}) WHERE {_not_blank(names)}")
 
 
 def _numeric_index(st: Staged) -> set[int]:
@@ -245,14 +270,14 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
     raw = st.raw
     numeric = _numeric_index(st)
     types = "{" + ", ".join(f"'{c}': '{'DOUBLE' if k in numeric else 'VARCHAR'}'" for k, c in enumerate(names)) + "}"
-    tokens = "[" + ", ".join(_q(t) for t in contract.rules()["missing"]["tokens"]) + "]"
-    common = (f"header=false, skip={raw.csv_skip}, delim={_q(raw.csv_delimiter)}, quote='\"', escape='\"', "
+    common = (f"header=false, skip={int(raw.csv_skip)}, delim=$delim, quote='\"', escape='\"', "
               f"auto_detect=false, null_padding=true, strict_mode=false")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE raw_{n}_t AS SELECT * FROM read_csv({_q(str(raw.csv_path))},
-            columns={types}, {common}, nullstr={tokens}, thousands=',',
-            store_rejects=true, rejects_table='rej_{n}', rejects_scan='rejscan_{n}')"""
-    )
+    # the file name and the tokens are bound parameters (read_csv accepts them in DuckDB >= 1.1)
+    run(con,
+        f"""CREATE OR REPLACE TEMP TABLE raw_{n}_t AS SELECT * FROM read_csv($path,
+            columns={types}, {common}, nullstr=$missing, thousands=',',
+            store_rejects=true, rejects_table='rej_{n}', rejects_scan='rejscan_{n}')""",
+        {"path": str(raw.csv_path), "delim": raw.csv_delimiter, **params()})
     bad = con.execute(
         f"SELECT line, any_value(csv_line) FROM rej_{n} GROUP BY line ORDER BY line"
     ).fetchall()
@@ -314,14 +339,16 @@ def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: 
         return
     zi, yi = st.columns.get("zone_id"), st.columns.get("year")
     zone, year = (f"c{zi}" if zi is not None else "NULL"), (f"c{yi}" if yi is not None else "NULL")
-    tokens = _list(contract.rules()["missing"]["tokens"])
-    parts = [f"SELECT _row, {zone} AS c0, {year} AS c1, {_q(code)} AS c2, c{k} AS c3, {k} AS _col FROM {source} "
-             f"WHERE nullif(trim(c{k}), '') IS NOT NULL AND trim(c{k}) NOT IN {tokens}"
-             for k, code in st.wide.items()]
+    # the indicator codes are header text: bound as a list, picked by the column's position in it
+    codes = list(st.wide.values())
+    parts = [f"SELECT _row, {zone} AS c0, {year} AS c1, $codes[{i + 1}] AS c2, c{k} AS c3, {int(k)} AS _col "
+             f"FROM {source} WHERE nullif(trim(c{k}), '') IS NOT NULL AND NOT list_contains($missing, trim(c{k}))"
+             for i, k in enumerate(st.wide)]
     if not parts:
         parts = [f"SELECT _row, {zone} AS c0, {year} AS c1, NULL::VARCHAR AS c2, NULL::VARCHAR AS c3, "
                  f"NULL::INTEGER AS _col FROM {source} WHERE false"]
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {source}_long AS {' UNION ALL '.join(parts)}")
+    run(con, f"CREATE OR REPLACE TEMP TABLE {source}_long AS {' UNION ALL '.join(parts)}",
+        {"codes": codes, **params()})
     long = dataclasses.replace(
         st, raw=dataclasses.replace(st.raw, headers=LONG_FACT_HEADERS),
         columns={"zone_id": 0, "year": 1, "indicator": 2, "value": 3},
@@ -332,12 +359,12 @@ def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: 
 def _bad_cells(con: duckdb.DuckDBPyConnection, source: str, k: int, out: str, c: contract.Column,
                factor: float) -> None:
     """Table ``out`` (column v): the distinct cells c<k> of ``source`` that fail rule ``c.name`` (credit code)."""
-    r, p = _clean(_fold("v")), _parse(c, "r", "NULL", factor)
+    r, p = _clean(_fold("v")), _parse(c, "r", "NULL", factor, "")
     (cond, _), = [x for x in _checks(c, "r", "NULL", "p") if x[1] == c.name]
     # two statements: in one, the optimiser pushes (part of) the filter below DISTINCT, onto every row
     con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT DISTINCT c{k} AS v FROM {source}")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT v FROM (SELECT v, r, {p} AS p FROM (SELECT v, {r} AS r FROM {out})) WHERE {cond}""")
+    run(con, f"""CREATE OR REPLACE TEMP TABLE {out} AS
+        SELECT v FROM (SELECT v, r, {p} AS p FROM (SELECT v, {r} AS r FROM {out})) WHERE {cond}""", params())
 
 
 # Coded columns (zone, year, industry, yes/no …) repeat a few values over a whole return: when a column has
@@ -379,8 +406,10 @@ def _lookups(con: duckdb.DuckDBPyConnection, st: Staged, source: str, numeric: s
             continue
         c = spec.column(name)
         t = f"_lk_{out}_{name}"
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {t} AS SELECT v, r, {_parse(c, 'r', 'NULL', st.factors[name])} AS p
-            FROM (SELECT v, {_clean(_fold('v'))} AS r FROM (SELECT c{k} AS v FROM _d_{out} WHERE c{k} IS NOT NULL))""")
+        parsed = _parse(c, 'r', 'NULL', st.factors[name], st.raw.table)
+        run(con, f"""CREATE OR REPLACE TEMP TABLE {t} AS SELECT v, r, {parsed} AS p
+            FROM (SELECT v, {_clean(_fold('v'))} AS r FROM (SELECT c{k} AS v FROM _d_{out} WHERE c{k} IS NOT NULL))""",
+            params())
         tables[name] = t
     con.execute(f"DROP TABLE _d_{out}")
     return tables
@@ -421,8 +450,8 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                 clean_sel.append(f"{_clean(f't_{c.name}')} AS {r}")
                 if c.type in ("number", "int"):
                     num_sel.append(f"{_number(r)} AS {num}")
-            p = f"lp_{c.name}" if c.name in lookups else _parse(c, r, num, st.factors[c.name])
-            for cond, code in _checks(c, r, num, f"p_{c.name}"):
+            p = f"lp_{c.name}" if c.name in lookups else _parse(c, r, num, st.factors[c.name], st.raw.table)
+            for cond, code in _checks(c, r, num, f"p_{c.name}", st.factors[c.name]):
                 if code == "not_number" and k in numeric:
                     continue  # DuckDB's typed reader put unparsable lines aside: r_ = n_, never fails
                 if code == "credit_code":
@@ -434,13 +463,13 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                     clean_sel.append(f"_bad_{c.name}")
                     cond = f"_bad_{c.name}"
                 conds.append(cond)
-                issue_items.append(f"CASE WHEN {cond} THEN {{'column': {_q(c.name)}, 'code': {_q(code)}}} END")
+                issue_items.append(f"CASE WHEN {cond} THEN {{'column': {word(c.name)}, 'code': {word(code)}}} END")
         else:
             p = "NULL"
         parse_sel.append(f"{p} AS p_{c.name}")
-    totals = contract.rules()["totals"]["tokens"]
+    ntotals = len(contract.rules().totals.tokens)
     text_cols = [f"coalesce(CAST(c{i} AS VARCHAR), '')" for i in range(min(ncols, 3))]
-    total_cond = " OR ".join(f"contains({t}, {_q(tok)})" for t in text_cols for tok in totals) or "false"
+    total_cond = " OR ".join(f"contains({t}, $total_{j})" for t in text_cols for j in range(ntotals)) or "false"
     # Building a list of structs per row is the costly part: only rows failing a rule pay it.
     issues = (f"CASE WHEN coalesce({' OR '.join(f'({c})' for c in conds)}, false) "
               f"THEN list_filter([{', '.join(issue_items)}], lambda x: x IS NOT NULL) ELSE [] END"
@@ -452,7 +481,7 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     col_sel = ""
     if st.raw.table == "zone_facts":
         col_sel = f"{col} AS _col, " if col else "CAST(NULL AS INTEGER) AS _col, "
-    con.execute(
+    run(con,
         f"""
         CREATE OR REPLACE TEMP TABLE {out} AS
         WITH folded AS {mat} (
@@ -465,5 +494,4 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
         SELECT {n} AS _src, _row, {'_col, ' if col_sel else ''}_is_total, {typed_cols},
                CASE WHEN _is_total THEN [] ELSE {issues} END AS _issues
         FROM parsed
-        """
-    )
+        """, params())

@@ -22,6 +22,7 @@ import pandas as pd
 import gaoxin
 from gaoxin.ingest import contract
 from gaoxin.ingest.batch import Batch, cross_check, extra_columns, read_batch
+from gaoxin.ingest.sql import run
 from gaoxin.store import audit
 from gaoxin.store.snapshots import DATA_TABLES, latest, value_columns
 
@@ -141,7 +142,10 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
     key = list(contract.tables()[kind].key)
     cols = value_columns(con, table)
     other = [c for c in cols if c not in key]
-    files = " ".join(f"WHEN {s.index} THEN {_q(s.raw.source)}" for s in batch.staged if s.relation)
+    staged = [s for s in batch.staged if s.relation]
+    # file names are user text: bound parameters, one per source
+    files = " ".join(f"WHEN {int(s.index)} THEN $file_{i}" for i, s in enumerate(staged))
+    names = {f"file_{i}": s.raw.source for i, s in enumerate(staged)}
     on = " AND ".join(f"b.{k} = c.{k}" for k in key)
     differ = " OR ".join(f"b.{c} IS DISTINCT FROM c.{c}" for c in other)
     current = f"valid_from <= {prev} AND (valid_to IS NULL OR valid_to > {prev})"
@@ -153,7 +157,7 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
               f"CASE _src {files} END, _row")
     if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {current} LIMIT 1)").fetchall()[0][0]:
         # nothing to replace (first load of this kind): no copy of the batch, no join
-        con.execute(f"{insert} FROM batch_{kind} WHERE _ok")
+        run(con, f"{insert} FROM batch_{kind} WHERE _ok", names)
         return 0, 0
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _acc AS
@@ -167,7 +171,7 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
     ).fetchall()[0]
     con.execute(f"UPDATE {table} SET valid_to = {sid} WHERE row_id IN "
                 f"(SELECT _old FROM _acc WHERE _old IS NOT NULL AND NOT _same)")
-    con.execute(f"{insert} FROM _acc WHERE NOT _same")
+    run(con, f"{insert} FROM _acc WHERE NOT _same", names)
     con.execute("DROP TABLE _acc")
     return replaced, unchanged
 
@@ -188,7 +192,3 @@ def _write_issues(con: duckdb.DuckDBPyConnection, batch: Batch, sid: int) -> Non
 
 def _user() -> str:
     return audit.current_user()
-
-
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
