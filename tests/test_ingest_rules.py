@@ -170,3 +170,24 @@ def test_sql_payloads_in_names_and_cells_change_nothing(db, tmp_path, zones_csv,
     assert stored(db, "SELECT DISTINCT source_file FROM enterprise_year WHERE valid_from = 2 ORDER BY 1") == sorted(
         [(str(f),), (str(x),)])
     assert stored(db, "SELECT zone_id, name FROM zones_at(2) WHERE zone_id = 'GX003'") == [("GX003", "园'区")]
+
+
+def test_lines_of_every_reading_pass_keep_values_and_row_numbers(db, tmp_path, zones_csv, enterprises_rows):
+    """Plain typed read, the second DuckDB pass (tokens, separators) and the Python text path agree."""
+    rows = [list(r) for r in enterprises_rows]
+    rows[0][4] = "1,234"  # second pass: thousands separator
+    rows[1][6] = "—"  # second pass: missing token in an optional number
+    rows[2][4] = "１２３"  # text path: full-width digits
+    rows[3][4] = "abc"  # text path: not a number -> rejected, row 5
+    rows[9][5] = "-2"  # plain pass: negative count -> rejected, row 11 (after all the lines set aside)
+    f = write_csv(tmp_path / "ent.csv", ENT_HEADERS, rows)
+    r = ingest_path([zones_csv, f], db)
+    errs = sorted((e.row, e.column) for e in r.batch.issues if e.severity == "error")
+    assert errs == [(5, ENT_HEADERS[4]), (11, ENT_HEADERS[5])]
+    got = dict(((c, y), (rev, rd)) for c, y, rev, rd in stored(
+        db, "SELECT credit_code, year, revenue, rd_expense FROM enterprise_years_at(1)"))
+    assert got[(rows[0][0], rows[0][3])][0] == Decimal("1234")
+    assert got[(rows[1][0], rows[1][3])][1] is None
+    assert got[(rows[2][0], rows[2][3])][0] == Decimal("123")
+    assert stored(db, "SELECT source_row FROM enterprise_year WHERE credit_code = "
+                      f"'{rows[2][0]}' AND year = {rows[2][3]}") == [(4,)]

@@ -39,4 +39,8 @@ class RawTable:
     frame: pd.DataFrame | None = None
     encoding: str | None = None  # CSV: 'utf-8', 'utf-8-sig', 'gb18030', 'utf-16'...
     csv_skip: int = 0  # leading lines of csv_path that are not data (title + header)
+    # a transcoded file may come in parts (one per iconv process, csv_skip = 0), read by DuckDB as one
+    # table: csv_parts follow csv_path in order, part_lines[i] = data lines before csv_parts[i]
+    csv_parts: list[Path] = field(default_factory=list)
+    part_lines: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the reader decided, for the log
