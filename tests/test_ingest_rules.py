@@ -191,3 +191,23 @@ def test_lines_of_every_reading_pass_keep_values_and_row_numbers(db, tmp_path, z
     assert got[(rows[2][0], rows[2][3])][0] == Decimal("123")
     assert stored(db, "SELECT source_row FROM enterprise_year WHERE credit_code = "
                       f"'{rows[2][0]}' AND year = {rows[2][3]}") == [(4,)]
+
+
+def test_gbk_in_two_iconv_parts_keeps_row_numbers(db, tmp_path, zones_csv, enterprises_rows, monkeypatch):
+    import shutil
+
+    import gaoxin.ingest.encoding as enc_mod
+
+    if shutil.which("iconv") is None:
+        pytest.skip("no iconv on this system")
+    monkeypatch.setattr(enc_mod, "ICONV_SPLIT_BYTES", 64)  # two parts, read by DuckDB as one table
+    rows = [list(r) for r in enterprises_rows]
+    rows[1][4] = "abc"  # first part: text path, row 3
+    rows[15][4] = "1,5"  # second part: second pass, accepted as 15
+    rows[17][5] = "-1"  # second part: plain pass, row 19
+    f = write_csv(tmp_path / "ent.csv", ENT_HEADERS, rows, encoding="gbk")
+    r = ingest_path([zones_csv, f], db)
+    assert sorted(e.row for e in r.batch.issues if e.severity == "error") == [3, 19]
+    assert stored(db, "SELECT source_row, revenue FROM enterprise_year WHERE credit_code = "
+                      f"'{rows[15][0]}' AND year = {rows[15][3]}") == [(17, Decimal("15"))]
+    assert stored(db, "SELECT count(*), min(source_row), max(source_row) FROM enterprise_years_at(1)") == [(18, 2, 21)]

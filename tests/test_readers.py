@@ -23,7 +23,7 @@ ENT_HEADER = "统一社会信用代码,企业名称,园区代码,年份,营业�
 def data_rows(t: RawTable) -> list[list[str]]:
     """The data rows of a CSV RawTable, as the lead will load them."""
     assert t.csv_path is not None
-    text = t.csv_path.read_text("utf-8-sig")
+    text = "".join(p.read_text("utf-8-sig") for p in [t.csv_path, *t.csv_parts])
     lines = text.split("\n")[t.csv_skip :]
     return list(csv.reader(io.StringIO("\n".join(lines)), delimiter=t.csv_delimiter))
 
@@ -552,6 +552,10 @@ def test_iconv_fast_path_matches_python_codec(tmp_path: Path, monkeypatch: pytes
     [slow] = read_file(p, tmp_path / "slow")
     assert fast.csv_path is not None and slow.csv_path is not None
     assert (fast.csv_skip, fast.first_data_row) == (slow.csv_skip, slow.first_data_row) == (0, 3)
-    assert fast.csv_path.read_bytes() == slow.csv_path.read_bytes()
+    assert b"".join(p.read_bytes() for p in [fast.csv_path, *fast.csv_parts]) == slow.csv_path.read_bytes()
+    assert len(fast.csv_parts) == (split < 1000) and not slow.csv_parts
+    # part_lines: the data lines before each part, so DuckDB's line numbers map back to the file
+    assert fast.part_lines == [fast.csv_path.read_bytes().count(b"\n")] * len(fast.csv_parts)
     assert data_rows(fast)[499][1] == "华为技术有限公司499"
-    assert sorted(x.name for x in (tmp_path / "fast").iterdir()) == [fast.csv_path.name]  # no part files left
+    assert sorted(x.name for x in (tmp_path / "fast").iterdir()) == sorted(
+        p.name for p in [fast.csv_path, *fast.csv_parts])  # nothing else left

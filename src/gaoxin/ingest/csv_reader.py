@@ -176,8 +176,10 @@ def read_csv(path: Path, source: str, workdir: Path, progress: Progress | None) 
     try:
         # Fast path: the system iconv transcodes the data lines (cut on the raw bytes);
         # a file with blank lines in its data goes the Python way below.
-        if iconv_to_utf8(path, enc, out, _line_offset(path, skip)):
+        parts = iconv_to_utf8(path, enc, out, _line_offset(path, skip))
+        if parts is not None:
             table.csv_path, table.csv_skip = out, 0
+            table.csv_parts, table.part_lines = [p for p, _ in parts], [n for _, n in parts]
             if progress is not None:
                 size = path.stat().st_size
                 progress(size, size)

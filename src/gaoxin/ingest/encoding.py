@@ -362,7 +362,7 @@ def write_utf8(segments: Iterator[str], out: Path, blank_fill: str) -> None:
 _ICONV_NAMES = {"gb18030": "GB18030"}
 
 
-def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> bool:
+def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> list[tuple[Path, int]] | None:
     """Transcode ``path`` from byte ``offset`` on into ``out`` with the system's ``iconv``.
 
     glibc's iconv is ~3x faster than Python's codec.  Large files are cut in
@@ -370,8 +370,11 @@ def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> bool
     process looks for blank lines in the source bytes.  Cutting on raw bytes is
     safe: in GBK/GB18030 the bytes '\\n' and '\\r' never occur inside a
     multi-byte character (trail bytes are >= 0x30), and ``offset`` starts a line.
+    The parts are not joined (a copy of the whole file): DuckDB reads them as
+    one table.  Returns the parts after ``out`` with the number of lines before
+    each ([] for one part).
 
-    Returns False when the caller must take the Python path instead: iconv
+    Returns None when the caller must take the Python path instead: iconv
     missing (or ``GAOXIN_NO_ICONV`` set), an encoding it is not used for,
     invalid bytes (the Python path names the byte and line), or a blank line
     in the data (the Python path keeps row numbers true).
@@ -379,7 +382,7 @@ def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> bool
     name = _ICONV_NAMES.get(encoding)
     exe = shutil.which("iconv")
     if name is None or exe is None or os.environ.get("GAOXIN_NO_ICONV"):
-        return False
+        return None
     size = path.stat().st_size
     cuts = [offset]
     if size - offset > ICONV_SPLIT_BYTES and (os.cpu_count() or 1) > 1:
@@ -390,6 +393,7 @@ def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> bool
     outs = [out] + [out.with_name(f"{out.name}.part{i}") for i in range(1, len(cuts) - 1)]
     procs: list[subprocess.Popen] = []
     feeders: list[threading.Thread] = []
+    lines: list[int] = []  # newlines fed into each piped part
     ok = False
     try:
         for (a, b), dst in zip(itertools.pairwise(cuts), outs, strict=True):
@@ -403,28 +407,26 @@ def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> bool
                     p = subprocess.Popen([exe, "-f", name, "-t", "UTF-8"], stdin=subprocess.PIPE, stdout=o,
                                          stderr=subprocess.DEVNULL)
                     procs.append(p)
-                    t = threading.Thread(target=_feed, args=(path, a, b, p.stdin), daemon=True)
+                    lines.append(0)
+                    t = threading.Thread(target=_feed, args=(path, a, b, p.stdin, lines, len(lines) - 1),
+                                         daemon=True)
                     t.start()
                     feeders.append(t)
         blank = has_blank_line(path, offset)  # meanwhile, on the source bytes
         for t in feeders:
             t.join()
         ok = all(p.wait() == 0 for p in procs) and not blank
-        if ok and len(outs) > 1:
-            with open(out, "ab") as o:
-                for part in outs[1:]:
-                    with open(part, "rb") as f:
-                        shutil.copyfileobj(f, o, 8 << 20)
-        return ok
+        return list(zip(outs[1:], itertools.accumulate(lines), strict=True)) if ok else None
     except OSError:
-        return False
+        return None
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        for part in outs[1:]:
-            part.unlink(missing_ok=True)
+        if not ok:
+            for part in outs[1:]:
+                part.unlink(missing_ok=True)
 
 
 ICONV_SPLIT_BYTES = 16 << 20  # files above this are transcoded by two iconv processes
@@ -442,14 +444,15 @@ def _next_line_start(path: Path, pos: int) -> int:
     return pos
 
 
-def _feed(path: Path, start: int, end: int, pipe) -> None:
-    """Copy bytes [start, end) of ``path`` into ``pipe`` (a child's stdin), then close it."""
+def _feed(path: Path, start: int, end: int, pipe, lines: list[int], i: int) -> None:
+    """Copy bytes [start, end) of ``path`` into ``pipe`` (a child's stdin), then close it; count its lines."""
     try:
         with open(path, "rb") as f:
             f.seek(start)
             left = end - start
             while left > 0 and (b := f.read(min(left, 1 << 20))):
                 pipe.write(b)
+                lines[i] += b.count(b"\n")
                 left -= len(b)
     except OSError:
         pass  # the child died (bad bytes): its exit status says so
