@@ -75,7 +75,18 @@ class Batch:
 
 _WARN_LIST = "[" + ", ".join(word(c) for c in sorted(WARNING_CODES)) + "]"
 # most rows have no issue at all: only the others pay the list filter
-_OK = f"(len(_issues) = 0 OR len(list_filter(_issues, lambda x: NOT list_contains({_WARN_LIST}, x.code))) = 0)"
+OK_CONDITION = f"(len(_issues) = 0 OR len(list_filter(_issues, lambda x: NOT list_contains({_WARN_LIST}, x.code))) = 0)"
+
+
+class StageFailed(Exception):
+    """DuckDB failed on a source inside the snapshot transaction: nothing of the batch is written."""
+
+    def __init__(self, file: str, sheet: str | None, error: Exception):
+        self.file, self.sheet = file, sheet
+        where = file + (f" [{sheet}]" if sheet else "")
+        self.en = f"cannot parse file {where}: {error}; nothing written"
+        self.zh = f"文件无法解析：{where}，未写入任何数据"
+        super().__init__(f"{self.zh} / {self.en}")
 
 
 def read_batch(
@@ -83,8 +94,15 @@ def read_batch(
     paths: list[str | Path],
     workdir: Path,
     progress: Callable[[str, int, int], None] | None = None,
+    sid: int | None = None,
 ) -> Batch:
-    """Read, map and stage every file; cell-level rules run here."""
+    """Read, map and stage every file; cell-level rules run here.
+
+    ``sid``: the snapshot being written, when called inside its transaction:
+    the clean enterprise rows are then written into the store at once
+    (``validate.stage``).  A DuckDB error then aborts the transaction, so it
+    ends the batch (:class:`StageFailed`) instead of skipping the file.
+    """
     b = Batch()
     n = 0
     for p in paths:
@@ -114,8 +132,10 @@ def read_batch(
                 b.issues.append(Issue("error", raw.table, fname, raw.sheet, None, None, None, en, zh))
                 fr.error = f"{zh} / {en}"
             try:
-                stage(con, st, n)
+                stage(con, st, n, sid)
             except duckdb.Error as e:
+                if sid is not None:
+                    raise StageFailed(fname, raw.sheet, e) from e
                 en = f"cannot parse file: {e}"
                 b.issues.append(Issue("error", raw.table, fname, raw.sheet, None, None, None, en,
                                       "文件无法解析"))
@@ -233,7 +253,7 @@ def cross_check(con: duckdb.DuckDBPyConnection, b: Batch, known_zones: str, prio
         match = " AND ".join(f"f.{c} {'IS NOT DISTINCT FROM' if c == '_col' else '='} u.{c}" for c in row_key)
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW batch_{kind} AS
-            SELECT *, {_OK} AS _ok FROM (
+            SELECT *, {OK_CONDITION} AS _ok FROM (
                 SELECT u.* EXCLUDE (_issues){extra},
                        CASE WHEN f._src IS NULL THEN u._issues ELSE list_concat(u._issues, f._issues) END AS _issues
                 FROM _union_{kind} u LEFT JOIN _batch_issues_{kind} f ON {match})"""
@@ -316,4 +336,4 @@ def _zh_why(why: str) -> str:
 
 
 
-__all__ = ["Batch", "FileResult", "Issue", "RawTable", "cross_check", "read_batch"]
+__all__ = ["OK_CONDITION", "Batch", "FileResult", "Issue", "RawTable", "StageFailed", "cross_check", "read_batch"]

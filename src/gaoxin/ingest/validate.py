@@ -122,6 +122,9 @@ class Staged:
     file_error: tuple[str, str] | None = None  # whole source refused: (en, zh)
     # wide zone facts (one column per indicator code): raw column index -> indicator code
     wide: dict[int, str] = field(default_factory=dict)
+    # direct write (decision 0002): the rows passing every cell rule went straight into the store's
+    # table inside the snapshot transaction, with row_id = direct_base + _row; only the others are staged
+    direct_base: int | None = None
 
 
 def map_headers(raw: RawTable) -> Staged:
@@ -230,23 +233,43 @@ def _checks(c: contract.Column, r: str, num: str, p: str, factor: float = 1.0) -
     return out
 
 
-def stage(con: duckdb.DuckDBPyConnection, st: Staged, n: int) -> Staged:
+# store table written directly by the cell pass (the bulk of every batch; zones and zone facts are small)
+DIRECT = {"enterprises": "enterprise_year"}
+_ISSUES_TYPE = 'STRUCT("column" VARCHAR, code VARCHAR)[]'
+
+
+def stage(con: duckdb.DuckDBPyConnection, st: Staged, n: int, sid: int | None = None) -> Staged:
     """Load one mapped source into ``stage_<n>`` (typed values, per-row issues) and ``raw_<n>`` (cell text).
 
     CSV takes a fast path: DuckDB's own typed reader parses the numeric columns
-    (with the contract's missing tokens and thousands separators) and puts the
-    lines it cannot parse aside (``store_rejects``); only those lines go through
-    the text path that folds full-width digits and names every bad cell.
-    Excel frames always take the text path.
+    and puts the lines it cannot parse aside (``store_rejects``); see
+    :func:`_csv_fast`.  Excel frames always take the text path.
+
+    ``sid``: the snapshot being written, inside its transaction.  Enterprise
+    rows that pass every cell rule are then inserted into the store at once
+    (one write of the bulk); ``stage_<n>`` is a view over them and the few
+    staged rows with issues, and the batch rules later delete the rows they
+    reject (see ``store/load.py``).
     """
     raw = st.raw
     names = [f"c{i}" for i in range(len(raw.headers))]
+    if sid is not None and raw.table in DIRECT and st.file_error is None:
+        st.direct_base = (sid << 40) + (n << 32)
     if raw.frame is not None:
         con.register(f"_frame_{n}", raw.frame)
         _text_source(con, f"SELECT {', '.join(names)}, _row FROM _frame_{n}", names, f"raw_{n}")
-        _build_source(con, st, f"raw_{n}", f"stage_{n}", n, typed=False)
+        _build_source(con, st, f"raw_{n}", f"stage_{n}_a", n, typed=False)
+        parts = [f"stage_{n}_a"]
     else:
-        _csv_fast(con, st, n, names)
+        parts = _csv_fast(con, st, n, names)
+    if st.direct_base is not None:
+        cols = ", ".join(c.name for c in contract.tables()[raw.table].columns)
+        lo = st.direct_base
+        parts.insert(0, f"(SELECT {n} AS _src, source_row AS _row, false AS _is_total, {cols}, "
+                        f"CAST([] AS {_ISSUES_TYPE}) AS _issues FROM {DIRECT[raw.table]} "
+                        f"WHERE row_id >= {lo} AND row_id < {lo + (1 << 32)})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{n} AS "
+                + " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
     st.relation, st.index, st.raw_relation = f"stage_{n}", n, f"raw_{n}"
     st.rows = con.execute(f"SELECT count(*) FROM stage_{n} WHERE NOT _is_total").fetchall()[0][0]
     return st
@@ -284,6 +307,11 @@ def _read_typed(con: duckdb.DuckDBPyConnection, st: Staged, out: str, paths: lis
         {"paths": paths, "delim": st.raw.csv_delimiter, **params()})
 
 
+def _first_rowid(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Row ids of a table made inside a transaction start at a large offset (DuckDB's local storage)."""
+    return int(con.execute(f"SELECT coalesce(min(rowid), 0) FROM {table}").fetchall()[0][0])
+
+
 def _rejected(con: duckdb.DuckDBPyConnection, out: str, starts: list[int]) -> list[tuple[int, str]]:
     """(line, text) of the lines ``_read_typed`` put aside, lines counted over all parts, in order."""
     sql = (f"SELECT CAST(line AS BIGINT) + $starts[CAST(file_id AS BIGINT) + 1] AS l, any_value(csv_line) "
@@ -291,7 +319,7 @@ def _rejected(con: duckdb.DuckDBPyConnection, out: str, starts: list[int]) -> li
     return [(int(a), b) for a, b in run(con, sql, {"starts": starts}).fetchall()]
 
 
-def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[str]) -> None:
+def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[str]) -> list[str]:
     """Typed read in two passes, then the text path for what is left.
 
     Pass 1 reads every line with plain options; the lines it puts aside are
@@ -305,6 +333,7 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
     paths = [str(raw.csv_path), *map(str, raw.csv_parts)]
     _read_typed(con, st, f"raw_{n}_t", paths, raw.csv_skip, types, full=False)
     bad = _rejected(con, f"raw_{n}_t", [0, *raw.part_lines])
+    r0 = _first_rowid(con, f"raw_{n}_t")
     base = raw.first_data_row - 1 - raw.csv_skip  # file line -> row the user sees
     # rowid i of a good row -> its file line: i + 1 + csv_skip + (rejected lines before it)
     if bad:
@@ -313,10 +342,10 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
         con.register(f"_thr_{n}", thr)
         con.execute(f"CREATE OR REPLACE TEMP TABLE thr_{n} AS SELECT thr, max(m) AS m FROM _thr_{n} GROUP BY thr")
         con.unregister(f"_thr_{n}")
-        rowexpr = f"CAST(t.rowid + 1 + {int(raw.csv_skip)} + coalesce(s.m, 0) + {int(base)} AS INTEGER)"
-        join = f"ASOF LEFT JOIN thr_{n} s ON t.rowid >= s.thr"
+        rowexpr = f"CAST(t.rowid - {r0} + 1 + {int(raw.csv_skip)} + coalesce(s.m, 0) + {int(base)} AS INTEGER)"
+        join = f"ASOF LEFT JOIN thr_{n} s ON t.rowid - {r0} >= s.thr"
     else:
-        rowexpr, join = f"CAST(t.rowid + 1 + {int(raw.csv_skip)} + {int(base)} AS INTEGER)", ""
+        rowexpr, join = f"CAST(t.rowid - {r0} + 1 + {int(raw.csv_skip)} + {int(base)} AS INTEGER)", ""
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW raw_{n}_v AS SELECT t.*, {rowexpr} AS _row
             FROM raw_{n}_t t {join} WHERE {_not_blank(names, cast=True)}"""
@@ -337,11 +366,10 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
         f"CASE WHEN {c} = trunc({c}) AND abs({c}) < 1e15 THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) "
         f"ELSE CAST({c} AS VARCHAR) END AS {c}" if k in numeric else c for k, c in enumerate(names))
     if not bad:
-        st.raw_rowid = (f"raw_{n}_t", 1 + raw.csv_skip + base, text_cells)
+        st.raw_rowid = (f"raw_{n}_t", 1 + raw.csv_skip + base - r0, text_cells)
     if not rest:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{n} AS SELECT * FROM stage_{n}_a")
         con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{n} AS SELECT {text_cells}, _row FROM {source}")
-        return
+        return [f"stage_{n}_a"]
     # lines DuckDB could not parse: split them with Python's csv module, then the text path
     rows = []
     for line, text in rest:
@@ -352,10 +380,9 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
     con.register(f"_frame_{n}_b", frame)
     _text_source(con, f"SELECT * FROM _frame_{n}_b", names, f"raw_{n}_b")
     _build_source(con, st, f"raw_{n}_b", f"stage_{n}_b", n, typed=False)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW stage_{n} AS SELECT * FROM stage_{n}_a UNION ALL "
-                f"SELECT * FROM stage_{n}_b")
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{n} AS SELECT {text_cells}, _row FROM {source} "
                 f"UNION ALL SELECT * FROM raw_{n}_b")
+    return [f"stage_{n}_a", f"stage_{n}_b"]
 
 
 def _second_pass(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[str], types: str,
@@ -377,9 +404,11 @@ def _second_pass(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list
     con.register(f"_lines_{n}", pd.DataFrame({"i": range(len(good)), "line": good}, dtype="int64"))
     con.execute(f"CREATE OR REPLACE TEMP TABLE lines_{n} AS SELECT * FROM _lines_{n}")
     con.unregister(f"_lines_{n}")
+    r0 = _first_rowid(con, f"raw_{n}_t2")
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW raw_{n}_v2 AS SELECT t.*, CAST(l.line + {int(base)} AS INTEGER) AS _row
-            FROM raw_{n}_t2 t JOIN lines_{n} l ON l.i = t.rowid WHERE {_not_blank(names, cast=True)}""")
+            FROM raw_{n}_t2 t JOIN lines_{n} l ON l.i = t.rowid - {r0}
+            WHERE {_not_blank(names, cast=True)}""")
     return [bad[i] for i in sorted(again)]
 
 
@@ -542,17 +571,29 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     col_sel = ""
     if st.raw.table == "zone_facts":
         col_sel = f"{col} AS _col, " if col else "CAST(NULL AS INTEGER) AS _col, "
-    run(con,
-        f"""
-        CREATE OR REPLACE TEMP TABLE {out} AS
+    def cell_pass(rows: str, select: str) -> str:
+        return f"""
         WITH folded AS {mat} (
             SELECT _row, {col_sel}{', '.join(fold_sel) or 'NULL AS _none'}, ({total_cond}) AS _is_total
-            FROM {source} s{joins}),
+            FROM {rows} s{joins}),
         cleaned AS {mat} (SELECT _row, {'_col, ' if col_sel else ''}_is_total, {', '.join(clean_sel) or 'NULL AS _none'}
                           FROM folded),
         numbers AS {mat} (SELECT *{', ' if num_sel else ''}{', '.join(num_sel)} FROM cleaned),
         parsed AS {mat} (SELECT *, {', '.join(parse_sel)} FROM numbers)
-        SELECT {n} AS _src, _row, {'_col, ' if col_sel else ''}_is_total, {typed_cols},
-               CASE WHEN _is_total THEN [] ELSE {issues} END AS _issues
-        FROM parsed
-        """, params())
+        {select}"""
+
+    staged = (f"SELECT {n} AS _src, _row, {'_col, ' if col_sel else ''}_is_total, {typed_cols}, "
+              f"CASE WHEN _is_total THEN [] ELSE {issues} END AS _issues FROM parsed")
+    if st.direct_base is None:
+        run(con, f"CREATE OR REPLACE TEMP TABLE {out} AS {cell_pass(source, staged)}", params())
+        return
+    # direct: the clean rows go into the store once; the rest (issues, totals: few) are staged
+    names = ", ".join(c.name for c in spec.columns)
+    clean = " OR ".join(f"({c})" for c in conds) or "false"
+    run(con, f"""INSERT INTO {DIRECT[st.raw.table]} (row_id, valid_from, valid_to, {names}, source_file, source_row)
+        {cell_pass(source, f"SELECT $base + _row, $sid, NULL, {typed_cols}, $file, _row FROM parsed "
+                           f"WHERE NOT _is_total AND NOT coalesce({clean}, false)")}""",
+        {**params(), "base": st.direct_base, "sid": st.direct_base >> 40, "file": st.raw.source})
+    rest = (f"(SELECT r.* FROM {source} r WHERE NOT EXISTS (SELECT 1 FROM {DIRECT[st.raw.table]} d "
+            f"WHERE d.row_id = $base + r._row))")
+    run(con, f"CREATE OR REPLACE TEMP TABLE {out} AS {cell_pass(rest, staged)}", {**params(), "base": st.direct_base})

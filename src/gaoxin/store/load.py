@@ -21,7 +21,16 @@ import pandas as pd
 
 import gaoxin
 from gaoxin.ingest import contract
-from gaoxin.ingest.batch import Batch, cross_check, extra_columns, read_batch
+from gaoxin.ingest.batch import (
+    OK_CONDITION,
+    Batch,
+    FileResult,
+    Issue,
+    StageFailed,
+    cross_check,
+    extra_columns,
+    read_batch,
+)
 from gaoxin.ingest.sql import run
 from gaoxin.store import audit
 from gaoxin.store.snapshots import DATA_TABLES, latest, value_columns
@@ -66,18 +75,37 @@ def ingest(
         return _ingest(con, paths, Path(work), snapshot_name, strict, progress, stage_hook or (lambda s: None))
 
 
-class StoreChanged(RuntimeError):
-    """Another writer committed a snapshot while this batch was being validated."""
-
-
 def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestResult:
+    """One transaction from the first read to COMMIT: the snapshot id is read inside it, the clean
+    enterprise rows are written once (by the cell pass), and any refusal or failure rolls it all back."""
+    started = dt.datetime.now()
+    hook("read")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        result = _in_transaction(con, paths, work, snapshot_name, strict, progress, hook, started)
+    except StageFailed as e:
+        con.execute("ROLLBACK")
+        b = Batch(issues=[Issue("error", None, e.file, e.sheet, None, None, None, e.en, e.zh)],
+                  files={e.file: FileResult(e.file, error=f"{e.zh} / {e.en}")})
+        return IngestResult(None, None, 0, 0, 0, 0, 0, 1, b, e.en, e.zh)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT" if result.snapshot is not None else "ROLLBACK")
+    return result
+
+
+def _in_transaction(con, paths, work, snapshot_name, strict, progress, hook, started) -> IngestResult:
     prev = latest(con) or 0
+    sid = prev + 1  # read inside the transaction that commits it: a concurrent writer makes COMMIT fail
+    name = snapshot_name or f"s{sid}-{started:%Y%m%d-%H%M%S}"
+    if con.execute("SELECT count(*) FROM snapshot WHERE name = ?", [name]).fetchall()[0][0]:
+        raise ValueError(f"快照名称已存在 / snapshot name already exists: {name}")
     # views cannot take bound parameters; prev is an int read from the store, not user text
     con.execute(f"CREATE OR REPLACE TEMP VIEW _known_zones AS SELECT zone_id FROM zones_at({int(prev)})")
     con.execute(f"CREATE OR REPLACE TEMP VIEW _prior AS SELECT credit_code, year, revenue "
                 f"FROM enterprise_years_at({int(prev)})")
-    hook("read")
-    batch = read_batch(con, paths, work, progress)
+    batch = read_batch(con, paths, work, progress, sid=sid)
     if batch.readable == 0:
         return IngestResult(None, None, 0, batch.rejected, 0, 0, 0, 2, batch,
                             "no input could be read", "没有可读取的输入文件")
@@ -92,46 +120,36 @@ def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestRe
         return IngestResult(None, None, *base, 0, 0, 1, batch,
                             "no row accepted, no snapshot created", "没有被接受的行，未创建快照")
     hook("write")
-    started = dt.datetime.now()
-    con.execute("BEGIN TRANSACTION")
-    try:
-        # the id is read inside the transaction that commits it
-        sid = (latest(con) or 0) + 1
-        if sid != prev + 1:
-            raise StoreChanged(f"数据库在校验期间被其他写入者修改，请重试 / the store changed during validation "
-                               f"(snapshot {sid - 1} appeared), retry the ingest")
-        name = snapshot_name or f"s{sid}-{started:%Y%m%d-%H%M%S}"
-        if con.execute("SELECT count(*) FROM snapshot WHERE name = ?", [name]).fetchall()[0][0]:
-            raise ValueError(f"快照名称已存在 / snapshot name already exists: {name}")
-        replaced = unchanged = 0
-        for kind in contract.TABLES:
-            if kind in batch.kinds():
-                r, u = _apply(con, batch, kind, prev, sid)
-                replaced, unchanged = replaced + r, unchanged + u
-        sources = json.dumps([str(p) for p in paths], ensure_ascii=False)
-        con.execute(
-            "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [sid, name, started, sources, batch.accepted, batch.rejected, batch.warnings, replaced,
-             unchanged, _user()],
-        )
-        _write_issues(con, batch, sid)
-        files = json.dumps([f.__dict__ for f in batch.files.values()], ensure_ascii=False)
-        con.execute(
-            "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?)",
-            [sid, started, dt.datetime.now(), files, json.dumps({"strict": strict, "user": _user()}),
-             gaoxin.__version__],
-        )
-        audit.record(con, "ingest", f"snapshot {sid}", name=name, files=[str(p) for p in paths],
-                     accepted=batch.accepted, rejected=batch.rejected)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    replaced = unchanged = 0
+    for kind in contract.TABLES:
+        if kind in batch.kinds():
+            r, u = _apply(con, batch, kind, prev, sid)
+            replaced, unchanged = replaced + r, unchanged + u
+    sources = json.dumps([str(p) for p in paths], ensure_ascii=False)
+    con.execute(
+        "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [sid, name, started, sources, batch.accepted, batch.rejected, batch.warnings, replaced,
+         unchanged, _user()],
+    )
+    _write_issues(con, batch, sid)
+    files = json.dumps([f.__dict__ for f in batch.files.values()], ensure_ascii=False)
+    con.execute(
+        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?)",
+        [sid, started, dt.datetime.now(), files, json.dumps({"strict": strict, "user": _user()}),
+         gaoxin.__version__],
+    )
+    audit.record(con, "ingest", f"snapshot {sid}", name=name, files=[str(p) for p in paths],
+                 accepted=batch.accepted, rejected=batch.rejected)
     return IngestResult(sid, name, *base, replaced, unchanged, 0, batch)
 
 
 def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, sid: int) -> tuple[int, int]:
-    """Insert the batch's accepted rows of ``kind``; close the rows they replace.
+    """Make the new snapshot's rows of ``kind`` exactly the batch's accepted rows; close the rows they replace.
+
+    Sources written directly by the cell pass (validate.DIRECT) lose the rows a
+    batch rule rejects; the others' accepted rows are inserted from the batch
+    view.  Then, against the rows current in ``prev``: a changed row closes the
+    old one, an unchanged row is dropped again (the old one stays valid).
 
     row_id = snapshot · 2^40 + source · 2^32 + source row: unique (a key appears
     once per source after duplicate rejection) and free of a sequence's cost.
@@ -142,36 +160,39 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
     key = list(contract.tables()[kind].key)
     cols = value_columns(con, table)
     other = [c for c in cols if c not in key]
-    staged = [s for s in batch.staged if s.relation]
-    # file names are user text: bound parameters, one per source
-    files = " ".join(f"WHEN {int(s.index)} THEN $file_{i}" for i, s in enumerate(staged))
-    names = {f"file_{i}": s.raw.source for i, s in enumerate(staged)}
-    on = " AND ".join(f"b.{k} = c.{k}" for k in key)
-    differ = " OR ".join(f"b.{c} IS DISTINCT FROM c.{c}" for c in other)
-    current = f"valid_from <= {prev} AND (valid_to IS NULL OR valid_to > {prev})"
-    col_list = ", ".join(cols)
-    # zone facts of a wide file share their source row: number them instead
-    local = "row_number() OVER (PARTITION BY _src ORDER BY _row, _col)" if extra_columns(kind) else "_row"
-    insert = (f"INSERT INTO {table} (row_id, valid_from, valid_to, {col_list}, source_file, source_row) "
-              f"SELECT {sid} * {1 << 40} + _src * {1 << 32} + {local}, {sid}, NULL, {col_list}, "
-              f"CASE _src {files} END, _row")
+    staged = [s for s in batch.staged if s.relation and s.raw.table == kind]
+    direct = [int(s.index) for s in staged if s.direct_base is not None]
+    inserted = [s for s in staged if s.direct_base is None]
+    row_id = f"{sid} * {1 << 40} + _src * {1 << 32}"
+    if direct:
+        con.execute(f"DELETE FROM {table} WHERE row_id IN (SELECT {row_id} + _row FROM _batch_issues_{kind} "
+                    f"WHERE NOT {OK_CONDITION} AND _src IN ({', '.join(map(str, direct))}))")
+    if inserted:
+        # file names are user text: bound parameters, one per source
+        files = " ".join(f"WHEN {int(s.index)} THEN $file_{i}" for i, s in enumerate(inserted))
+        names = {f"file_{i}": s.raw.source for i, s in enumerate(inserted)}
+        srcs = ", ".join(str(int(s.index)) for s in inserted)
+        # zone facts of a wide file share their source row: number them instead
+        local = "row_number() OVER (PARTITION BY _src ORDER BY _row, _col)" if extra_columns(kind) else "_row"
+        col_list = ", ".join(cols)
+        run(con, f"""INSERT INTO {table} (row_id, valid_from, valid_to, {col_list}, source_file, source_row)
+            SELECT {row_id} + {local}, {sid}, NULL, {col_list}, CASE _src {files} END, _row
+            FROM batch_{kind} WHERE _ok AND _src IN ({srcs})""", names)
+    current = f"valid_from <= {int(prev)} AND (valid_to IS NULL OR valid_to > {int(prev)})"
     if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {current} LIMIT 1)").fetchall()[0][0]:
-        # nothing to replace (first load of this kind): no copy of the batch, no join
-        run(con, f"{insert} FROM batch_{kind} WHERE _ok", names)
-        return 0, 0
+        return 0, 0  # nothing to replace (first load of this kind): no join
+    on = " AND ".join(f"b.{k} = c.{k}" for k in key)
+    differ = " OR ".join(f"b.{c} IS DISTINCT FROM c.{c}" for c in other) or "false"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _acc AS
-        SELECT b.*, c.row_id AS _old, c.row_id IS NOT NULL AND NOT ({differ}) AS _same
-        FROM (SELECT * FROM batch_{kind} WHERE _ok) b
-        LEFT JOIN (SELECT * FROM {table} WHERE {current}) c
-        ON {on}"""
+        SELECT b.row_id AS _new, c.row_id AS _old, NOT ({differ}) AS _same
+        FROM (SELECT * FROM {table} WHERE valid_from = {int(sid)}) b
+        JOIN (SELECT * FROM {table} WHERE {current}) c ON {on}"""
     )
     replaced, unchanged = con.execute(
-        "SELECT count(*) FILTER (WHERE _old IS NOT NULL AND NOT _same), count(*) FILTER (WHERE _same) FROM _acc"
-    ).fetchall()[0]
-    con.execute(f"UPDATE {table} SET valid_to = {sid} WHERE row_id IN "
-                f"(SELECT _old FROM _acc WHERE _old IS NOT NULL AND NOT _same)")
-    run(con, f"{insert} FROM _acc WHERE NOT _same", names)
+        "SELECT count(*) FILTER (WHERE NOT _same), count(*) FILTER (WHERE _same) FROM _acc").fetchall()[0]
+    con.execute(f"UPDATE {table} SET valid_to = {int(sid)} WHERE row_id IN (SELECT _old FROM _acc WHERE NOT _same)")
+    con.execute(f"DELETE FROM {table} WHERE row_id IN (SELECT _new FROM _acc WHERE _same)")
     con.execute("DROP TABLE _acc")
     return replaced, unchanged
 
