@@ -590,10 +590,17 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     # direct: the clean rows go into the store once; the rest (issues, totals: few) are staged
     names = ", ".join(c.name for c in spec.columns)
     clean = " OR ".join(f"({c})" for c in conds) or "false"
-    run(con, f"""INSERT INTO {DIRECT[st.raw.table]} (row_id, valid_from, valid_to, {names}, source_file, source_row)
-        {cell_pass(source, f"SELECT $base + _row, $sid, NULL, {typed_cols}, $file, _row FROM parsed "
-                           f"WHERE NOT _is_total AND NOT coalesce({clean}, false)")}""",
-        {**params(), "base": st.direct_base, "sid": st.direct_base >> 40, "file": st.raw.source})
-    rest = (f"(SELECT r.* FROM {source} r WHERE NOT EXISTS (SELECT 1 FROM {DIRECT[st.raw.table]} d "
-            f"WHERE d.row_id = $base + r._row))")
-    run(con, f"CREATE OR REPLACE TEMP TABLE {out} AS {cell_pass(rest, staged)}", {**params(), "base": st.direct_base})
+    written = run(con, f"""INSERT INTO {DIRECT[st.raw.table]} (row_id, valid_from, valid_to, {names}, source_file,
+        source_row) {cell_pass(source, f"SELECT $base + _row, $sid, NULL, {typed_cols}, $file, _row FROM parsed "
+                                       f"WHERE NOT _is_total AND NOT coalesce({clean}, false)")}""",
+                  {**params(), "base": st.direct_base, "sid": st.direct_base >> 40, "file": st.raw.source})
+    n_written = written.fetchall()[0][0]
+    # the source's rows: at most those of distinct_from (cheap to count), exactly those of source
+    if any(n_written == con.execute(f"SELECT count(*) FROM {r}").fetchall()[0][0]
+           for r in dict.fromkeys([distinct_from or source, source])):
+        rest = f"(SELECT * FROM {source} LIMIT 0)"  # every row written (the usual case): nothing to stage
+    else:  # the rows not written, by an anti-join on the row number
+        lo, hi = st.direct_base, st.direct_base + (1 << 32)
+        rest = (f"(SELECT r.* FROM {source} r ANTI JOIN (SELECT CAST(row_id - {lo} AS INTEGER) AS _row "
+                f"FROM {DIRECT[st.raw.table]} WHERE row_id >= {lo} AND row_id < {hi}) d ON d._row = r._row)")
+    run(con, f"CREATE OR REPLACE TEMP TABLE {out} AS {cell_pass(rest, staged)}", params())
