@@ -296,5 +296,11 @@ def test_ingest_uses_the_callers_connection(db, zones_csv, enterprises_csv):
         assert ingest_con(con, [zones_csv]).snapshot == 1
         assert ingest_con(con, [enterprises_csv]).snapshot == 2  # id read inside the committing transaction
         assert con.execute("SELECT count(*) FROM enterprise_years_at(2)").fetchall() == [(20,)]
+        # a refused batch rolls its transaction back: nothing written, the connection free for the next one
+        bad = write_csv(enterprises_csv.with_name("bad.csv"), ENT_HEADERS, [["x", "n", "GX001", 2024, 1, 1, 1, "是"]])
+        assert ingest_con(con, [bad], strict=True).exit_code == 1
+        assert con.execute("SELECT max(id), count(*) FROM snapshot").fetchall() == [(2, 2)]
+        assert con.execute("SELECT count(*) FROM enterprise_year WHERE valid_from > 2").fetchall() == [(0,)]
+        assert ingest_con(con, [zones_csv]).snapshot == 3
     finally:
         con.close()
