@@ -90,7 +90,8 @@ def test_money_and_counts_are_stored_exactly(db, tmp_path, zones_csv, enterprise
 def test_migration_upgrades_an_existing_store(tmp_path):
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
-    store_db.schema_version(con)
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR,"
+                " applied_at TIMESTAMP DEFAULT current_timestamp)")
     for version, name, sql in store_db.migrations()[:2]:  # a store made before migration 003
         con.execute(sql)
         con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
