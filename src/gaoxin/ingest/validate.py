@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from gaoxin.ingest import contract
 from gaoxin.ingest.credit_code import sql_is_valid
@@ -338,10 +337,10 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
     # rowid i of a good row -> its file line: i + 1 + csv_skip + (rejected lines before it)
     if bad:
         # the m-th rejected line has (data index - m) good rows before it: good rowids from there shift by m
-        thr = pd.DataFrame([(line - raw.csv_skip - m, m) for m, (line, _) in enumerate(bad, 1)], columns=["thr", "m"])
-        con.register(f"_thr_{n}", thr)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE thr_{n} AS SELECT thr, max(m) AS m FROM _thr_{n} GROUP BY thr")
-        con.unregister(f"_thr_{n}")
+        thr = [line - raw.csv_skip - m for m, (line, _) in enumerate(bad, 1)]
+        run(con, f"""CREATE OR REPLACE TEMP TABLE thr_{n} AS SELECT thr, max(m) AS m
+            FROM (SELECT unnest($thr::BIGINT[]) AS thr, unnest($m::BIGINT[]) AS m) GROUP BY thr""",
+            {"thr": thr, "m": list(range(1, len(bad) + 1))})
         rowexpr = f"CAST(t.rowid - {r0} + 1 + {int(raw.csv_skip)} + coalesce(s.m, 0) + {int(base)} AS INTEGER)"
         join = f"ASOF LEFT JOIN thr_{n} s ON t.rowid - {r0} >= s.thr"
     else:
@@ -376,6 +375,8 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
         row = next(csv.reader([text.strip("\r\n")], delimiter=raw.csv_delimiter), [])
         row = (row + [None] * len(names))[: len(names)]
         rows.append([c if c != "" else None for c in row] + [line + base])
+    import pandas as pd  # only when lines need the text path: pandas costs ~100 MB of a clean run's memory
+
     frame = pd.DataFrame(rows, columns=[*names, "_row"]).astype({c: object for c in names})
     con.register(f"_frame_{n}_b", frame)
     _text_source(con, f"SELECT * FROM _frame_{n}_b", names, f"raw_{n}_b")
@@ -401,9 +402,8 @@ def _second_pass(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list
     finally:
         os.unlink(name)
     good = [line for i, (line, _) in enumerate(bad) if i not in again]
-    con.register(f"_lines_{n}", pd.DataFrame({"i": range(len(good)), "line": good}, dtype="int64"))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE lines_{n} AS SELECT * FROM _lines_{n}")
-    con.unregister(f"_lines_{n}")
+    run(con, f"CREATE OR REPLACE TEMP TABLE lines_{n} AS SELECT unnest($i::BIGINT[]) AS i, "
+        "unnest($line::BIGINT[]) AS line", {"i": list(range(len(good))), "line": good})
     r0 = _first_rowid(con, f"raw_{n}_t2")
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW raw_{n}_v2 AS SELECT t.*, CAST(l.line + {int(base)} AS INTEGER) AS _row

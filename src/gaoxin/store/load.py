@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 import gaoxin
 from gaoxin.ingest import contract
@@ -200,6 +199,8 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
 def _write_issues(con: duckdb.DuckDBPyConnection, batch: Batch, sid: int) -> None:
     if not batch.issues:
         return
+    import pandas as pd  # lazily: a clean batch needs none of its memory
+
     df = pd.DataFrame([i.__dict__ for i in batch.issues])
     df.insert(0, "snapshot_id", sid)
     df = df.astype({"row": "Int32"})
