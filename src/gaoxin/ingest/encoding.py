@@ -14,7 +14,6 @@ Everything streams in fixed-size chunks so a 300 MB return costs bounded memory.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import itertools
 import os
 import re
@@ -391,42 +390,52 @@ def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> list
             cuts.append(mid)
     cuts.append(size)
     outs = [out] + [out.with_name(f"{out.name}.part{i}") for i in range(1, len(cuts) - 1)]
-    procs: list[subprocess.Popen] = []
-    feeders: list[threading.Thread] = []
-    lines: list[int] = []  # newlines fed into each piped part
+    results: list[bool] = [False] * len(outs)
+    lines = [0] * len(outs)  # newlines of each part
+    workers = [threading.Thread(target=_iconv_part, args=(exe, name, path, a, b, dst, results, lines, i), daemon=True)
+               for i, ((a, b), dst) in enumerate(zip(itertools.pairwise(cuts), outs, strict=True))]
     ok = False
     try:
-        for (a, b), dst in zip(itertools.pairwise(cuts), outs, strict=True):
-            with open(dst, "wb") as o:
-                if b == size:  # to the end: the child reads the file itself from ``a``
-                    with open(path, "rb") as src:
-                        src.seek(a)
-                        procs.append(subprocess.Popen([exe, "-f", name, "-t", "UTF-8"], stdin=src, stdout=o,
-                                                      stderr=subprocess.DEVNULL))
-                else:
-                    p = subprocess.Popen([exe, "-f", name, "-t", "UTF-8"], stdin=subprocess.PIPE, stdout=o,
-                                         stderr=subprocess.DEVNULL)
-                    procs.append(p)
-                    lines.append(0)
-                    t = threading.Thread(target=_feed, args=(path, a, b, p.stdin, lines, len(lines) - 1),
-                                         daemon=True)
-                    t.start()
-                    feeders.append(t)
+        for t in workers:
+            t.start()
         blank = has_blank_line(path, offset)  # meanwhile, on the source bytes
-        for t in feeders:
+        for t in workers:
             t.join()
-        ok = all(p.wait() == 0 for p in procs) and not blank
-        return list(zip(outs[1:], itertools.accumulate(lines), strict=True)) if ok else None
-    except OSError:
-        return None
+        ok = all(results) and not blank
+        return list(zip(outs[1:], itertools.accumulate(lines[:-1]), strict=True)) if ok else None
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
         if not ok:
             for part in outs[1:]:
                 part.unlink(missing_ok=True)
+
+
+ICONV_CHUNK_BYTES = 32 << 20  # input of one iconv call: GNU iconv holds its whole input in memory
+
+
+def _iconv_part(exe: str, name: str, path: Path, start: int, end: int, dst: Path, results: list[bool],
+                lines: list[int], i: int) -> None:
+    """Transcode bytes [start, end) of ``path`` into ``dst`` by iconv calls of at most ~ICONV_CHUNK_BYTES each.
+
+    GNU iconv reads its entire input before converting, so one call per part
+    would hold the whole part in memory (1 GB per process for a 10M-row
+    return); chunks cut at line ends keep every call small.
+    """
+    try:
+        with open(path, "rb") as f, open(dst, "wb") as o:
+            pos = start
+            while pos < end:
+                stop = min(end, _next_line_start(path, pos + ICONV_CHUNK_BYTES)) if end - pos > ICONV_CHUNK_BYTES \
+                    else end
+                f.seek(pos)
+                data = f.read(stop - pos)
+                lines[i] += data.count(b"\n")
+                if subprocess.run([exe, "-f", name, "-t", "UTF-8"], input=data, stdout=o,
+                                  stderr=subprocess.DEVNULL).returncode != 0:
+                    return
+                pos = stop
+        results[i] = True
+    except OSError:
+        return
 
 
 ICONV_SPLIT_BYTES = 16 << 20  # files above this are transcoded by two iconv processes
@@ -442,23 +451,6 @@ def _next_line_start(path: Path, pos: int) -> int:
                 return pos + i + 1
             pos += len(b)
     return pos
-
-
-def _feed(path: Path, start: int, end: int, pipe, lines: list[int], i: int) -> None:
-    """Copy bytes [start, end) of ``path`` into ``pipe`` (a child's stdin), then close it; count its lines."""
-    try:
-        with open(path, "rb") as f:
-            f.seek(start)
-            left = end - start
-            while left > 0 and (b := f.read(min(left, 1 << 20))):
-                pipe.write(b)
-                lines[i] += b.count(b"\n")
-                left -= len(b)
-    except OSError:
-        pass  # the child died (bad bytes): its exit status says so
-    finally:
-        with contextlib.suppress(OSError):
-            pipe.close()
 
 
 def has_blank_line(path: Path, data_offset: int = 0) -> bool:
