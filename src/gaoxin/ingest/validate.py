@@ -9,9 +9,13 @@ Each source becomes ``raw_<n>`` (the cells as the user wrote them, kept for
 messages and the rejection report) and ``stage_<n>``: the typed canonical
 columns plus ``_issues``, a list of ``{column, code}`` structs naming every
 failed rule of the row.  CSV takes a fast path through DuckDB's typed reader
-(lines it cannot parse go through the text path); costly single-cell rules
-run once per distinct value (credit codes, low-cardinality coded columns via
-lookup tables).  Batch-wide rules live in ``batch.py``; decision 0002.
+(plain options, then the missing tokens for the lines it put aside, then the
+text path); costly single-cell rules run once per distinct value (credit
+codes, low-cardinality coded columns via lookup tables).  Inside the snapshot
+transaction the enterprise rows passing every cell rule go straight into the
+store and ``stage_<n>`` is a view over them and the few staged rows with
+issues (decision 0007).  Values from files and rules are bound parameters
+(``ingest/sql.py``).  Batch-wide rules live in ``batch.py``; decision 0002.
 """
 
 from __future__ import annotations

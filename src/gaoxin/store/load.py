@@ -1,10 +1,12 @@
 """Turn a validated batch into a new snapshot, all or nothing.
 
-One DuckDB transaction per batch: the snapshot row, the closed and the new
-data rows, the issues and the log are committed together.  A crash or a
-``kill -9`` before COMMIT leaves only the WAL of an uncommitted transaction,
-which DuckDB discards on the next open, so earlier snapshots are untouched
-and no partial snapshot is ever visible (tests/test_kill.py proves it).
+One DuckDB transaction per ingest, from the first read to COMMIT (decision
+0007): the snapshot id is read inside it, the clean enterprise rows are
+written once by the cell pass, and the snapshot row, the closed and the new
+data rows, the issues and the log are committed together.  A refusal rolls it
+back; a crash or a ``kill -9`` before COMMIT leaves only an uncommitted
+transaction, which DuckDB discards on the next open, so earlier snapshots are
+untouched and no partial snapshot is ever visible (tests/test_kill.py).
 """
 
 from __future__ import annotations
