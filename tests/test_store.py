@@ -163,3 +163,12 @@ def test_a_file_that_is_not_a_store_is_refused_and_left_untouched(tmp_path, cont
 def test_a_directory_is_refused(tmp_path):
     with pytest.raises(StoreError, match="directory"):
         Store(tmp_path, "write")
+
+
+def test_writer_memory_limit_is_bounded_and_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAOXIN_MEMORY_LIMIT", "1.5GB")
+    with Store(tmp_path / "m.duckdb", "write") as w:
+        assert w.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].startswith("1.3 GiB")
+    monkeypatch.setenv("GAOXIN_MEMORY_LIMIT", "1GB'; DROP TABLE audit_log; --")
+    with pytest.raises(StoreError, match="GAOXIN_MEMORY_LIMIT"):
+        Store(tmp_path / "m.duckdb", "write")

@@ -29,6 +29,8 @@ from typing import Literal
 
 import duckdb
 
+from gaoxin.store.sql import memory_setting
+
 DEFAULT_DB = "gaoxin.duckdb"
 DEFAULT_WAIT_S = 10.0
 Mode = Literal["read", "write"]
@@ -65,6 +67,23 @@ def default_wait() -> float:
         return float(raw) if raw else DEFAULT_WAIT_S
     except ValueError:
         raise StoreError(f"GAOXIN_STORE_WAIT 应为秒数 / must be a number of seconds, not {raw!r}") from None
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for a writer: ``GAOXIN_MEMORY_LIMIT`` (e.g. ``4GB``), else half the RAM, at most 8 GB.
+
+    Ingest holds a raw-cell table that DuckDB spills beyond the limit, so peak memory
+    is bounded by it (docs/benchmarks.md: 1.63× DuckDB's own read at 10M rows with 1.5 GB).
+    """
+    raw = os.environ.get("GAOXIN_MEMORY_LIMIT")
+    if raw:
+        return raw
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        half_gb = pages * size / 2 / 2**30
+    except (ValueError, OSError):
+        half_gb = 2.0
+    return f"{max(0.5, min(8.0, half_gb)):.1f}GB"
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -180,6 +199,10 @@ class Store:
 
     def _open(self, path: Path, mode: Mode, wait: float, on_wait) -> duckdb.DuckDBPyConnection:
         check_store_file(path)
+        try:
+            limit = memory_setting(memory_limit()) if mode == "write" else None
+        except ValueError as e:
+            raise StoreError(f"GAOXIN_MEMORY_LIMIT: {e}") from None
         if mode == "read" and not path.exists():
             raise StoreError(f"数据库不存在：{path}。请先运行 gaoxin ingest 或 gaoxin demo。\n"
                              f"No store at {path}: run `gaoxin ingest` or `gaoxin demo` first.")
@@ -199,6 +222,8 @@ class Store:
                     on_wait(waited, pid, cmd)
                 time.sleep(min(0.2, max(wait - waited, 0.01)))
         con.execute("SET enable_progress_bar = false")  # our own Rich progress is shown instead
+        if limit:  # a writer's large ingest spills to <store>.tmp instead of growing with the file
+            con.execute(limit)
         try:
             self._check_schema(con, mode)
         except BaseException:

@@ -7,6 +7,7 @@ against the names the caller allows, and are quoted by doubling quotes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 
@@ -19,6 +20,16 @@ def ident(name: str, allowed: Iterable[str]) -> str:
     if name not in set(allowed):
         raise UnknownIdentifier(f"not a known table or column: {name!r}")
     return '"' + name.replace('"', '""') + '"'
+
+
+_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def memory_setting(value: str) -> str:
+    """``SET memory_limit = '…'`` for a size such as ``1.5GB`` (SET takes no bound parameters: checked here)."""
+    if not _SIZE.match(value.strip()):
+        raise ValueError(f"内存上限应为如 1.5GB 的大小 / memory limit must be a size like 1.5GB, not {value!r}")
+    return f"SET memory_limit = '{value.strip()}'"
 
 
 def idents(names: Iterable[str], allowed: Iterable[str], sep: str = ", ") -> str:
