@@ -20,7 +20,8 @@ import pandas as pd
 
 from gaoxin.evaluation.classify import classify, grade
 from gaoxin.evaluation.methods.results import rank_scores, rank_within, strengths_weaknesses
-from gaoxin.evaluation.pipeline import DEFAULT_CONFIG, IndexResult, Step, as_steps, load_config, rerun, run_pipeline
+from gaoxin.evaluation.pipeline import (DEFAULT_CONFIG, IndexResult, PipelineError, Step, as_steps, load_config, rerun,
+                                        run_pipeline)
 from gaoxin.indicators.framework import Framework
 
 
@@ -170,6 +171,9 @@ def evaluate_data(fw: Framework, data: pd.DataFrame, year: int, snapshot: int,
                   steps: list | None = None) -> tuple[Evaluation, list[Step]]:
     """Run the pipeline on one year's zone data; returns the (unsaved, id 0) evaluation and its steps."""
     steps = as_steps(steps) if steps is not None else default_steps()
+    if not any(s.name == "aggregate" for s in steps):  # checked before anything is computed or stored
+        raise PipelineError("评价流程缺少聚合步骤（[[step]] name = \"aggregate\"）/ the pipeline has no aggregate "
+                            "step: an evaluation needs one to give each zone an index score")
     if data.empty:
         raise EvaluationError(f"no zone has data for {year} in snapshot {snapshot} / "
                               f"快照{snapshot}中{year}年无园区数据")

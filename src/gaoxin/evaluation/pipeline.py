@@ -108,12 +108,16 @@ def _flat(s: Any) -> dict:
     if isinstance(s, Step):
         return {**s.params, "name": s.name}
     if isinstance(s, tuple | list) and len(s) == 2:
+        if not isinstance(s[1], Mapping | None):
+            raise PipelineError(f"step {s[0]!r}: parameters must be a table, not {s[1]!r} / 步骤参数应为表")
         return {**dict(s[1] or {}), "name": str(s[0])}
     if isinstance(s, Mapping):
         d = dict(s)
         if "name" not in d and "step" in d:
             d["name"] = d.pop("step")
         if set(d) == {"name", "params"}:
+            if not isinstance(d["params"], Mapping | None):
+                raise PipelineError(f"step {d['name']!r}: params must be a table / 步骤参数应为表")
             return {**dict(d["params"] or {}), "name": d["name"]}
         return d
     raise PipelineError(f"cannot read step {s!r} / 无法读取步骤")
@@ -121,6 +125,8 @@ def _flat(s: Any) -> dict:
 
 def parse_steps(steps: Iterable, source: str = "<steps>", text: str | None = None) -> list[Any]:
     """Validate steps (any form :func:`as_steps` accepts) into their models (:mod:`.steps`)."""
+    if isinstance(steps, str | bytes | Mapping) or not isinstance(steps, Iterable):
+        raise PipelineError(f"steps must be a list of steps, not {type(steps).__name__} / 步骤应为列表")
     flat = [_jsonable(_flat(s)) for s in steps]
     return list(validate(sm.PipelineConfig, {"step": flat}, source, text, PipelineConfigError).step)
 
@@ -181,6 +187,8 @@ def normalise_meta(meta: pd.DataFrame) -> pd.DataFrame:
                          ("Level", None)):
         if col not in m.columns:
             m[col] = default
+    for col in ("Direction", "Weight", "Level"):
+        m[col] = _numeric_column(m, col)
     tree = m["Type"].isin(["Indicator", "Aggregate"])
     m.loc[tree, "Direction"] = m.loc[tree, "Direction"].fillna(1.0)
     m.loc[tree, "Weight"] = m.loc[tree, "Weight"].fillna(1.0)
@@ -194,6 +202,17 @@ def normalise_meta(meta: pd.DataFrame) -> pd.DataFrame:
     if bad:
         raise PipelineError(f"Parent not in iCode: {sorted(set(bad))} / 上级指标不存在")
     return m.reset_index(drop=True)
+
+
+def _numeric_column(m: pd.DataFrame, col: str) -> pd.Series:
+    """``m[col]`` as numbers; a value that is not a number is the user's error, named with its iCode."""
+    num = pd.to_numeric(m[col], errors="coerce")
+    bad = m[col].notna() & num.isna()
+    if bad.any() or not np.isfinite(num[num.notna()].astype(float)).all():
+        i = bad.idxmax() if bad.any() else (~np.isfinite(num.fillna(0).astype(float))).idxmax()
+        raise PipelineError(f"iMeta {col} 应为数值 / iMeta {col} must be a number: iCode {m.at[i, 'iCode']!r} "
+                            f"has {m.at[i, col]!r}")
+    return num.astype(float)
 
 
 # --- result --------------------------------------------------------------------------------------------

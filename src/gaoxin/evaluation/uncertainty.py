@@ -11,6 +11,14 @@ geometric mean is the same matmul in log space. Ranks come from one argsort alon
 There is no Python loop over replications or units. ``rank_once`` is the plain per-replication pipeline
 kept as the readable reference; tests and ``bench/uncertainty.py`` check both give identical ranks.
 
+Why memory does not grow with the number of runs: replications are drawn, ranked and folded into a
+per-unit rank histogram (units × units counts) and a running sum of rank shifts ``chunk`` at a time, so
+only one chunk is alive at once (docs/reliability.md). The random streams are read sequentially, so the
+numbers for a seed do not depend on ``chunk``: the uniforms come from ``default_rng(seed)`` (as before
+streaming, so uniform-weight results are unchanged), the Dirichlet Gamma variates from two child streams
+``SeedSequence(seed).spawn(2)`` (indicator weights, pillar weights). The per-replication draws and
+ranks are kept only with ``keep_draws=True`` (then memory grows with ``n``).
+
 Conventions (documented in docs/uncertainty.md):
 - the *nominal* index uses the nominal weights and the first option of every choice in the spec;
 - rank 1 = highest score; ties broken by unit order (stable sort); units without any data rank last;
@@ -122,10 +130,11 @@ class UncertaintyResult:
     """Rank distribution per unit plus the sampled design and rank matrix (inputs for sensitivity)."""
 
     summary: pd.DataFrame  # index units; nominal_rank, median_rank, rank_p05, rank_p95, mean_abs_shift
-    design: pd.DataFrame  # one row per replication: the four discrete choices
-    weights: pd.DataFrame  # (R × indicators) effective weights (pillar share × within-pillar share)
-    pillar_weights: pd.DataFrame  # (R × pillars) pillar shares
-    ranks: np.ndarray  # (R × units) int16/int32, rank 1 = best
+    # the per-replication draws, kept only with keep_draws=True (None otherwise):
+    design: pd.DataFrame | None  # one row per replication: the four discrete choices
+    weights: pd.DataFrame | None  # (R × indicators) effective weights (pillar share × within-pillar share)
+    pillar_weights: pd.DataFrame | None  # (R × pillars) pillar shares
+    ranks: np.ndarray | None  # (R × units) int16/int32, rank 1 = best
     spec: UncertaintySpec = field(repr=False)
 
 
@@ -228,11 +237,13 @@ class _Model:
         return Design(np.repeat(self.w_nom, r, axis=0), np.repeat(self.pw_nom, r, axis=0),
                       np.zeros((r, len(CHOICES)), dtype=np.int64))
 
-    def design_from_uniforms(self, u: np.ndarray, rng: np.random.Generator | None = None) -> Design:
+    def design_from_uniforms(self, u: np.ndarray,
+                             rngs: tuple[np.random.Generator, np.random.Generator] | None = None) -> Design:
         """Map U(0,1) columns [indicator weights | pillar weights | 4 choices] to a design (inverse CDFs).
 
-        With ``rng`` and Dirichlet weights, the Gamma variates come from ``rng`` directly (4× faster than
-        the Gamma inverse CDF, which the Sobol design needs because it must swap the underlying uniforms).
+        With ``rngs`` (indicator, pillar) and Dirichlet weights, the Gamma variates come from those streams
+        directly (4× faster than the Gamma inverse CDF, which the Sobol design needs because it must swap
+        the underlying uniforms).
         """
         p, g = len(self.indicators), len(self.pillars)
         uw, up, uc = u[:, :p], u[:, p : p + g], u[:, p + g :]
@@ -244,13 +255,13 @@ class _Model:
             eps = 1e-12
             a_ind = np.maximum(s.concentration * self.w_nom[0], eps)
             a_pil = np.maximum(s.concentration * self.pw_nom[0], eps)
-            if rng is None:
+            if rngs is None:
                 from scipy.special import gammaincinv  # heavy: only for Dirichlet weights
 
                 ind = gammaincinv(a_ind, np.clip(uw, eps, 1 - eps))
                 pil = gammaincinv(a_pil, np.clip(up, eps, 1 - eps))
             else:
-                ind, pil = rng.standard_gamma(a_ind, uw.shape), rng.standard_gamma(a_pil, up.shape)
+                ind, pil = rngs[0].standard_gamma(a_ind, uw.shape), rngs[1].standard_gamma(a_pil, up.shape)
             ind = np.where(self.w_nom > 0, ind, 0.0)
             pil = np.where(self.pw_nom > 0, pil, 0.0)
         ind, pil = self.shares(ind, pil)
@@ -299,8 +310,54 @@ class _Model:
 # public API
 
 
-def _draw(model: _Model, n: int, rng: np.random.Generator) -> Design:
-    return model.design_from_uniforms(rng.random((n, model.n_weight_dims + len(CHOICES))), rng)
+class _Draws:
+    """The replications of a seed as sequential streams: any chunking of them gives the same numbers."""
+
+    def __init__(self, model: _Model, seed: int) -> None:
+        self.model = model
+        self.uniforms = np.random.default_rng(seed)
+        self.gammas = tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+
+    def next(self, r: int) -> Design:
+        u = self.uniforms.random((r, self.model.n_weight_dims + len(CHOICES)))
+        return self.model.design_from_uniforms(u, self.gammas)  # type: ignore[arg-type]
+
+
+class _RankTally:
+    """Per-unit rank counts and the summed |rank − nominal|: what the summary needs, of fixed size."""
+
+    def __init__(self, nominal: np.ndarray) -> None:
+        self.nominal = nominal.astype(np.int64)
+        self.n_units = len(nominal)
+        self.counts = np.zeros((self.n_units, self.n_units + 1), dtype=np.int64)  # [unit, rank]
+        self.shift = np.zeros(self.n_units, dtype=np.int64)
+        self.runs = 0
+
+    def add(self, ranks: np.ndarray) -> None:
+        flat = ranks.astype(np.int64) + (np.arange(self.n_units) * (self.n_units + 1))[None, :]
+        self.counts += np.bincount(flat.ravel(), minlength=self.counts.size).reshape(self.counts.shape)
+        self.shift += np.abs(ranks.astype(np.int64) - self.nominal).sum(axis=0)
+        self.runs += len(ranks)
+
+    def percentiles(self, q: list[float]) -> np.ndarray:
+        """(len(q), units): ``np.percentile(ranks, q, axis=0)`` (linear method) from the counts alone."""
+        n = self.runs
+        qs = np.asarray(q, dtype=float) / 100
+        virtual = n * qs - qs  # numpy's virtual index for the linear method, (n − 1)·q
+        lo = np.floor(virtual)
+        t = virtual - lo
+        cdf = np.cumsum(self.counts, axis=1)  # [unit, rank] = number of runs with rank ≤ r
+
+        def kth(k: np.ndarray) -> np.ndarray:  # value of the k-th smallest rank (0-based), per q and unit
+            return np.stack([(cdf <= kk).sum(axis=1) for kk in k]).astype(float)
+
+        a, b = kth(lo.astype(np.int64)), kth(np.minimum(lo + 1, n - 1).astype(np.int64))
+        t = t[:, None]
+        out = a + (b - a) * t
+        return np.where(t >= 0.5, b - (b - a) * (1 - t), out)  # numpy's _lerp, for identical rounding
+
+    def mean_abs_shift(self) -> np.ndarray:
+        return self.shift / self.runs
 
 
 def uncertainty_analysis(
@@ -314,29 +371,45 @@ def uncertainty_analysis(
     n: int = 1000,
     seed: int = 0,
     chunk: int = 2048,
+    keep_draws: bool = True,
 ) -> UncertaintyResult:
     """Monte Carlo over the spec's choices: per-unit rank interval and mean absolute rank shift.
 
     ``x``: units × indicators (raw values, NaN allowed); ``directions``: ±1 per indicator; ``weights``:
     nominal indicator weights (relative within a pillar when ``groups`` maps indicator → pillar);
-    ``pillar_weights``: nominal pillar weights (default equal). Deterministic for a seed.
+    ``pillar_weights``: nominal pillar weights (default equal). Deterministic for a seed, whatever
+    ``chunk``. Replications are streamed ``chunk`` at a time; with ``keep_draws=False`` the result holds
+    only the summary (``design``, ``weights``, ``pillar_weights``, ``ranks`` are None) and memory is
+    O(units² + chunk · (units + indicators)), independent of ``n``.
     """
+    if n < 1 or chunk < 1:
+        raise ValueError(f"n and chunk must be ≥ 1, got n={n}, chunk={chunk}")
     spec = spec or UncertaintySpec()
     model = _Model(x, directions, weights, groups, pillar_weights, spec)
-    design = _draw(model, n, np.random.default_rng(seed))
-    ranks = model.ranks(design, chunk)
     nominal = model.ranks(model.nominal_design())[0]
-    p05, med, p95 = np.percentile(ranks, [5, 50, 95], axis=0)
+    draws, tally = _Draws(model, seed), _RankTally(nominal)
+    kept: list[tuple[Design, np.ndarray]] = []
+    for start in range(0, n, chunk):
+        design = draws.next(min(chunk, n - start))
+        ranks = model.ranks(design, chunk)
+        tally.add(ranks)
+        if keep_draws:
+            kept.append((design, ranks))
+    p05, med, p95 = tally.percentiles([5, 50, 95])
     summary = pd.DataFrame(
         {
             "nominal_rank": nominal.astype(np.int64),
             "median_rank": med,
             "rank_p05": p05,
             "rank_p95": p95,
-            "mean_abs_shift": np.abs(ranks.astype(np.int64) - nominal).mean(axis=0),
+            "mean_abs_shift": tally.mean_abs_shift(),
         },
         index=model.units,
     )
+    if not keep_draws:
+        return UncertaintyResult(summary, None, None, None, None, spec)
+    design = Design(*(np.concatenate([getattr(d, f) for d, _ in kept]) for f in ("ind_w", "pil_w", "choice")))
+    ranks = np.concatenate([r for _, r in kept])
     opts = spec.options
     design_df = pd.DataFrame({c: np.asarray(opts[c], dtype=object)[design.choice[:, j]] for j, c in enumerate(CHOICES)})
     design_df["treatment"] = design_df["treatment"].astype(bool)

@@ -51,6 +51,8 @@ TIME_FUNCS = {"lag", "diff", "growth", "cagr", "net_new"}
 ZONE_FUNCS = AGGREGATES | TIME_FUNCS | {"fact", "zone", "coalesce", "abs"}
 ROW_FUNCS = {"abs", "industry_in"}
 MAX_LAG = 20
+MAX_CHARS = 4000  # a formula longer than this is refused (the built-in ones are under 200)
+MAX_DEPTH = 64  # nesting of the expression tree; keeps every recursive checker and compiler far from the stack limit
 
 
 class FormulaError(ValueError):
@@ -113,6 +115,9 @@ def _call_parts(node: ast.Call) -> tuple[str, list[ast.expr], dict[str, ast.expr
     for k in node.keywords:
         if k.arg is None:
             raise FormulaError("**kwargs is not allowed")
+        if k.arg in kw:  # ast.parse accepts f(where=a, where=b); the language does not pick one silently
+            raise FormulaError(f"{node.func.id}() 的关键字参数 {k.arg} 重复 / keyword '{k.arg}' given more than once "
+                               f"in {node.func.id}(); combine conditions with 'and'")
         kw[k.arg] = k.value
     if any(isinstance(a, ast.Starred) for a in node.args):
         raise FormulaError("*args is not allowed")
@@ -273,13 +278,35 @@ def parse(text: str) -> Formula:
     """Parse and check ``text``; raise :class:`FormulaError` with the reason."""
     if not isinstance(text, str) or not text.strip():
         raise FormulaError("empty formula")
+    if len(text) > MAX_CHARS:
+        raise FormulaError(f"公式过长（{len(text)} 字符，上限 {MAX_CHARS}）/ formula too long: {len(text)} characters, "
+                           f"the limit is {MAX_CHARS}")
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
         raise FormulaError(f"syntax error: {e.msg}") from None
+    except (RecursionError, MemoryError):  # the C parser's own nesting limit
+        raise _too_deep() from None
+    if _depth(tree) > MAX_DEPTH:
+        raise _too_deep()
     needs = _Needs()
     depth = _check_zone(tree, needs)
     return Formula(text, tree, frozenset(needs.facts), frozenset(needs.zone_columns), frozenset(needs.columns), depth)
+
+
+def _too_deep() -> FormulaError:
+    return FormulaError(f"公式嵌套过深（上限 {MAX_DEPTH} 层）/ formula nested too deeply: the limit is {MAX_DEPTH} levels; "
+                        "split it into several indicators")
+
+
+def _depth(tree: ast.AST) -> int:
+    """Depth of the expression tree, without recursion (the tree may be deeper than Python's stack)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in ast.iter_child_nodes(node))
+    return deepest
 
 
 def describe(node: Any) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gaoxin.services.errors import InputError
 from gaoxin.store import audit
 from gaoxin.store import evaluations as stored
 from gaoxin.store import snapshots as store_snapshots
@@ -74,19 +75,31 @@ def steps_from(config: Path | None) -> list | None:
     return load_config(config)
 
 
+def check_runs(runs: int, *, allow_zero: bool) -> None:
+    """Monte Carlo replications: a positive count (0 = none, where allowed); memory does not grow with it."""
+    if runs < 0 or (runs == 0 and not allow_zero):
+        least = "≥ 0" if allow_zero else "≥ 1"
+        raise InputError(f"模拟次数应为 {least} 的整数，而不是 {runs} / --runs must be an integer {least}, not {runs}")
+
+
 def evaluate(store: Store, framework: str | Framework = "national-2021", year: int | None = None,
              snapshot: str | int | None = None, steps: list | None = None, *, save: bool = True,
              runs: int = 0, seed: int = 42) -> EvaluationRun:
     """Evaluate zones for ``year`` (default: latest year of the snapshot); store it when ``save``.
 
-    With ``runs`` > 0 the Monte Carlo rank intervals are computed too (and stored with it).
+    With ``runs`` > 0 the Monte Carlo rank intervals are computed too.  Everything is computed
+    first; then one transaction stores the evaluation with its framework text, scores and
+    intervals, so a failure or a kill leaves either the whole evaluation or nothing.
     """
-    from gaoxin.evaluation.evaluate import EvaluationError, evaluate_data, file_hash, run_log, scores_frame
+    from gaoxin.evaluation.evaluate import EvaluationError, evaluate_data, run_log, scores_frame
     from gaoxin.evaluation.pipeline import config_hash
+    from gaoxin.evaluation.provenance import framework_source
 
     if save:
         store.require_write()
-    fw = _framework(framework)
+    check_runs(runs, allow_zero=True)
+    src = framework_source(_framework(framework))
+    fw = src.framework
     sid = store_snapshots.resolve(store.con, snapshot)
     if year is None:
         year = store_snapshots.last_year(store.con, sid)
@@ -94,29 +107,39 @@ def evaluate(store: Store, framework: str | Framework = "national-2021", year: i
             raise EvaluationError(f"快照{sid}没有企业数据 / snapshot {sid} holds no enterprise rows")
     ev, steps = evaluate_data(fw, zone_data(store, fw, year, sid), year, sid, steps)
     chash = config_hash(steps)
+    scores = scores_frame(ev)
+    config = [s.to_dict() for s in steps]
+    unc = _uncertainty(fw, scores, config, runs, seed) if runs else None
     if save:
-        rec = stored.EvaluationRecord(fw.path or fw.id, file_hash(fw), year, sid, [s.to_dict() for s in steps],
-                                      chash, run_log(ev))
-        ev.id = stored.save(store.con, rec, scores_frame(ev), audit.current_user())
-    intervals = None
-    if runs:
-        unc = _uncertainty(fw, scores_frame(ev), [s.to_dict() for s in steps], runs, seed)
-        intervals = unc.summary
-        if save:
-            stored.save_uncertainty(store.con, ev.id, unc.summary.reset_index(names="zone_id"), runs, seed)
-    prev_id = stored.previous(store.con, fw.path or fw.id, chash, year - 1, sid)
+        rec = stored.EvaluationRecord(fw.path or fw.id, src.hash, year, sid, config, chash, run_log(ev),
+                                      fw.id, str(fw.meta.version), src.text)
+        intervals = stored.Intervals(unc.summary.reset_index(names="zone_id"), runs, seed) if unc else None
+        ev.id = stored.save(store.con, rec, scores, audit.current_user(), intervals)
+    prev_id = stored.previous(store.con, src.hash, fw.id, chash, year - 1, sid)
     prev = stored.scores(store.con, prev_id, code=fw.meta.index_code).set_index("zone_id") if prev_id else None
-    return EvaluationRun(ev, ev.table(prev, intervals), chash, save)
+    return EvaluationRun(ev, ev.table(prev, unc.summary if unc else None), chash, save)
+
+
+def _stored_framework(row: dict, eid: int) -> Framework:
+    """The framework an evaluation was computed from: its stored text (schema ≥ 4), else the file it names."""
+    from gaoxin.evaluation.evaluate import EvaluationError, file_hash
+    from gaoxin.evaluation.provenance import framework_from_text
+
+    text = row.get("framework_toml")
+    if isinstance(text, str):
+        return framework_from_text(text, row["framework_hash"], f"evaluation {eid}")
+    fw = _framework(row["framework"])  # stored before schema 4: by id or path
+    if file_hash(fw) != row["framework_hash"]:
+        raise EvaluationError(f"framework file changed since evaluation {eid} / 指标体系文件已修改: {row['framework']}")
+    return fw
 
 
 def rerun(store: Store, eid: int) -> Rerun:
-    """Recompute stored evaluation ``eid`` from its snapshot and log; compare every stored score."""
-    from gaoxin.evaluation.evaluate import EvaluationError, file_hash, max_score_difference, rerun_data, scores_frame
+    """Recompute stored evaluation ``eid`` from its snapshot, stored framework and log; compare every score."""
+    from gaoxin.evaluation.evaluate import max_score_difference, rerun_data, scores_frame
 
     row = stored.load(store.con, eid)
-    fw = _framework(row["framework"])
-    if file_hash(fw) != row["framework_hash"]:
-        raise EvaluationError(f"framework file changed since evaluation {eid} / 指标体系文件已修改: {row['framework']}")
+    fw = _stored_framework(row, eid)
     year, sid = int(row["year"]), int(row["snapshot_id"])
     ev = rerun_data(fw, zone_data(store, fw, year, sid), year, sid, json.loads(row["log"])["steps"], eid)
     return Rerun(eid, max_score_difference(stored.scores(store.con, eid), scores_frame(ev)))
@@ -125,7 +148,8 @@ def rerun(store: Store, eid: int) -> Rerun:
 def list_evaluations(store: Store) -> pd.DataFrame:
     """Stored evaluations (id, time, framework id, year, snapshot, config hash, user)."""
     df = stored.listing(store.con)
-    df["framework"] = df["framework"].map(lambda p: Path(p).stem)
+    old = df["framework"].map(lambda p: Path(p).stem)  # rows stored before schema 4 have no framework_id
+    df["framework"] = df.pop("framework_id").where(lambda s: s.notna(), old)
     return df
 
 
@@ -134,18 +158,21 @@ def _uncertainty(fw: Framework, scores: pd.DataFrame, steps: list[dict], runs: i
     from gaoxin.evaluation.uncertainty import uncertainty_analysis
 
     a = mc_inputs(fw, scores[scores["level"] == 1], steps)
-    return uncertainty_analysis(a.pop("x"), a.pop("directions"), a.pop("weights"), n=runs, seed=seed, **a)
+    # only the summary is used: stream the replications, memory independent of runs (docs/reliability.md)
+    return uncertainty_analysis(a.pop("x"), a.pop("directions"), a.pop("weights"), n=runs, seed=seed,
+                                keep_draws=False, **a)
 
 
 def _stored_inputs(store: Store, eid: int) -> tuple[Framework, pd.DataFrame, list[dict]]:
     row = stored.load(store.con, eid)
-    return _framework(row["framework"]), stored.scores(store.con, eid, level=1), json.loads(row["config"])
+    return _stored_framework(row, eid), stored.scores(store.con, eid, level=1), json.loads(row["config"])
 
 
 def uncertainty(store: Store, eid: int, runs: int = 1000, seed: int = 42, *, save: bool = False) -> UncertaintyResult:
     """Monte Carlo rank intervals of stored evaluation ``eid``; stored (replacing earlier ones) when ``save``."""
     if save:
         store.require_write()
+    check_runs(runs, allow_zero=False)
     fw, raw, steps = _stored_inputs(store, eid)
     res = _uncertainty(fw, raw, steps, runs, seed)
     if save:
@@ -176,11 +203,20 @@ class Management:
     panel: pd.DataFrame  # zone × year: score, rank (the evaluations behind the lists, not stored)
 
 
+def check_years(years: range) -> None:
+    """A year range with at least one year, first ≤ last (a reversed ``--years 2025-2020`` is empty)."""
+    if not isinstance(years, range) or len(years) == 0 or years.step != 1:
+        shown = f"{years.start}-{years.stop - 1}" if isinstance(years, range) else repr(years)
+        raise InputError(f"年份范围无效：{shown}（应为 起始-结束，起始 ≤ 结束）/ invalid year range {shown}: "
+                         "give FIRST-LAST with FIRST ≤ LAST, e.g. 2021-2025")
+
+
 def evaluation_panel(store: Store, framework: str | Framework, years: range, snapshot: str | int | None = None,
                      steps: list | None = None) -> pd.DataFrame:
     """Index score and rank per zone and year (one unsaved evaluation per year): the input of ``manage``."""
     import pandas as pd
 
+    check_years(years)
     fw = _framework(framework)
     parts = []
     for y in years:
@@ -196,6 +232,7 @@ def dynamic_management(store: Store, framework: str | Framework, years: range, s
     """Praise, warning, notice and exit lists over ``years``, with the reasons; nothing is stored."""
     from gaoxin.evaluation.manage import load_rules, manage
 
+    check_years(years)
     rules = load_rules(rules_file)
     panel = evaluation_panel(store, framework, years, snapshot, steps)
     return Management(manage(panel, rules), panel)

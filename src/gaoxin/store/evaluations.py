@@ -2,6 +2,8 @@
 
 Every value reaches SQL as a bound parameter; frames are inserted through a
 registered relation.  Ids are assigned inside the transaction that commits.
+An evaluation is stored whole or not at all: its row, scores, rank intervals
+and audit row are written in one transaction (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -27,16 +29,36 @@ class EvaluationNotFound(LookupError):
 class EvaluationRecord:
     """What is stored about one evaluation besides its scores."""
 
-    framework: str  # framework id or file it was loaded from
-    framework_hash: str
+    framework: str  # framework id or file it was loaded from (provenance; re-runs use the content)
+    framework_hash: str  # sha256 of framework_toml's UTF-8 bytes ("in-memory" without a file)
     year: int
     snapshot: int
     config: list[dict[str, Any]]
     config_hash: str
     log: dict[str, Any]
+    framework_id: str | None = None
+    framework_version: str | None = None
+    framework_toml: str | None = None  # the framework file's full text: what a re-run parses
 
 
 _TABLES = ("evaluation_score", "evaluation_uncertainty")
+UNCERTAINTY_COLUMNS = ["zone_id", "nominal_rank", "median_rank", "rank_p05", "rank_p95", "mean_abs_shift"]
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Monte Carlo rank intervals to store: ``summary`` has UNCERTAINTY_COLUMNS (zone_id a column)."""
+
+    summary: pd.DataFrame
+    runs: int
+    seed: int
+
+    def rows(self, eid: int) -> pd.DataFrame:
+        s = self.summary[UNCERTAINTY_COLUMNS].copy()
+        s.insert(0, "evaluation_id", int(eid))
+        s.insert(2, "runs", int(self.runs))
+        s.insert(3, "seed", int(self.seed))
+        return s
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, name: str) -> None:
@@ -47,22 +69,33 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, 
         con.unregister(name)
 
 
-def save(con: duckdb.DuckDBPyConnection, rec: EvaluationRecord, scores: pd.DataFrame, user: str) -> int:
-    """Store one evaluation and its long score table (``evaluation_id`` column filled here) atomically."""
+def save(con: duckdb.DuckDBPyConnection, rec: EvaluationRecord, scores: pd.DataFrame, user: str,
+         intervals: Intervals | None = None) -> int:
+    """Store one evaluation, its long score table and (optionally) its rank intervals in one transaction.
+
+    Everything is computed before this is called, so a failure or a kill at any point leaves no trace.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         eid = con.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluation").fetchall()[0][0]
         con.execute(
-            "INSERT INTO evaluation VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO evaluation (id, created_at, framework, framework_hash, year, snapshot_id, config, "
+            "config_hash, log, gaoxin_version, created_by, framework_id, framework_version, framework_toml) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [eid, dt.datetime.now(), rec.framework, rec.framework_hash, rec.year, rec.snapshot,
              json.dumps(rec.config, ensure_ascii=False), rec.config_hash,
-             json.dumps(rec.log, ensure_ascii=False, default=str), gaoxin.__version__, user],
+             json.dumps(rec.log, ensure_ascii=False, default=str), gaoxin.__version__, user,
+             rec.framework_id, rec.framework_version, rec.framework_toml],
         )
         rows = scores.copy()
         rows.insert(0, "evaluation_id", int(eid))
         _insert_frame(con, "evaluation_score", rows, "_scores")
-        audit.record(con, "evaluate", f"evaluation {eid}", framework=rec.framework, year=rec.year,
-                     snapshot=rec.snapshot)
+        detail: dict[str, Any] = {"framework": rec.framework_id or rec.framework, "year": rec.year,
+                                  "snapshot": rec.snapshot}
+        if intervals is not None:
+            _insert_frame(con, "evaluation_uncertainty", intervals.rows(int(eid)), "_unc")
+            detail |= {"runs": intervals.runs, "seed": intervals.seed}
+        audit.record(con, "evaluate", f"evaluation {eid}", **detail)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -87,35 +120,34 @@ def scores(con: duckdb.DuckDBPyConnection, eid: int, *, level: int | None = None
         [int(eid), level, level, code, code]).df()
 
 
-def previous(con: duckdb.DuckDBPyConnection, framework: str, config_hash: str, year: int,
+def previous(con: duckdb.DuckDBPyConnection, framework_hash: str, framework_id: str, config_hash: str, year: int,
              snapshot: int) -> int | None:
-    """The newest stored evaluation of ``year`` with the same framework, config and snapshot."""
+    """The newest stored evaluation of ``year`` with the same framework (content and id), config and snapshot.
+
+    Matching on the content's hash, not on a path, finds it wherever the file was loaded from; rows
+    stored before schema 4 have no id and match on the hash alone.
+    """
     rows = con.execute(
-        "SELECT id FROM evaluation WHERE framework = ? AND config_hash = ? AND year = ? AND snapshot_id = ? "
-        "ORDER BY id DESC LIMIT 1", [framework, config_hash, int(year), int(snapshot)]).fetchall()
+        "SELECT id FROM evaluation WHERE framework_hash = ? AND coalesce(framework_id, ?) = ? AND config_hash = ? "
+        "AND year = ? AND snapshot_id = ? ORDER BY id DESC LIMIT 1",
+        [framework_hash, framework_id, framework_id, config_hash, int(year), int(snapshot)]).fetchall()
     return int(rows[0][0]) if rows else None
 
 
 def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per evaluation; ``framework_id`` is NULL for rows stored before schema 4."""
     return con.execute(
-        "SELECT id, created_at, framework, year, snapshot_id, config_hash, created_by FROM evaluation ORDER BY id"
-    ).df()
-
-
-UNCERTAINTY_COLUMNS = ["zone_id", "nominal_rank", "median_rank", "rank_p05", "rank_p95", "mean_abs_shift"]
+        "SELECT id, created_at, framework, framework_id, year, snapshot_id, config_hash, created_by "
+        "FROM evaluation ORDER BY id").df()
 
 
 def save_uncertainty(con: duckdb.DuckDBPyConnection, eid: int, summary: pd.DataFrame, runs: int,
                      seed: int) -> None:
-    """Replace the stored rank intervals of ``eid`` (``summary`` has UNCERTAINTY_COLUMNS)."""
-    s = summary[UNCERTAINTY_COLUMNS].copy()
-    s.insert(0, "evaluation_id", int(eid))
-    s.insert(2, "runs", int(runs))
-    s.insert(3, "seed", int(seed))
+    """Replace the stored rank intervals of ``eid`` (``summary`` has UNCERTAINTY_COLUMNS), atomically."""
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM evaluation_uncertainty WHERE evaluation_id = ?", [int(eid)])
-        _insert_frame(con, "evaluation_uncertainty", s, "_unc")
+        _insert_frame(con, "evaluation_uncertainty", Intervals(summary, runs, seed).rows(eid), "_unc")
         audit.record(con, "uncertainty", f"evaluation {eid}", runs=runs, seed=seed)
         con.execute("COMMIT")
     except BaseException:
