@@ -20,8 +20,16 @@ import pandas as pd
 
 from gaoxin.evaluation.classify import classify, grade
 from gaoxin.evaluation.methods.results import rank_scores, rank_within, strengths_weaknesses
-from gaoxin.evaluation.pipeline import (DEFAULT_CONFIG, IndexResult, PipelineError, Step, as_steps, load_config, rerun,
-                                        run_pipeline)
+from gaoxin.evaluation.pipeline import (
+    DEFAULT_CONFIG,
+    IndexResult,
+    PipelineError,
+    Step,
+    as_steps,
+    load_config,
+    rerun,
+    run_pipeline,
+)
 from gaoxin.indicators.framework import Framework
 
 

@@ -12,9 +12,9 @@ There is no Python loop over replications or units. ``rank_once`` is the plain p
 kept as the readable reference; tests and ``bench/uncertainty.py`` check both give identical ranks.
 
 Why memory does not grow with the number of runs: replications are drawn, ranked and folded into a
-per-unit rank histogram (units × units counts) and a running sum of rank shifts ``chunk`` at a time, so
-only one chunk is alive at once (docs/reliability.md). The random streams are read sequentially, so the
-numbers for a seed do not depend on ``chunk``: the uniforms come from ``default_rng(seed)`` (as before
+per-unit rank histogram (units × units counts) and a running sum of rank shifts ``block`` at a time, so
+only one block is alive at once (docs/reliability.md). The random streams are read sequentially, so the
+numbers for a seed do not depend on ``block`` or ``chunk``: the uniforms come from ``default_rng(seed)`` (as before
 streaming, so uniform-weight results are unchanged), the Dirichlet Gamma variates from two child streams
 ``SeedSequence(seed).spawn(2)`` (indicator weights, pillar weights). The per-replication draws and
 ranks are kept only with ``keep_draws=True`` (then memory grows with ``n``).
@@ -371,6 +371,7 @@ def uncertainty_analysis(
     n: int = 1000,
     seed: int = 0,
     chunk: int = 2048,
+    block: int = 16_384,
     keep_draws: bool = True,
 ) -> UncertaintyResult:
     """Monte Carlo over the spec's choices: per-unit rank interval and mean absolute rank shift.
@@ -378,19 +379,20 @@ def uncertainty_analysis(
     ``x``: units × indicators (raw values, NaN allowed); ``directions``: ±1 per indicator; ``weights``:
     nominal indicator weights (relative within a pillar when ``groups`` maps indicator → pillar);
     ``pillar_weights``: nominal pillar weights (default equal). Deterministic for a seed, whatever
-    ``chunk``. Replications are streamed ``chunk`` at a time; with ``keep_draws=False`` the result holds
-    only the summary (``design``, ``weights``, ``pillar_weights``, ``ranks`` are None) and memory is
-    O(units² + chunk · (units + indicators)), independent of ``n``.
+    ``block`` and ``chunk``. Replications are drawn and ranked ``block`` at a time (large enough that
+    each discrete variant gets a BLAS-sized batch), scored ``chunk`` per variant; with
+    ``keep_draws=False`` the result holds only the summary (``design``, ``weights``, ``pillar_weights``,
+    ``ranks`` are None) and memory is O(units² + block · (units + indicators)), independent of ``n``.
     """
-    if n < 1 or chunk < 1:
-        raise ValueError(f"n and chunk must be ≥ 1, got n={n}, chunk={chunk}")
+    if n < 1 or chunk < 1 or block < 1:
+        raise ValueError(f"n, chunk and block must be ≥ 1, got n={n}, chunk={chunk}, block={block}")
     spec = spec or UncertaintySpec()
     model = _Model(x, directions, weights, groups, pillar_weights, spec)
     nominal = model.ranks(model.nominal_design())[0]
     draws, tally = _Draws(model, seed), _RankTally(nominal)
     kept: list[tuple[Design, np.ndarray]] = []
-    for start in range(0, n, chunk):
-        design = draws.next(min(chunk, n - start))
+    for start in range(0, n, block):
+        design = draws.next(min(block, n - start))
         ranks = model.ranks(design, chunk)
         tally.add(ranks)
         if keep_draws:

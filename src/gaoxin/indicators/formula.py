@@ -295,8 +295,8 @@ def parse(text: str) -> Formula:
 
 
 def _too_deep() -> FormulaError:
-    return FormulaError(f"公式嵌套过深（上限 {MAX_DEPTH} 层）/ formula nested too deeply: the limit is {MAX_DEPTH} levels; "
-                        "split it into several indicators")
+    return FormulaError(f"公式嵌套过深（上限 {MAX_DEPTH} 层）/ formula nested too deeply: the limit is {MAX_DEPTH} "
+                        "levels; split it into several indicators")
 
 
 def _depth(tree: ast.AST) -> int:
