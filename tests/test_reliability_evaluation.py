@@ -64,6 +64,7 @@ with Store(sys.argv[1], "write") as s:
 """
 
 
+@pytest.mark.slow  # a writer subprocess (≈ 7 s); test_failure_after_scores_rolls_everything_back is the fast twin
 def test_killed_while_storing_leaves_no_evaluation(store):
     before = counts(store)
     r = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(store)], capture_output=True, text=True,
