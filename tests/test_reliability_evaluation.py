@@ -195,8 +195,9 @@ def test_runs_must_be_positive(store):
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
+    # a wide terminal: the CLI wraps long messages (paths included) at its width
     return subprocess.run([sys.executable, "-m", "gaoxin", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": SRC})
+                          env={**os.environ, "PYTHONPATH": SRC, "COLUMNS": "400"})
 
 
 def one_clear_line(r: subprocess.CompletedProcess, *words: str) -> None:
