@@ -27,7 +27,7 @@ class _Group(typer.core.TyperGroup):
 
             if not isinstance(e, user_errors()):
                 raise
-            console.print(f"[red]错误 error:[/] {e}", highlight=False)
+            console.print(f"[red]错误 error:[/] {e}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
 
