@@ -23,6 +23,8 @@ class _Group(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as e:
+            if not (type(e).__module__.startswith("gaoxin.") or isinstance(e, FileNotFoundError)):
+                raise  # click's own exits and usage errors, and bugs: not worth importing the error classes
             from gaoxin.services.errors import user_errors
 
             if not isinstance(e, user_errors()):
