@@ -11,6 +11,7 @@ import time
 
 import duckdb
 import numpy as np
+import pytest
 
 from conftest import ENT_HEADERS, ingest_path, write_csv
 from gaoxin.ingest.credit_code import make_codes
@@ -39,6 +40,7 @@ def state(db):
         con.close()
 
 
+@pytest.mark.slow
 def test_kill_mid_ingest_leaves_store_consistent(tmp_path, zones_csv, enterprises_csv):
     db = tmp_path / "kill.duckdb"
     assert ingest_path([zones_csv, enterprises_csv], db).snapshot == 1
