@@ -10,7 +10,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "gaoxin"
 # rank of each room along the data's way; a module may import its own rank or lower
-RANK = {"config": 0, "ingest": 1, "store": 2, "indicators": 3, "evaluation": 4, "methods": 4, "analysis": 5,
+RANK = {"config": 0, "cells": 0, "ingest": 1, "store": 2, "indicators": 3, "evaluation": 4, "methods": 4, "analysis": 5,
         "demo": 1, "services": 6, "cli": 7, "api": 7, "report": 7, "web": 7}
 SURFACES = {"cli", "api", "report", "web"}
 SQL_ROOMS = {"store", "indicators", "ingest"}  # ingest: validation runs in DuckDB (decision 0002)

@@ -139,14 +139,32 @@ def test_an_export_is_audited_and_cannot_overwrite_the_store(store, tmp_path):
 def test_exports_neutralise_spreadsheet_formulas(tmp_path):
     from gaoxin.services.export import write_frame
 
-    df = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "safe", "-2"], "value": [1.0, 2.0, 3.0, -4.0]})
+    df = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "safe", "-2+3", "@SUM(A1)", "\t=1", "-2"],
+                       "value": [1.0, 2.0, 3.0, -4.0, 5.0, 6.0, 7.0]})
     write_frame(df, tmp_path / "x.csv")
-    back = pd.read_csv(tmp_path / "x.csv")
-    assert back["name"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "safe", "'-2"]
-    assert back["value"].tolist() == [1.0, 2.0, 3.0, -4.0]  # numbers stay numbers
+    back = pd.read_csv(tmp_path / "x.csv", dtype={"name": str})
+    assert back["name"].tolist() == ["'=HYPERLINK(\"http://x\")", "+1", "safe", "'-2+3", "'@SUM(A1)", "'\t=1", "-2"]
+    assert back["value"].tolist() == [1.0, 2.0, 3.0, -4.0, 5.0, 6.0, 7.0]  # numbers stay numbers
     write_frame(df, tmp_path / "x.xlsx")
     x = pd.read_excel(tmp_path / "x.xlsx", engine="calamine")
-    assert x["name"].iloc[0].startswith("'=")
+    assert x["name"].iloc[0].startswith("'=") and x["value"].tolist() == back["value"].tolist()
+
+
+def test_rejection_report_carries_no_live_formula(tmp_path, zones_csv, codes):
+    from conftest import ENT_HEADERS, write_csv
+
+    rows = [[codes[0], '=HYPERLINK("http://evil","x")', "GX001", 2023, "=1+1", 10, 50, "是"]]
+    f = write_csv(tmp_path / "e.csv", ENT_HEADERS, rows)
+    for rep in (tmp_path / "r.xlsx", tmp_path / "r.csv"):
+        res = CliRunner().invoke(app, ["ingest", str(zones_csv), str(f), "--db", str(tmp_path / "s.duckdb"),
+                                       "--report", str(rep)])
+        assert res.exit_code in (0, 1), res.output
+    sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None, dtype=str, engine="calamine")
+    cells = [str(v) for df in sheets.values() for v in df.to_numpy().ravel() if isinstance(v, str)]
+    assert any(c.startswith("'=") for c in cells)
+    assert not any(c.startswith("=") for c in cells)
+    for p in tmp_path.glob("r*.csv"):
+        assert "\n=" not in p.read_text("utf-8-sig") and ",=" not in p.read_text("utf-8-sig")
 
 
 def test_no_output_path_may_resolve_to_the_store(tmp_path, zones_csv):

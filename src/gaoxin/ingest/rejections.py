@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gaoxin.cells import safe_frame
 from gaoxin.ingest.batch import Batch
 
 ISSUE_COLUMNS = {
@@ -64,8 +65,8 @@ def write_report(batch: Batch, path: str | Path) -> list[Path]:
     """Write the report; returns the files written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    issues = issues_frame(batch)
-    rejected = rejected_frames(batch)
+    issues = safe_frame(issues_frame(batch))  # cells come from the submitted files: never live formulas
+    rejected = {k: safe_frame(v) for k, v in rejected_frames(batch).items()}
     if path.suffix.lower() == ".xlsx":
         with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
             issues.to_excel(xw, sheet_name="问题清单 issues", index=False)

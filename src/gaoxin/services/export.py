@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = (".csv", ".xlsx", ".parquet")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(ValueError):
@@ -21,15 +20,10 @@ class ExportError(ValueError):
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells a spreadsheet would run as a formula (=, +, -, @ …) get a leading apostrophe."""
-    from pandas.api.types import is_object_dtype, is_string_dtype
+    """Text cells a spreadsheet would run as a formula get a leading apostrophe (``gaoxin.cells``)."""
+    from gaoxin.cells import safe_frame
 
-    out = df.copy()
-    for c in out.columns:
-        if is_object_dtype(out[c]) or is_string_dtype(out[c]):
-            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    out.columns = [("'" + c) if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
-    return out
+    return safe_frame(df)
 
 
 def check_target(path: Path, store_file: Path | None) -> Path:
