@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from gaoxin.cells import safe_frame
+
 from .pipeline import IndexResult, PipelineError, Step, as_steps, load_config, normalise_meta, run_pipeline
 
 __all__ = ["DEFAULT_STEPS", "build_index", "read_coin", "read_meta", "run_coin", "write_results"]
@@ -103,9 +105,9 @@ def write_results(table: pd.DataFrame, path: str | Path) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        table.to_csv(p, index=False, encoding="utf-8-sig")
+        safe_frame(table).to_csv(p, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        table.to_excel(p, index=False)
+        safe_frame(table).to_excel(p, index=False)
     elif suffix == ".json":
         table.to_json(p, orient="records", force_ascii=False, indent=2)
     elif suffix == ".parquet":
