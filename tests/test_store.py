@@ -172,3 +172,26 @@ def test_writer_memory_limit_is_bounded_and_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("GAOXIN_MEMORY_LIMIT", "1GB'; DROP TABLE audit_log; --")
     with pytest.raises(StoreError, match="GAOXIN_MEMORY_LIMIT"):
         Store(tmp_path / "m.duckdb", "write")
+
+
+@pytest.mark.parametrize("name", ["1", "2", " 7 ", "latest", "LATEST", "", "x" * 101])
+def test_snapshot_names_cannot_shadow_ids_or_keywords(filled, zones_csv, name):
+    from gaoxin.services.errors import InputError
+    from gaoxin.services.ingest import ingest_files
+
+    with Store(filled, "write") as w:
+        with pytest.raises(InputError):
+            ingest_files(w, [zones_csv], snapshot_name=name)
+        assert w.con.execute("SELECT count(*) FROM snapshot").fetchall()[0][0] == 1
+
+
+def test_duplicate_snapshot_name_is_a_clean_error_and_ids_resolve_unambiguously(filled, zones_csv):
+    from gaoxin.services.errors import InputError
+    from gaoxin.services.ingest import ingest_files
+    from gaoxin.store.snapshots import resolve
+
+    with Store(filled, "write") as w:
+        assert ingest_files(w, [zones_csv], snapshot_name="2024年报").result.snapshot == 2
+        with pytest.raises(InputError, match="already exists"):
+            ingest_files(w, [zones_csv], snapshot_name="2024年报")
+        assert resolve(w.con, "1") == 1 and resolve(w.con, "2024年报") == 2 and resolve(w.con, "latest") == 2

@@ -26,6 +26,21 @@ class IngestOutcome:
                           for f in r.batch.files.values()]}
 
 
+def check_snapshot_name(store: Store, name: str) -> None:
+    """A snapshot name must not look like an id or a keyword (it would shadow them) nor exist already."""
+    from gaoxin.services.errors import InputError
+    from gaoxin.store.snapshots import name_exists
+
+    text = name.strip()
+    if not text or len(text) > 100:
+        raise InputError("快照名称应为 1–100 个字符 / a snapshot name has 1–100 characters")
+    if text.lstrip("+-").isdigit() or text.lower() == "latest":
+        raise InputError(f"快照名称不能是数字或 latest（会与快照编号混淆） / a snapshot name cannot be a number or "
+                         f"'latest' (it would shadow an id): {name!r}")
+    if name_exists(store.con, name):
+        raise InputError(f"快照名称已存在 / snapshot name already exists: {name!r}")
+
+
 def ingest_files(store: Store, files: list[Path], *, snapshot_name: str | None = None, strict: bool = False,
                  report: Path | None = None, progress: Callable[[str, int, int], None] | None = None,
                  stage_hook: Callable[[str], None] | None = None) -> IngestOutcome:
@@ -34,6 +49,8 @@ def ingest_files(store: Store, files: list[Path], *, snapshot_name: str | None =
     from gaoxin.store.load import ingest
 
     store.require_write()
+    if snapshot_name is not None:
+        check_snapshot_name(store, snapshot_name)
     if report is not None:
         check_target(report, store.path)
     result = ingest(store.con, files, snapshot_name=snapshot_name, strict=strict, progress=progress,

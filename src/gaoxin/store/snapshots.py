@@ -52,14 +52,18 @@ def resolve(con: duckdb.DuckDBPyConnection, ref: str | int | None = None) -> int
         if row[0] is None:
             raise SnapshotNotFound("尚无快照，请先导入数据 / no snapshot yet: run `gaoxin ingest` first")
         return row[0]
-    s = str(ref)
-    rows = con.execute(
-        "SELECT id FROM snapshot WHERE name = ? OR CAST(id AS VARCHAR) = ? ORDER BY name = ? DESC LIMIT 1",
-        [s, s, s],
-    ).fetchall()
+    s = str(ref).strip()
+    if s.isdigit():  # a number is always an id (names cannot be numbers)
+        rows = con.execute("SELECT id FROM snapshot WHERE id = ?", [int(s)]).fetchall()
+    else:
+        rows = con.execute("SELECT id FROM snapshot WHERE name = ?", [str(ref)]).fetchall()
     if not rows:
         raise SnapshotNotFound(f"快照不存在 / snapshot not found: {s}")
     return rows[0][0]
+
+
+def name_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM snapshot WHERE name = ?", [name]).fetchall()[0][0])
 
 
 def latest(con: duckdb.DuckDBPyConnection) -> int | None:
