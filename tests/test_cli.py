@@ -201,3 +201,14 @@ def test_migrate_demo_data_and_config_check(tmp_path):
 
     res = run("config", "check", str(DEFAULT_CONFIG))
     assert res.exit_code == 0 and "pipeline" in res.output
+
+
+def test_a_report_that_cannot_be_written_does_not_misreport_the_snapshot(tmp_path, zones_csv):
+    bad_dir = tmp_path / "ro"
+    bad_dir.mkdir()
+    (bad_dir / "r.xlsx").mkdir()  # the report path is a directory: writing it fails after the commit
+    res = run("ingest", str(zones_csv), "--db", str(tmp_path / "s.duckdb"), "--report", str(bad_dir / "r.xlsx"),
+              "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["snapshot"] == 1 and out["report_error"] and out["report"] == []

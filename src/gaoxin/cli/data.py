@@ -103,6 +103,8 @@ def _print_ingest(outcome) -> None:
                                                                  "原因 reason"], rows), console)
     for p in outcome.report_files:
         console.print(f"报告 report: {p}")
+    if outcome.report_error:
+        console.print(f"[yellow]{outcome.report_error}[/]", soft_wrap=True)
 
 
 @snap_app.callback(invoke_without_command=True)

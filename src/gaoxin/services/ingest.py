@@ -15,12 +15,14 @@ from gaoxin.store.load import IngestResult
 class IngestOutcome:
     result: IngestResult
     report_files: list[Path] = field(default_factory=list)
+    report_error: str | None = None  # the batch's outcome stands; only the report could not be written
 
     def to_dict(self) -> dict:
         r = self.result
         return {**r.summary(), "snapshot_name": r.snapshot_name, "unchanged": r.unchanged,
                 "warnings": r.warnings, "exit_code": r.exit_code, "message_zh": r.message_zh,
                 "message_en": r.message_en, "report": [str(p) for p in self.report_files],
+                "report_error": self.report_error,
                 "files": [{"file": f.file, "accepted": f.accepted, "rejected": f.rejected, "warnings": f.warnings,
                            "totals_dropped": f.totals_dropped, "error": f.error}
                           for f in r.batch.files.values()]}
@@ -55,7 +57,13 @@ def ingest_files(store: Store, files: list[Path], *, snapshot_name: str | None =
         check_target(report, store.path)
     result = ingest(store.con, files, snapshot_name=snapshot_name, strict=strict, progress=progress,
                     stage_hook=stage_hook)
-    written = write_report(result.batch, report) if report else []
+    if not report:
+        return IngestOutcome(result)
+    try:  # after the commit: a failure here must not misreport the snapshot (issue #7 item 8)
+        written = write_report(result.batch, report)
+    except OSError as e:
+        reason = e.strerror or str(e)
+        return IngestOutcome(result, [], f"问题报告未能写入 / the report could not be written: {report}: {reason}")
     if written:  # the report holds enterprise rows: an export, audited like the others
         record(store, "export", ", ".join(map(str, written)), kind="rejection report", snapshot=result.snapshot)
     return IngestOutcome(result, written)
