@@ -212,3 +212,10 @@ def test_a_report_that_cannot_be_written_does_not_misreport_the_snapshot(tmp_pat
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["snapshot"] == 1 and out["report_error"] and out["report"] == []
+
+
+@pytest.mark.parametrize("args", [["--dirty", "1.5"], ["--dirty", "-0.1"], ["--zones", "0"], ["--enterprises", "-5"]])
+def test_demo_arguments_out_of_range_are_one_line(tmp_path, args):
+    for cmd in ("demo-data", "demo"):
+        res = run(cmd, *args, "--out", str(tmp_path / cmd))
+        assert res.exit_code == 2 and "Traceback" not in res.output and "错误" in res.output, res.output

@@ -26,7 +26,18 @@ def generate_data(out_dir: Path, **kw):
     """Synthetic demo files (``gaoxin demo-data``); see ``gaoxin.demo.synthetic.generate``."""
     from gaoxin.demo.synthetic import generate
 
+    check_sizes(kw.get("zones", 1), kw.get("enterprises", 1), kw.get("dirty", 0.0))
     return generate(out_dir, **kw)
+
+
+def check_sizes(zones: int, enterprises: int, dirty: float) -> None:
+    """Arguments the generator would crash on or silently misread are user errors."""
+    from gaoxin.services.errors import InputError
+
+    if zones < 1 or enterprises < 1:
+        raise InputError(f"园区数、企业数须为正 / --zones, --enterprises must be positive: {zones}, {enterprises}")
+    if not 0.0 <= dirty < 1.0:
+        raise InputError(f"缺陷比例须在 0 与 1 之间 / --dirty must be in [0, 1), not {dirty}")
 
 
 @dataclass
@@ -68,6 +79,7 @@ def run_demo(s: DemoSettings, step: Callable[[str, DemoResult], None] = lambda n
 
     from gaoxin.demo.synthetic import generate
 
+    check_sizes(s.zones, s.enterprises, s.dirty)
     s.out_dir.mkdir(parents=True, exist_ok=True)
     db_file = Path(s.db) if s.db else s.out_dir / "gaoxin.duckdb"
     if not s.db:
