@@ -195,3 +195,34 @@ def test_duplicate_snapshot_name_is_a_clean_error_and_ids_resolve_unambiguously(
         with pytest.raises(InputError, match="already exists"):
             ingest_files(w, [zones_csv], snapshot_name="2024年报")
         assert resolve(w.con, "1") == 1 and resolve(w.con, "2024年报") == 2 and resolve(w.con, "latest") == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signal_mid_ingest_leaves_the_store_and_no_temp_files(tmp_path, sig):
+    import signal
+
+    from gaoxin.demo.synthetic import generate
+
+    f = generate(tmp_path / "data", zones=20, enterprises=20_000, years=(2016, 2025), seed=2, encoding="gbk")
+    db = tmp_path / "s.duckdb"
+    assert ingest_path([f.zones], db).snapshot == 1
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    p = subprocess.Popen([sys.executable, "-m", "gaoxin", "ingest", str(f.zones), str(f.enterprises), "--db", str(db)],
+                         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                         env={**_env(), "TMPDIR": str(tmp), "COLUMNS": "200"})
+    deadline = time.monotonic() + 30
+    while not any(tmp.iterdir()) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.01)  # the ingest's work folder appears: it is transcoding or reading
+    if p.poll() is not None:
+        pytest.skip("the ingest finished before the signal could be sent")
+    time.sleep(0.2)
+    p.send_signal(getattr(signal, sig))
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(tmp.iterdir()) == []  # every temporary file removed
+    with Store(db, "read") as r:  # the interrupted batch left nothing: still snapshot 1 alone, same rows
+        assert r.con.execute("SELECT count(*) FROM snapshot").fetchall()[0][0] == 1
+        assert r.con.execute("SELECT count(*) FROM enterprise_year").fetchall()[0][0] == 0

@@ -22,6 +22,9 @@ class _Group(typer.core.TyperGroup):
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see gaoxin.cli.main): transactions rolled back, temp removed
+            console.print("已中断，数据库保持原样 / interrupted: the store is as it was", highlight=False)
+            raise typer.Exit(130) from None
         except Exception as e:
             if not (type(e).__module__.startswith("gaoxin.") or isinstance(e, FileNotFoundError)):
                 raise  # click's own exits and usage errors, and bugs: not worth importing the error classes
