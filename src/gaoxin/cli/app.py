@@ -32,7 +32,8 @@ class _Group(typer.core.TyperGroup):
 
             if not isinstance(e, user_errors()):
                 raise
-            console.print(f"[red]错误 error:[/] {e}", highlight=False, soft_wrap=True)
+            text = f"文件不存在 / file not found: {e.filename}" if isinstance(e, FileNotFoundError) else str(e)
+            console.print(f"[red]错误 error:[/] {text}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
 
