@@ -100,7 +100,8 @@ def params() -> dict[str, Any]:
     """The named parameters of the generated statements: every value from the rules and contract files."""
     r = contract.rules()
     p: dict[str, Any] = {
-        "full": _FULL, "half": _HALF, "missing": list(r.missing.tokens), "true": list(r.bool_.true),
+        "full": _FULL, "half": _HALF, "missing": list(r.missing.tokens),
+        "missing_len": max((len(x.encode()) for x in r.missing.tokens), default=0), "true": list(r.bool_.true),
         "false": list(r.bool_.false), "provinces": list(contract.provinces()), "year_min": r.year.min,
         "founded_min": r.founded_year.min, "year_max": max_year(),
     }
@@ -170,13 +171,22 @@ def _fold(col: str) -> str:
 
 
 def _clean(t: str) -> str:
-    """NULL for the contract's 'missing' tokens, else the folded text ``t``."""
-    return f"CASE WHEN list_contains($missing, {t}) THEN NULL ELSE {t} END"
+    """NULL for the contract's 'missing' tokens, else the folded text ``t``.
+
+    Cells longer than the longest token (credit codes, names: most cells) skip the list search.
+    """
+    return f"CASE WHEN strlen({t}) <= $missing_len AND list_contains($missing, {t}) THEN NULL ELSE {t} END"
 
 
 def _number(r: str) -> str:
     """Cell text -> DOUBLE, thousands separators and inner spaces removed."""
     return f"TRY_CAST(replace(replace({r}, ',', ''), ' ', '') AS DOUBLE)"
+
+
+def _scaled(num: str, factor: float) -> str:
+    """``num`` times the unit factor; none for a factor of 1 (x * 1.0 = x for every double, inf and nan too)."""
+    factor = float(factor)  # from units.toml, validated as a number: rendered as a float literal
+    return num if factor == 1.0 else f"({num} * {factor!r})"
 
 
 def _parse(c: contract.Column, r: str, num: str, factor: float, table: str) -> str:
@@ -185,11 +195,11 @@ def _parse(c: contract.Column, r: str, num: str, factor: float, table: str) -> s
     TRY_CAST: a non-finite or too large number becomes NULL here and is
     reported by its check (not_finite, too_large) instead of failing the pass.
     """
-    factor = float(factor)  # from units.toml, validated as a number: rendered as a float literal
+    scaled = _scaled(num, factor)
     if c.type == "number":
-        return f"TRY_CAST({num} * {factor!r} AS {store_type(table, c)})"
+        return f"TRY_CAST({scaled} AS {store_type(table, c)})"
     if c.type == "int":
-        return f"TRY_CAST(round({num} * {factor!r}) AS BIGINT)"
+        return f"TRY_CAST(round({scaled}) AS BIGINT)"
     if c.type == "year":
         return rf"TRY_CAST(regexp_extract({r}, '^(\d{{4}})(\.0+)?([-/.年]|$)', 1) AS INTEGER)"
     if c.type == "bool":
@@ -214,7 +224,7 @@ def _checks(c: contract.Column, r: str, num: str, p: str, factor: float = 1.0) -
     if c.type in ("number", "int"):
         out.append((f"{r} IS NOT NULL AND {num} IS NULL", "not_number"))
         out.append((f"NOT isfinite({num})", "not_finite"))  # inf, -inf, nan, 1e400 (parsed as inf)
-        out.append((f"isfinite({num}) AND abs({num} * {float(factor)!r}) >= {MAX_ABS!r}", "too_large"))
+        out.append((f"isfinite({num}) AND abs({_scaled(num, factor)}) >= {MAX_ABS!r}", "too_large"))
         if c.type == "int":
             out.append((f"{num} IS NOT NULL AND {num} <> round({num})", "not_integer"))
         if not c.signed:
@@ -234,6 +244,21 @@ def _checks(c: contract.Column, r: str, num: str, p: str, factor: float = 1.0) -
     elif c.name == "province_code":
         out.append((f"{r} IS NOT NULL AND NOT list_contains($provinces, coalesce({p}, ''))", "province"))
     return out
+
+
+def _number_fails(c: contract.Column, num: str, factor: float) -> str:
+    """One condition true exactly when one of :func:`_checks` holds for typed number ``num`` (NULL: none does).
+
+    Used where only "any rule failed?" matters (the direct insert): a range test
+    per column instead of four or five.  NaN compares above every number and
+    inf is out of range, so ``not_finite`` and ``too_large`` both fail it.
+    """
+    x = _scaled(num, factor)
+    ok = [f"{num} >= 0" if not c.signed else f"{x} > {-MAX_ABS!r}", f"{x} < {MAX_ABS!r}"]
+    if c.type == "int":
+        ok.append(f"{num} = round({num})")
+    fails = f"NOT ({' AND '.join(ok)})"
+    return f"{num} IS NULL OR {fails}" if c.required else fails
 
 
 # store table written directly by the cell pass (the bulk of every batch; zones and zone facts are small)
@@ -525,6 +550,7 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     lookups = _lookups(con, st, distinct_from or source, numeric, out)
     joins = "".join(f" LEFT JOIN {t} l_{name} ON l_{name}.v = s.c{st.columns[name]}" for name, t in lookups.items())
     fold_sel, clean_sel, num_sel, parse_sel, issue_items, conds = [], [], [], [], [], []
+    fails = []  # whether a row fails any rule: conds, with each typed number's rules as one range test
     for c in spec.columns:
         r, num = f"r_{c.name}", f"n_{c.name}"
         if c.name in st.columns:
@@ -545,6 +571,8 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                 if c.type in ("number", "int"):
                     num_sel.append(f"{_number(r)} AS {num}")
             p = f"lp_{c.name}" if c.name in lookups else _parse(c, r, num, st.factors[c.name], st.raw.table)
+            if k in numeric:
+                fails.append(_number_fails(c, num, st.factors[c.name]))
             for cond, code in _checks(c, r, num, f"p_{c.name}", st.factors[c.name]):
                 if code == "not_number" and k in numeric:
                     continue  # DuckDB's typed reader put unparsable lines aside: r_ = n_, never fails
@@ -557,6 +585,8 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                     clean_sel.append(f"_bad_{c.name}")
                     cond = f"_bad_{c.name}"
                 conds.append(cond)
+                if k not in numeric:
+                    fails.append(cond)
                 issue_items.append(f"CASE WHEN {cond} THEN {{'column': {word(c.name)}, 'code': {word(code)}}} END")
         else:
             p = "NULL"
@@ -593,7 +623,7 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
         return
     # direct: the clean rows go into the store once; the rest (issues, totals: few) are staged
     names = ", ".join(c.name for c in spec.columns)
-    clean = " OR ".join(f"({c})" for c in conds) or "false"
+    clean = " OR ".join(f"({c})" for c in fails) or "false"
     written = run(con, f"""INSERT INTO {DIRECT[st.raw.table]} (row_id, valid_from, valid_to, {names}, source_file,
         source_row) {cell_pass(source, f"SELECT $base + _row, $sid, NULL, {typed_cols}, $file, _row FROM parsed "
                                        f"WHERE NOT _is_total AND NOT coalesce({clean}, false)")}""",
