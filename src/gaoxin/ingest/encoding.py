@@ -421,7 +421,9 @@ def _iconv_part(exe: str, name: str, path: Path, start: int, end: int, dst: Path
     return); chunks cut at line ends keep every call small.  A chunk holding a
     blank line (see :func:`has_blank_line`; every chunk starts a line) ends the
     part unsuccessfully: the caller takes the Python path, which keeps row numbers.
+    The next chunk is read and scanned while iconv converts the previous one.
     """
+    proc: subprocess.Popen | None = None
     try:
         with open(path, "rb") as f, open(dst, "wb") as o:
             pos = start
@@ -433,13 +435,24 @@ def _iconv_part(exe: str, name: str, path: Path, start: int, end: int, dst: Path
                 if data.startswith((b"\n", b"\r\n")) or _BLANK_B.search(data):
                     return
                 lines[i] += data.count(b"\n")
-                if subprocess.run([exe, "-f", name, "-t", "UTF-8"], input=data, stdout=o,
-                                  stderr=subprocess.DEVNULL).returncode != 0:
+                if proc is not None and proc.wait() != 0:  # the previous chunk's output precedes this one's
                     return
+                proc = subprocess.Popen([exe, "-f", name, "-t", "UTF-8"], stdin=subprocess.PIPE, stdout=o,
+                                        stderr=subprocess.DEVNULL)
+                assert proc.stdin is not None
+                with proc.stdin:
+                    proc.stdin.write(data)
+                del data
                 pos = stop
+            if proc is not None and proc.wait() != 0:
+                return
         results[i] = True
     except OSError:
         return
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 ICONV_SPLIT_BYTES = 16 << 20  # files above this are transcoded by two iconv processes

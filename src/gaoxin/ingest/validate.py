@@ -100,8 +100,7 @@ def params() -> dict[str, Any]:
     """The named parameters of the generated statements: every value from the rules and contract files."""
     r = contract.rules()
     p: dict[str, Any] = {
-        "full": _FULL, "half": _HALF, "missing": list(r.missing.tokens),
-        "missing_len": max((len(x.encode()) for x in r.missing.tokens), default=0), "true": list(r.bool_.true),
+        "full": _FULL, "half": _HALF, "missing": list(r.missing.tokens), "true": list(r.bool_.true),
         "false": list(r.bool_.false), "provinces": list(contract.provinces()), "year_min": r.year.min,
         "founded_min": r.founded_year.min, "year_max": max_year(),
     }
@@ -171,11 +170,8 @@ def _fold(col: str) -> str:
 
 
 def _clean(t: str) -> str:
-    """NULL for the contract's 'missing' tokens, else the folded text ``t``.
-
-    Cells longer than the longest token (credit codes, names: most cells) skip the list search.
-    """
-    return f"CASE WHEN strlen({t}) <= $missing_len AND list_contains($missing, {t}) THEN NULL ELSE {t} END"
+    """NULL for the contract's 'missing' tokens, else the folded text ``t``."""
+    return f"CASE WHEN list_contains($missing, {t}) THEN NULL ELSE {t} END"
 
 
 def _number(r: str) -> str:
@@ -244,21 +240,6 @@ def _checks(c: contract.Column, r: str, num: str, p: str, factor: float = 1.0) -
     elif c.name == "province_code":
         out.append((f"{r} IS NOT NULL AND NOT list_contains($provinces, coalesce({p}, ''))", "province"))
     return out
-
-
-def _number_fails(c: contract.Column, num: str, factor: float) -> str:
-    """One condition true exactly when one of :func:`_checks` holds for typed number ``num`` (NULL: none does).
-
-    Used where only "any rule failed?" matters (the direct insert): a range test
-    per column instead of four or five.  NaN compares above every number and
-    inf is out of range, so ``not_finite`` and ``too_large`` both fail it.
-    """
-    x = _scaled(num, factor)
-    ok = [f"{num} >= 0" if not c.signed else f"{x} > {-MAX_ABS!r}", f"{x} < {MAX_ABS!r}"]
-    if c.type == "int":
-        ok.append(f"{num} = round({num})")
-    fails = f"NOT ({' AND '.join(ok)})"
-    return f"{num} IS NULL OR {fails}" if c.required else fails
 
 
 # store table written directly by the cell pass (the bulk of every batch; zones and zone facts are small)
@@ -550,7 +531,6 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     lookups = _lookups(con, st, distinct_from or source, numeric, out)
     joins = "".join(f" LEFT JOIN {t} l_{name} ON l_{name}.v = s.c{st.columns[name]}" for name, t in lookups.items())
     fold_sel, clean_sel, num_sel, parse_sel, issue_items, conds = [], [], [], [], [], []
-    fails = []  # whether a row fails any rule: conds, with each typed number's rules as one range test
     for c in spec.columns:
         r, num = f"r_{c.name}", f"n_{c.name}"
         if c.name in st.columns:
@@ -571,8 +551,6 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                 if c.type in ("number", "int"):
                     num_sel.append(f"{_number(r)} AS {num}")
             p = f"lp_{c.name}" if c.name in lookups else _parse(c, r, num, st.factors[c.name], st.raw.table)
-            if k in numeric:
-                fails.append(_number_fails(c, num, st.factors[c.name]))
             for cond, code in _checks(c, r, num, f"p_{c.name}", st.factors[c.name]):
                 if code == "not_number" and k in numeric:
                     continue  # DuckDB's typed reader put unparsable lines aside: r_ = n_, never fails
@@ -585,8 +563,6 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                     clean_sel.append(f"_bad_{c.name}")
                     cond = f"_bad_{c.name}"
                 conds.append(cond)
-                if k not in numeric:
-                    fails.append(cond)
                 issue_items.append(f"CASE WHEN {cond} THEN {{'column': {word(c.name)}, 'code': {word(code)}}} END")
         else:
             p = "NULL"
@@ -623,7 +599,7 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
         return
     # direct: the clean rows go into the store once; the rest (issues, totals: few) are staged
     names = ", ".join(c.name for c in spec.columns)
-    clean = " OR ".join(f"({c})" for c in fails) or "false"
+    clean = " OR ".join(f"({c})" for c in conds) or "false"
     written = run(con, f"""INSERT INTO {DIRECT[st.raw.table]} (row_id, valid_from, valid_to, {names}, source_file,
         source_row) {cell_pass(source, f"SELECT $base + _row, $sid, NULL, {typed_cols}, $file, _row FROM parsed "
                                        f"WHERE NOT _is_total AND NOT coalesce({clean}, false)")}""",
