@@ -365,8 +365,9 @@ def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> list
     """Transcode ``path`` from byte ``offset`` on into ``out`` with the system's ``iconv``.
 
     glibc's iconv is ~3x faster than Python's codec.  Large files are cut in
-    two at a line end and transcoded by two iconv processes at once, while this
-    process looks for blank lines in the source bytes.  Cutting on raw bytes is
+    two at a line end and transcoded by two iconv processes at once; the threads
+    feeding them look for blank lines in the chunks they feed (no second read of
+    the source, and a blank line stops the transcoding at once).  Cutting on raw bytes is
     safe: in GBK/GB18030 the bytes '\\n' and '\\r' never occur inside a
     multi-byte character (trail bytes are >= 0x30), and ``offset`` starts a line.
     The parts are not joined (a copy of the whole file): DuckDB reads them as
@@ -398,10 +399,9 @@ def iconv_to_utf8(path: Path, encoding: str, out: Path, offset: int = 0) -> list
     try:
         for t in workers:
             t.start()
-        blank = has_blank_line(path, offset)  # meanwhile, on the source bytes
         for t in workers:
             t.join()
-        ok = all(results) and not blank
+        ok = all(results)  # False too when a part holds a blank line
         return list(zip(outs[1:], itertools.accumulate(lines[:-1]), strict=True)) if ok else None
     finally:
         if not ok:
@@ -418,8 +418,12 @@ def _iconv_part(exe: str, name: str, path: Path, start: int, end: int, dst: Path
 
     GNU iconv reads its entire input before converting, so one call per part
     would hold the whole part in memory (1 GB per process for a 10M-row
-    return); chunks cut at line ends keep every call small.
+    return); chunks cut at line ends keep every call small.  A chunk holding a
+    blank line (see :func:`has_blank_line`; every chunk starts a line) ends the
+    part unsuccessfully: the caller takes the Python path, which keeps row numbers.
+    The next chunk is read and scanned while iconv converts the previous one.
     """
+    proc: subprocess.Popen | None = None
     try:
         with open(path, "rb") as f, open(dst, "wb") as o:
             pos = start
@@ -428,14 +432,27 @@ def _iconv_part(exe: str, name: str, path: Path, start: int, end: int, dst: Path
                     else end
                 f.seek(pos)
                 data = f.read(stop - pos)
-                lines[i] += data.count(b"\n")
-                if subprocess.run([exe, "-f", name, "-t", "UTF-8"], input=data, stdout=o,
-                                  stderr=subprocess.DEVNULL).returncode != 0:
+                if data.startswith((b"\n", b"\r\n")) or _BLANK_B.search(data):
                     return
+                lines[i] += data.count(b"\n")
+                if proc is not None and proc.wait() != 0:  # the previous chunk's output precedes this one's
+                    return
+                proc = subprocess.Popen([exe, "-f", name, "-t", "UTF-8"], stdin=subprocess.PIPE, stdout=o,
+                                        stderr=subprocess.DEVNULL)
+                assert proc.stdin is not None
+                with proc.stdin:
+                    proc.stdin.write(data)
+                del data
                 pos = stop
+            if proc is not None and proc.wait() != 0:
+                return
         results[i] = True
     except OSError:
         return
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 ICONV_SPLIT_BYTES = 16 << 20  # files above this are transcoded by two iconv processes

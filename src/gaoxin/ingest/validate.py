@@ -179,17 +179,23 @@ def _number(r: str) -> str:
     return f"TRY_CAST(replace(replace({r}, ',', ''), ' ', '') AS DOUBLE)"
 
 
+def _scaled(num: str, factor: float) -> str:
+    """``num`` times the unit factor; none for a factor of 1 (x * 1.0 = x for every double, inf and nan too)."""
+    factor = float(factor)  # from units.toml, validated as a number: rendered as a float literal
+    return num if factor == 1.0 else f"({num} * {factor!r})"
+
+
 def _parse(c: contract.Column, r: str, num: str, factor: float, table: str) -> str:
     """SQL giving the typed canonical value of cleaned cell text ``r`` (``num``: its number).
 
     TRY_CAST: a non-finite or too large number becomes NULL here and is
     reported by its check (not_finite, too_large) instead of failing the pass.
     """
-    factor = float(factor)  # from units.toml, validated as a number: rendered as a float literal
+    scaled = _scaled(num, factor)
     if c.type == "number":
-        return f"TRY_CAST({num} * {factor!r} AS {store_type(table, c)})"
+        return f"TRY_CAST({scaled} AS {store_type(table, c)})"
     if c.type == "int":
-        return f"TRY_CAST(round({num} * {factor!r}) AS BIGINT)"
+        return f"TRY_CAST(round({scaled}) AS BIGINT)"
     if c.type == "year":
         return rf"TRY_CAST(regexp_extract({r}, '^(\d{{4}})(\.0+)?([-/.年]|$)', 1) AS INTEGER)"
     if c.type == "bool":
@@ -214,7 +220,7 @@ def _checks(c: contract.Column, r: str, num: str, p: str, factor: float = 1.0) -
     if c.type in ("number", "int"):
         out.append((f"{r} IS NOT NULL AND {num} IS NULL", "not_number"))
         out.append((f"NOT isfinite({num})", "not_finite"))  # inf, -inf, nan, 1e400 (parsed as inf)
-        out.append((f"isfinite({num}) AND abs({num} * {float(factor)!r}) >= {MAX_ABS!r}", "too_large"))
+        out.append((f"isfinite({num}) AND abs({_scaled(num, factor)}) >= {MAX_ABS!r}", "too_large"))
         if c.type == "int":
             out.append((f"{num} IS NOT NULL AND {num} <> round({num})", "not_integer"))
         if not c.signed:

@@ -201,17 +201,17 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: Batch, kind: str, prev: int, s
 def _write_issues(con: duckdb.DuckDBPyConnection, batch: Batch, sid: int) -> None:
     if not batch.issues:
         return
-    import pandas as pd  # lazily: a clean batch needs none of its memory
-
-    df = pd.DataFrame([i.__dict__ for i in batch.issues])
-    df.insert(0, "snapshot_id", sid)
-    df = df.astype({"row": "Int32"})
-    con.register("_issues_df", df)
+    # bound lists zipped by unnest, no DataFrame: importing pandas costs ~0.3 s and ~100 MB of a clean run
+    fields = {"severity": "VARCHAR", "table": "VARCHAR", "file": "VARCHAR", "sheet": "VARCHAR", "row": "INTEGER",
+              "column": "VARCHAR", "value": "VARCHAR", "reason_en": "VARCHAR", "reason_zh": "VARCHAR",
+              "raw": "VARCHAR"}
+    cols = {name: [getattr(i, name) for i in batch.issues] for name in fields}
+    cols["value"] = [v if v is None or isinstance(v, str) else str(v) for v in cols["value"]]
     con.execute(
-        'INSERT INTO ingest_issue SELECT snapshot_id, severity, "table", file, sheet, "row", "column", '
-        "CAST(value AS VARCHAR), reason_en, reason_zh, raw FROM _issues_df"
+        f"INSERT INTO ingest_issue SELECT {int(sid)}, "
+        + ", ".join(f"unnest(${name}::{typ}[])" for name, typ in fields.items()),
+        cols,
     )
-    con.unregister("_issues_df")
 
 
 def _user() -> str:
