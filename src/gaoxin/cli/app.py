@@ -23,9 +23,10 @@ class _Group(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see gaoxin.cli.main): transactions rolled back, temp removed
-            console.print("已中断，数据库保持原样 / interrupted: the store is as it was", highlight=False)
-            raise typer.Exit(130) from None
+            _interrupted()
         except Exception as e:
+            if str(e) == "Query interrupted":  # DuckDB turns an interrupt during a query into this RuntimeError
+                _interrupted()
             if not (type(e).__module__.startswith("gaoxin.") or isinstance(e, FileNotFoundError)):
                 raise  # click's own exits and usage errors, and bugs: not worth importing the error classes
             from gaoxin.services.errors import user_errors
@@ -35,6 +36,11 @@ class _Group(typer.core.TyperGroup):
             text = f"文件不存在 / file not found: {e.filename}" if isinstance(e, FileNotFoundError) else str(e)
             console.print(f"[red]错误 error:[/] {text}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+
+
+def _interrupted() -> None:
+    console.print("已中断，数据库保持原样 / interrupted: the store is as it was", highlight=False)
+    raise typer.Exit(130) from None
 
 
 app = typer.Typer(cls=_Group, help="gaoxin: 高新区监测评价平台 / high-tech zone monitoring and evaluation",
