@@ -64,6 +64,17 @@ class BoolRule(StrictModel):
     false: list[str] = Field(default_factory=lambda: list(FALSE_TOKENS), description="cell texts read as no")
 
 
+class WorkbookLimits(StrictModel):
+    """Limits checked on an .xlsx/.xlsm before any cell is loaded (a 5 KB file can declare 17 billion cells)."""
+
+    max_cells: int = Field(60_000_000, gt=0,
+                           description="most cells a sheet may declare or use (rows × columns of its used range)")
+    max_uncompressed_mb: float = Field(2048, gt=0, description="most MiB the workbook's parts may inflate to in all")
+    max_shared_strings_mb: float = Field(
+        256, gt=0, description="most MiB of the shared-strings part (text cells; Excel itself caps a cell at 32,767 "
+                               "characters)")
+
+
 class IngestRules(StrictModel):
     """Every validation threshold and token list of ingest (``ingest/data/rules.toml``)."""
 
@@ -73,6 +84,8 @@ class IngestRules(StrictModel):
     missing: MissingRule = Field(default_factory=MissingRule, description="missing-value tokens")
     totals: TotalsRule = Field(default_factory=TotalsRule, description="total-row markers")
     bool_: BoolRule = Field(default_factory=BoolRule, alias="bool", description="yes/no tokens")
+    workbook: WorkbookLimits = Field(default_factory=WorkbookLimits, description="limits of a workbook")
 
 
-__all__ = ["BoolRule", "FoundedYearRule", "IngestRules", "MissingRule", "TotalsRule", "WarningRules", "YearRule"]
+__all__ = ["BoolRule", "FoundedYearRule", "IngestRules", "MissingRule", "TotalsRule", "WarningRules",
+           "WorkbookLimits", "YearRule"]

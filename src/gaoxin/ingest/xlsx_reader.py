@@ -208,6 +208,11 @@ def _sheet_table(source: str, name: str, rows: list[list[Any]], merges: Sequence
 
 def read_excel(path: Path, source: str, magic: bytes, progress: Progress | None) -> list[RawTable]:
     """Every worksheet is a candidate table; unrecognised sheets come back with table=None."""
+    if magic.startswith(ZIP_MAGIC):  # declared sizes checked before calamine allocates them
+        from gaoxin.ingest.contract import rules
+        from gaoxin.ingest.workbook_guard import check_workbook
+
+        check_workbook(path, source, rules().workbook)
     wb = _open_workbook(path, source, magic)
     total = path.stat().st_size
     out: list[RawTable] = []
