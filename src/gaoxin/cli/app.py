@@ -88,6 +88,8 @@ def years(text: str) -> tuple[int, int]:
         raise typer.BadParameter(f"年份应为 2020-2024 或 2024 / years must look like 2020-2024, not {text!r}") from None
     if y1 < y0:
         raise typer.BadParameter(f"起始年份大于结束年份 / first year after last: {text}")
+    if not (y0 >= 1900 and y1 <= 2100):
+        raise typer.BadParameter(f"年份须在 1900–2100 之间 / years must be 1900–2100: {text}")
     return y0, y1
 
 

@@ -94,7 +94,9 @@ def evaluate(store: Store, framework: str | Framework = "national-2021", year: i
     from gaoxin.evaluation.evaluate import EvaluationError, evaluate_data, run_log, scores_frame
     from gaoxin.evaluation.pipeline import config_hash
     from gaoxin.evaluation.provenance import framework_source
+    from gaoxin.services.errors import check_year_values
 
+    check_year_values(year)
     if save:
         store.require_write()
     check_runs(runs, allow_zero=True)

@@ -80,9 +80,10 @@ def compute(store: Store, framework_ref: str | Framework, years: tuple[int, int]
     """
     from gaoxin.indicators.compute import compute_indicators
     from gaoxin.indicators.units import parse_unit
-    from gaoxin.services.errors import InputError
+    from gaoxin.services.errors import InputError, check_year_values
     from gaoxin.store.snapshots import resolve
 
+    check_year_values(*years)
     try:
         u = parse_unit(unit)
     except ValueError as e:

@@ -81,9 +81,11 @@ def monitor(store: Store, year: int, targets: TargetSet, view: View = "annual",
             snapshot: str | int | None = None) -> pd.DataFrame:
     """Progress, expected progress, status and projection of every target (annual, mid-term or final view)."""
     from gaoxin.evaluation import monitor as m
+    from gaoxin.services.errors import InputError, check_year_values
 
+    check_year_values(year)
     if view not in ("annual", "midterm", "final"):
-        raise ValueError(f"view 视图须为 annual | midterm | final, not {view!r}")
+        raise InputError(f"view 视图须为 annual | midterm | final, not {view!r}")
     acts = actuals(store, targets, year, snapshot)
     if view == "annual":
         return m.monitor(targets, acts, year)
