@@ -89,9 +89,9 @@ def compute(store: Store, framework_ref: str | Framework, years: tuple[int, int]
     except ValueError as e:
         raise InputError(f"分析单元无效 / {e}") from None
     sid = resolve(store.con, snapshot)
-    df = compute_indicators(store.cursor(), framework_ref, years, sid, unit=u)
+    fw = framework(framework_ref) if isinstance(framework_ref, str) else framework_ref  # loaded once
+    df = compute_indicators(store.cursor(), fw, years, sid, unit=u)
     a = df.attrs
-    names = {i.code: i.name_zh for i in framework(framework_ref).indicators} if not hasattr(
-        framework_ref, "indicators") else {i.code: i.name_zh for i in framework_ref.indicators}
+    names = {i.code: i.name_zh for i in fw.indicators}
     return IndicatorTable(df, str(a["unit"]), tuple(a["keys"]), a["framework"], a["version"], sid,
                           tuple(a["years"]), dict(a["units"]), dict(a["directions"]), a["sql"], names)
