@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from pathlib import Path
 
 from gaoxin.ingest.errors import ReadError
@@ -79,7 +78,9 @@ def check_workbook(path: Path, source: str, limits: WorkbookLimits) -> None:
     try:
         with zipfile.ZipFile(path) as z:
             _check(z, source, limits)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError):
+    except ReadError:
+        raise
+    except Exception:  # damaged in any way zipfile can tell (bad CRC, unknown zip version …): the reader says so
         return
 
 
