@@ -8,7 +8,19 @@ Two levels:
 
 * **row level** (inside an aggregate): enterprise columns (``revenue``,
   ``is_high_tech`` …), ``year``, numbers, ``+ - * /``, comparisons, ``and``/``or``/``not``,
-  ``abs(x)``, ``industry_in("63", "64")`` (industry code prefix match).
+  ``abs(x)``, ``industry_in("63", "64")`` (industry code prefix match),
+  ``text_in(listing_board, "新三板")`` (a text column equal to one of the values; missing = false),
+  and the enterprise's own history:
+
+  ========================  ==========================================================
+  ``prev(x, n=1)``          ``x`` in the same enterprise's row ``n`` years earlier
+                            (by credit code and year, across zone moves; NULL if none)
+  ``new(c)``                "new this year": ``c`` holds this year and did not hold in the
+                            enterprise's row of the year before (no row then = did not
+                            hold), e.g. ``count(new(is_high_tech))`` 当年新认定高新技术企业
+  ``gazelle()``             the 瞪羚 rule of ``criteria/gazelle.toml`` as a row condition
+                            (uses ``prev``: revenue and staff growth over 3 years)
+  ========================  ==========================================================
 * **zone level** (the indicator): aggregates of row expressions and zone-year values:
 
   ========================  ==========================================================
@@ -49,7 +61,7 @@ _IBIS_TYPES = {"text": "string", "int": "int64", "number": "float64", "bool": "b
 AGGREGATES = {"sum", "count", "share", "mean", "min", "max"}
 TIME_FUNCS = {"lag", "diff", "growth", "cagr", "net_new"}
 ZONE_FUNCS = AGGREGATES | TIME_FUNCS | {"fact", "zone", "coalesce", "abs"}
-ROW_FUNCS = {"abs", "industry_in"}
+ROW_FUNCS = {"abs", "industry_in", "text_in", "prev", "new", "gazelle"}
 MAX_LAG = 20
 MAX_CHARS = 4000  # a formula longer than this is refused (the built-in ones are under 200)
 MAX_DEPTH = 64  # nesting of the expression tree; keeps every recursive checker and compiler far from the stack limit
@@ -86,7 +98,7 @@ class Formula:
     facts: frozenset[str] = frozenset()
     zone_columns: frozenset[str] = frozenset()
     columns: frozenset[str] = frozenset()
-    max_lag: int = 0
+    max_lag: int = 0  # years read before the first indicator year (zone lags plus enterprise history)
 
 
 @dataclass
@@ -94,6 +106,7 @@ class _Needs:
     facts: set[str] = field(default_factory=set)
     zone_columns: set[str] = field(default_factory=set)
     columns: set[str] = field(default_factory=set)
+    row_lag: int = 0  # deepest prev()/new() offset inside aggregates
 
 
 def _const_int(node: ast.expr, what: str) -> int:
@@ -137,9 +150,13 @@ _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 _CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
-def _check_row(node: ast.expr, needs: _Needs) -> str:
-    """Check a row-level expression; return its kind: 'num' or 'bool'."""
+def _check_row(node: ast.expr, needs: _Needs, lag: int = 0) -> str:
+    """Check a row-level expression at enterprise offset ``lag`` (years back); return its kind: 'num' or 'bool'."""
+    needs.row_lag = max(needs.row_lag, lag)
+    if lag > MAX_LAG:
+        raise FormulaError(f"prev()/new() reach back {lag} years; the limit is {MAX_LAG}")
     schema = enterprise_schema()
+
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise FormulaError(f"only numbers are allowed as constants here, not {node.value!r}")
@@ -151,36 +168,36 @@ def _check_row(node: ast.expr, needs: _Needs) -> str:
             raise FormulaError(f"unknown enterprise column '{node.id}'")
         t = schema[node.id]
         if t == "string":
-            raise FormulaError(f"text column '{node.id}' can only be used through industry_in()")
+            raise FormulaError(f"text column '{node.id}' can only be used through text_in() or industry_in()")
         needs.columns.add(node.id)
         return "bool" if t == "boolean" else "num"
     if isinstance(node, ast.BinOp) and isinstance(node.op, _BINOPS):
-        _check_row(node.left, needs)
-        _check_row(node.right, needs)
+        _check_row(node.left, needs, lag)
+        _check_row(node.right, needs, lag)
         return "num"
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        _check_row(node.operand, needs)
+        _check_row(node.operand, needs, lag)
         return "num"
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        if _check_row(node.operand, needs) != "bool":
+        if _check_row(node.operand, needs, lag) != "bool":
             raise FormulaError("'not' needs a condition")
         return "bool"
     if isinstance(node, ast.BoolOp):
         for v in node.values:
-            if _check_row(v, needs) != "bool":
+            if _check_row(v, needs, lag) != "bool":
                 raise FormulaError("'and'/'or' need conditions on both sides")
         return "bool"
     if isinstance(node, ast.Compare):
         if len(node.ops) != 1 or not isinstance(node.ops[0], _CMPOPS):
             raise FormulaError("use one comparison (==, !=, <, <=, >, >=) at a time; join with 'and'")
-        _check_row(node.left, needs)
-        _check_row(node.comparators[0], needs)
+        _check_row(node.left, needs, lag)
+        _check_row(node.comparators[0], needs, lag)
         return "bool"
     if isinstance(node, ast.Call):
         name, args, kw = _call_parts(node)
         if name == "abs":
             _arity(name, args, kw, 1, 1)
-            _check_row(args[0], needs)
+            _check_row(args[0], needs, lag)
             return "num"
         if name == "industry_in":
             _arity(name, args, kw, 1, 50)
@@ -190,6 +207,28 @@ def _check_row(node: ast.expr, needs: _Needs) -> str:
                     raise FormulaError(f"industry_in() takes GB/T 4754 code prefixes (digits), not {s!r}")
             needs.columns.add("industry_code")
             return "bool"
+        if name == "text_in":
+            _arity(name, args, kw, 2, 50)
+            col = args[0]
+            if not (isinstance(col, ast.Name) and schema.get(col.id) == "string"):
+                raise FormulaError("text_in(column, \"value\", …) takes a text column first, "
+                                   f"e.g. text_in(listing_board, \"新三板\"), not {ast.unparse(col)!r}")
+            for a in args[1:]:
+                _const_str(a, name)
+            needs.columns.add(col.id)
+            return "bool"
+        if name == "prev":
+            _arity(name, args, kw, 1, 2, ["n"])
+            nnode = args[1] if len(args) > 1 else kw.get("n")
+            n = 1 if nnode is None else _const_int(nnode, "prev() n")
+            return _check_row(args[0], needs, lag + n)
+        if name == "new":
+            _arity(name, args, kw, 1, 1)
+            if _check_row(args[0], needs, lag + 1) != "bool":
+                raise FormulaError("new() needs a condition, e.g. new(is_high_tech)")
+            return "bool"
+        if name == "gazelle":
+            raise FormulaError("gazelle() takes no arguments")  # expanded before checking when it has none
         if name in ZONE_FUNCS:
             raise FormulaError(f"{name}() cannot be used inside an aggregate")
         raise FormulaError(f"unknown function '{name}'")
@@ -289,9 +328,27 @@ def parse(text: str) -> Formula:
         raise _too_deep() from None
     if _depth(tree) > MAX_DEPTH:
         raise _too_deep()
+    tree = _expand(tree)
     needs = _Needs()
     depth = _check_zone(tree, needs)
-    return Formula(text, tree, frozenset(needs.facts), frozenset(needs.zone_columns), frozenset(needs.columns), depth)
+    return Formula(text, tree, frozenset(needs.facts), frozenset(needs.zone_columns), frozenset(needs.columns),
+                   depth + needs.row_lag)
+
+
+class _Macros(ast.NodeTransformer):
+    """Replace ``gazelle()`` by the row condition of the criteria file (so lowering never sees it)."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "gazelle" and not node.args and not node.keywords:
+            from gaoxin.indicators.criteria import builtin_gazelle_formula
+
+            return ast.parse(builtin_gazelle_formula(), mode="eval").body
+        return node
+
+
+def _expand(tree: ast.expr) -> ast.expr:
+    return _Macros().visit(tree)
 
 
 def _too_deep() -> FormulaError:

@@ -74,6 +74,7 @@ class Indicator(_Strict):
     multiplier: float | None = Field(default=None, gt=0)  # 赋权 multiplier (national style)
     weight_verified: bool = False
     confidence: Literal["V", "P", "M"] = "P"  # domain.md: verified / partly / commonly reported
+    qualitative: bool = False  # scored by experts (定性指标): entered as a zone-year fact, never computed
     formula: str
     source: str = Field(min_length=1)
     quote: str = ""

@@ -16,41 +16,92 @@ import ibis.expr.types as ir
 from gaoxin.indicators.formula import FormulaError, _call_parts
 
 
-def _row_expr(node: ast.expr, t: ir.Table) -> ir.Value:
+ENTERPRISE_KEY = "credit_code"  # enterprise history (prev/new) follows the credit code, across zone moves
+
+
+def lag_column(name: str, k: int) -> str:
+    """Name of column ``name`` of the same enterprise's row ``k`` years earlier (added by :func:`add_row_lags`)."""
+    return name if k == 0 else f"{name}__p{k}"
+
+
+def row_lags(node: ast.expr | None, k: int = 0) -> set[tuple[str, int]]:
+    """(column, years back) pairs a row expression reads at an offset > 0 (``year`` included)."""
+    if node is None:
+        return set()
+    if isinstance(node, ast.Name):
+        return {(node.id, k)} if k > 0 else set()
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("prev", "new"):
+        _, args, kw = _call_parts(node)
+        if node.func.id == "new":
+            return row_lags(args[0], k) | row_lags(args[0], k + 1)
+        nnode = args[1] if len(args) > 1 else kw.get("n")
+        return row_lags(args[0], k + (1 if nnode is None else nnode.value))  # type: ignore[attr-defined]
+    out: set[tuple[str, int]] = set()
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.expr):
+            out |= row_lags(child, k)
+    return out
+
+
+def add_row_lags(t: ir.Table, lags: set[tuple[str, int]]) -> ir.Table:
+    """``t`` with each (column, k) of the same enterprise's row exactly k years earlier (NULL if none).
+
+    A RANGE frame over ``year`` (not the previous row), so a gap year gives NULL; portable to Spark.
+    """
+    if not lags:
+        return t
+    cols = {}
+    for name, k in sorted(lags):
+        w = ibis.window(group_by=[ENTERPRISE_KEY], order_by="year", range=(-k, -k))
+        cols[lag_column(name, k)] = t[name].first().over(w)
+    return t.mutate(**cols)
+
+
+def _row_expr(node: ast.expr, t: ir.Table, k: int = 0) -> ir.Value:
+    """Lower a row expression evaluated on the enterprise's row ``k`` years back (lag columns in ``t``)."""
     if isinstance(node, ast.Constant):
         return ibis.literal(node.value, type="float64" if isinstance(node.value, float) else "int64")
     if isinstance(node, ast.Name):
-        return t[node.id]
+        return t[lag_column(node.id, k)]
     if isinstance(node, ast.BinOp):
-        a, b = _num(_row_expr(node.left, t)), _num(_row_expr(node.right, t))
+        a, b = _num(_row_expr(node.left, t, k)), _num(_row_expr(node.right, t, k))
         return _arith(node.op, a, b)
     if isinstance(node, ast.UnaryOp):
-        v = _row_expr(node.operand, t)
+        v = _row_expr(node.operand, t, k)
         return ~v if isinstance(node.op, ast.Not) else (-_num(v) if isinstance(node.op, ast.USub) else v)
     if isinstance(node, ast.BoolOp):
-        vals = [_row_expr(v, t) for v in node.values]
+        vals = [_row_expr(v, t, k) for v in node.values]
         out = vals[0]
         for v in vals[1:]:
             out = (out & v) if isinstance(node.op, ast.And) else (out | v)
         return out
     if isinstance(node, ast.Compare):
-        a, b = _num(_row_expr(node.left, t)), _num(_row_expr(node.comparators[0], t))
+        a, b = _num(_row_expr(node.left, t, k)), _num(_row_expr(node.comparators[0], t, k))
         op = node.ops[0]
         return {
             ast.Eq: lambda: a == b, ast.NotEq: lambda: a != b, ast.Lt: lambda: a < b,
             ast.LtE: lambda: a <= b, ast.Gt: lambda: a > b, ast.GtE: lambda: a >= b,
         }[type(op)]()  # fmt: skip
     if isinstance(node, ast.Call):
-        name, args, _ = _call_parts(node)
+        name, args, kw = _call_parts(node)
         if name == "abs":
-            return _num(_row_expr(args[0], t)).abs()
+            return _num(_row_expr(args[0], t, k)).abs()
         if name == "industry_in":
-            code = t["industry_code"]
+            code = t[lag_column("industry_code", k)]
             prefixes = [a.value for a in args]  # type: ignore[attr-defined]
             out = code.startswith(prefixes[0])
             for p in prefixes[1:]:
                 out = out | code.startswith(p)
             return out
+        if name == "text_in":
+            col = t[lag_column(args[0].id, k)]  # type: ignore[attr-defined]
+            return ibis.coalesce(col.isin([a.value for a in args[1:]]), ibis.literal(False))  # type: ignore[attr-defined]
+        if name == "prev":
+            nnode = args[1] if len(args) > 1 else kw.get("n")
+            return _row_expr(args[0], t, k + (1 if nnode is None else nnode.value))  # type: ignore[attr-defined]
+        if name == "new":
+            before = ibis.coalesce(_row_expr(args[0], t, k + 1), ibis.literal(False))
+            return _row_expr(args[0], t, k) & ~before
     raise FormulaError(f"cannot compile '{ast.unparse(node)}'")  # unreachable after parse()
 
 
@@ -80,6 +131,10 @@ class Aggregate:
     def key(self) -> str:
         d = ast.dump
         return f"{self.func}|{d(self.arg) if self.arg else ''}|{d(self.where) if self.where else ''}"
+
+    def lags(self) -> set[tuple[str, int]]:
+        """Enterprise-history columns this aggregate reads (see :func:`add_row_lags`)."""
+        return row_lags(self.arg) | row_lags(self.where)
 
     def text(self) -> str:
         parts = [ast.unparse(self.arg)] if self.arg is not None else []
@@ -131,6 +186,18 @@ class Plan:
     @property
     def max_lag(self) -> int:
         return max((k for _, k in self.refs), default=0)
+
+    def row_lags(self) -> set[tuple[str, int]]:
+        """Every (column, k) of enterprise history the aggregates read."""
+        out: set[tuple[str, int]] = set()
+        for _, a in self.aggregates.values():
+            out |= a.lags()
+        return out
+
+    @property
+    def row_depth(self) -> int:
+        """Years of enterprise history read before an aggregate's own year."""
+        return max((k for _, k in self.row_lags()), default=0)
 
     def zone_expr(self, node: ast.expr, k: int, ref: Callable[[str, int], ir.Value], year: ir.Value) -> ir.Value:
         """Lower a zone-level node at lag ``k``; ``ref(name, k)`` gives a base column."""

@@ -88,7 +88,8 @@ def build_plan(fw: Framework, years: tuple[int, int], unit: Unit, schemas: Schem
     snapshot = ibis.param(schemas.enterprise_year["valid_from"])
     expr, plan = build_query(fw.formulas(), years, unit, tables, snapshot)
     aggs = tuple(a.text() for _, a in plan.aggregates.values())
-    return CompiledFramework(fw, years, unit, tables, expr, snapshot, plan.max_lag, aggs, tuple(sorted(plan.facts)))
+    return CompiledFramework(fw, years, unit, tables, expr, snapshot, plan.max_lag + plan.row_depth, aggs,
+                             tuple(sorted(plan.facts)))
 
 
 class PlanCache:

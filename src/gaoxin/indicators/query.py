@@ -11,7 +11,7 @@ import ibis
 import ibis.expr.types as ir
 
 from gaoxin.indicators.formula import Formula, FormulaError
-from gaoxin.indicators.lower import Plan
+from gaoxin.indicators.lower import Plan, add_row_lags
 from gaoxin.indicators.tables import StoreTables, visible
 from gaoxin.indicators.units import INDUSTRY_NODE, Unit
 
@@ -45,6 +45,7 @@ def _base(plan: Plan, unit: Unit, t: StoreTables, snapshot: ir.Value, lo: int, y
     """Base columns per unit row over years [lo, y1]: aggregates, pivoted facts, zone columns."""
     ent = visible(t.enterprise_year, snapshot)
     e = industry_node(ent.filter((ent.year >= lo) & (ent.year <= y1)), unit)
+    e = add_row_lags(e, plan.row_lags())  # prev()/new(): the enterprise's own earlier rows
     keys = list(unit.group_by)
     agg_cols = [n for n, _ in plan.aggregates.values()]
     fact_cols = list(plan.facts.values())
@@ -90,7 +91,8 @@ def build_query(
     """
     y0, y1 = years
     plan = _collect(formulas, unit)
-    base = _base(plan, unit, tables, snapshot, y0 - plan.max_lag, y1)
+    # zone lags and enterprise history add up: a lag-k aggregate reading r years of history needs y0 - k - r
+    base = _base(plan, unit, tables, snapshot, y0 - plan.max_lag - plan.row_depth, y1)
     zone_cols = set(plan.zone_columns.values())
     lag_cols = {}
     for name, k in sorted(plan.refs):

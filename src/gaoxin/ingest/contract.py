@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from gaoxin.config import load_toml
+from pydantic import Field
+
+from gaoxin.config import StrictModel, load_toml
 from gaoxin.ingest.rules import IngestRules
 
 TABLES = ("zones", "enterprises", "zone_facts")
-__all__ = ["TABLES", "Column", "HeaderMatch", "IngestRules", "TableSpec", "rules", "tables"]
+__all__ = ["TABLES", "Column", "FactSpec", "HeaderMatch", "IngestRules", "TableSpec", "fact_code", "facts", "rules",
+           "tables"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,54 @@ def rules() -> IngestRules:
     """The validated ingest rules (defaults from the model, overrides from ``data/rules.toml``)."""
     with resources.as_file(resources.files("gaoxin.ingest").joinpath("data", "rules.toml")) as path:
         return load_toml(path, IngestRules)
+
+
+class FactSpec(StrictModel):
+    """One known zone-year fact (``data/zone_facts.toml``): its code, Chinese name, unit and header aliases."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str
+    unit: str = ""
+    ref: str = ""  # indicator of the 2021 national system that reads it
+    qualitative: bool = False  # an expert score (定性指标)
+    aliases: list[str] = Field(default_factory=list)
+
+    @property
+    def header(self) -> str:
+        """The template's header: the Chinese name with the unit, e.g. '高新区总绿地率（比例）'."""
+        return f"{self.name_zh}（{self.unit}）" if self.unit else self.name_zh
+
+
+class FactCatalogue(StrictModel):
+    fact: list[FactSpec]
+
+
+@cache
+def facts() -> dict[str, FactSpec]:
+    """Known zone-fact codes → their spec (a framework may read other codes too: they stay as written)."""
+    with resources.as_file(resources.files("gaoxin.ingest").joinpath("data", "zone_facts.toml")) as path:
+        cat = load_toml(path, FactCatalogue)
+    return {f.code: f for f in cat.fact}
+
+
+@cache
+def _fact_index() -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for f in facts().values():
+        for name in (f.code, f.name_zh, f.header, *f.aliases):
+            idx[normalise_header(name)] = f.code
+            idx.setdefault(split_unit(name)[0], f.code)
+    return idx
+
+
+def fact_code(header: str) -> str:
+    """The fact code a wide zone-facts header names: a known code, Chinese name or alias (unit ignored).
+
+    Unknown headers are kept as written (trimmed): they are codes of a user's own framework.
+    """
+    idx = _fact_index()
+    h = normalise_header(header)
+    return idx.get(h) or idx.get(split_unit(header)[0]) or str(header).strip()
 
 
 @cache

@@ -140,7 +140,7 @@ def map_headers(raw: RawTable) -> Staged:
             continue
         m = contract.match_header(raw.table, h)
         if wide and m.column not in ("zone_id", "year"):
-            st.wide[i] = str(h).strip()  # the header is the indicator code
+            st.wide[i] = contract.fact_code(h)  # the indicator code: as written, or a known fact's Chinese name
         elif m.column is None:
             st.file_notes.append(("unknown_column", h, None))
         elif m.error:
