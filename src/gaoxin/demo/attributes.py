@@ -282,3 +282,58 @@ def _flag(rng: np.random.Generator, rule: np.ndarray, cfg: dict[str, Any]) -> np
     applies = rng.random(n) >= cfg["non_applicant_share"]
     noise = rng.random((n, nt)) < cfg["noise_share"]
     return (valid & applies[:, None]) ^ noise
+
+
+# Boards a demo listing is made on, with shares [A]; 新三板 (NEEQ) is 挂牌, excluded by indicator 5.6.
+BOARDS = ("主板", "创业板", "科创板", "北交所", "新三板", "境外")
+BOARD_SHARES = (0.33, 0.2, 0.15, 0.05, 0.17, 0.1)
+DIGITAL_DIVISIONS = ("39", "63", "64", "65")  # [A] GB/T 4754 divisions of 数字经济核心产业 (classes 01–04), roughly
+
+
+def national_2021_columns(rng: np.random.Generator, f: Firms, col: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """(firms × years) arrays of the fields the whole 2021 system adds (migration 005), from the other columns.
+
+    Drawn from their own generator (``rng``), so every earlier column stays as it was: same seed, same data.
+    Plausible, not calibrated: technology contracts and cooperation spending with 'tech' firms, overseas R&D
+    and national R&D institutions with size, incubation for young small tech firms, listings on boards.
+    """
+    n, nt = f.revenue.shape
+    shp = (n, nt)
+    rev, emp, lr, tech, manuf = f.revenue, f.employees, f.log_revenue, f.tech, f.manuf
+    age = f.yrs[None, :] - f.founded[:, None]
+    out: dict[str, np.ndarray] = {}
+    seller = rng.random(n) < np.where(tech, 0.35, 0.04)
+    out["tech_contract_turnover"] = np.where(seller[:, None], rev * rng.uniform(0.02, 0.25, n)[:, None]
+                                             * mean1(rng, 0.3, shp), 0.0)
+    out["wages"] = emp * rng.lognormal(np.log(90.0), 0.35, n)[:, None] * mean1(rng, 0.05, shp)  # 千元 a year
+    importer = rng.random(n) < np.where(manuf & tech, 0.25, 0.04)
+    out["tech_import_expense"] = np.where(importer[:, None], rev * rng.uniform(0.0, 0.01, shp), 0.0)
+    out["assimilation_expense"] = np.where(importer[:, None], out["tech_import_expense"] * rng.uniform(0.1, 0.6, shp), 0.0)
+    coop = rng.random(n) < np.where(tech, 0.4, 0.05)
+    out["cooperation_expense"] = np.where(coop[:, None], col["rd_expense"] * rng.uniform(0.02, 0.15, shp), 0.0)
+    domestic = rng.random(n) < 0.85
+    out["is_domestic_controlled"] = np.broadcast_to(domestic[:, None], shp)
+    p_abroad = 0.6 * sigmoid((lr - np.log(5e5)) / 0.8) * tech[:, None]
+    abroad = np.maximum.accumulate(rng.random(shp) < 0.3 * p_abroad, axis=1)
+    out["overseas_rd_institutions"] = np.where(abroad, 1 + rng.poisson(0.5, n)[:, None], 0).astype(np.int64)
+    exporter = col["exports"] > 0
+    out["foreign_invention_grants"] = rng.binomial(col["invention_grants"], np.where(exporter, 0.12, 0.02))
+    out["foreign_trademarks"] = rng.poisson(0.08 * exporter * np.log1p(emp))
+    codes = industry_table()[0][f.ind]
+    digital = np.char.startswith(codes.astype(str)[:, None], DIGITAL_DIVISIONS).any(axis=1)
+    out["is_digital_industry"] = np.broadcast_to((digital ^ (rng.random(n) < 0.03))[:, None], shp)
+    listed = col["is_listed"]
+    first = np.where(listed.any(axis=1), listed.argmax(axis=1), -1)
+    already = (first == 0) | (first == f.entry)  # listed when first seen: listed some years before
+    year_first = f.yrs[np.maximum(first, 0)]
+    back = np.minimum(rng.integers(0, 8, n), np.maximum(year_first - f.founded - 1, 0))
+    listed_year = np.where(already & (f.entry == 0), year_first - back, year_first).astype(float)
+    listed_year[first < 0] = np.nan
+    out["listed_year"] = np.where(listed, listed_year[:, None], np.nan)
+    board = np.asarray(BOARDS)[rng.choice(len(BOARDS), n, p=BOARD_SHARES)]
+    out["listing_board"] = np.where(listed, board[:, None], None)
+    big_lab = rng.random(n) < 0.5 * tech
+    out["has_national_rd_institution"] = big_lab[:, None] & (lr > np.log(8e5)) & f.present
+    incub = rng.random(n) < np.where(tech, 0.6, 0.08)
+    out["is_incubated"] = incub[:, None] & (age >= 1) & (age <= 3) & (rev < 20_000)
+    return out

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from gaoxin.demo import dirty as _dirty
-from gaoxin.demo.attributes import firm_year_columns
+from gaoxin.demo.attributes import firm_year_columns, national_2021_columns
 from gaoxin.demo.calibration import (
     CalibrationRow,
     calibration_config,
@@ -100,7 +100,8 @@ class DemoFiles:
 
 
 def simulate_chunk(
-    rng: np.random.Generator, serial0: int, n: int, zones: Zones, years: tuple[int, int], key: int
+    rng: np.random.Generator, serial0: int, n: int, zones: Zones, years: tuple[int, int], key: int,
+    rng_2021: np.random.Generator | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Simulate ``n`` firms (serials from ``serial0``) over ``years``.
 
@@ -111,6 +112,8 @@ def simulate_chunk(
     """
     f = simulate_firms(rng, n, zones, years)
     col = firm_year_columns(rng, f)
+    # the 2021 system's fields from their own stream: the columns above are unchanged by them
+    col.update(national_2021_columns(rng_2021 or np.random.default_rng(serial0), f, col))
     firm_cols = firm_identity(f, serial0, zones, key)
     col["revenue"] = f.revenue
     col["year"] = np.broadcast_to(f.yrs, f.revenue.shape)
@@ -206,7 +209,8 @@ def generate(
             rng = np.random.default_rng(chunk_ss[c])
             start = c * chunk
             n = min(chunk, enterprises - start)
-            rows, sums = simulate_chunk(rng, start, n, z, (y0, y1), key)
+            rng_2021 = np.random.default_rng(chunk_ss[c].spawn(1)[0])
+            rows, sums = simulate_chunk(rng, start, n, z, (y0, y1), key, rng_2021)
             for k, v in sums.items():
                 acc[k] += v
             table = enterprise_table(rows)
@@ -229,7 +233,8 @@ def generate(
         sink.close()
 
     # zone facts
-    facts = zone_facts(np.random.default_rng(facts_ss), z, acc, (y0, y1))
+    facts = zone_facts(np.random.default_rng(facts_ss), z, acc, (y0, y1),
+                       np.random.default_rng(facts_ss.spawn(1)[0]))
     write_zone_facts(paths["zone_facts"], facts, fmt, encoding)
     return DemoFiles(
         paths["zones"],

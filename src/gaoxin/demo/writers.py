@@ -36,7 +36,8 @@ ENTERPRISE_COLUMNS = [c.name for c in contract.tables()["enterprises"].columns]
 MONEY = {
     "revenue", "industrial_output", "value_added", "net_profit", "taxes", "exports",
     "tech_service_exports", "high_tech_product_revenue", "new_product_revenue", "total_assets",
-    "total_liabilities", "equity_financing", "rd_expense",
+    "total_liabilities", "equity_financing", "rd_expense", "tech_contract_turnover", "wages",
+    "tech_import_expense", "assimilation_expense", "cooperation_expense",
 }  # fmt: skip
 ONE_DECIMAL = MONEY | {
     "valuation_usd_m",
@@ -46,8 +47,10 @@ ONE_DECIMAL = MONEY | {
     "electricity_mwh",
 }
 TWO_DECIMALS = {"emissions_t"}
-BOOLS = {"is_high_tech", "is_tech_sme", "is_listed"}
-TEXT = {"credit_code", "name", "zone_id", "industry_code"}
+BOOLS = {"is_high_tech", "is_tech_sme", "is_listed", "is_domestic_controlled", "is_digital_industry",
+         "has_national_rd_institution", "is_incubated"}
+TEXT = {"credit_code", "name", "zone_id", "industry_code", "listing_board"}
+NULLABLE_INT = {"listed_year"}  # blank when missing
 
 
 # --------------------------------------------------------------------------- arrow
@@ -83,6 +86,9 @@ def _arrow_column(name: str, v: np.ndarray) -> pa.Array:
         return _YES_NO.take(pa.array(v.astype(np.int8)))
     if name in TEXT:
         return pa.array(v, type=pa.string())
+    if name in NULLABLE_INT:
+        x = np.asarray(v, dtype=float)
+        return pa.array(np.nan_to_num(x).astype(np.int64), mask=np.isnan(x))
     return pa.array(np.asarray(v, dtype=np.int64))
 
 

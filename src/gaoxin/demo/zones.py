@@ -129,11 +129,17 @@ FACT_INDICATORS = (
     "national_rd_institutions", "provincial_rd_institutions", "new_registered_enterprises",
     "carbon_emissions_t", "entrepreneurship_climate_score", "compliance_score",
     "statistics_accuracy_score",
+    # added for the whole 2021 system (drawn from their own stream: the facts above are unchanged)
+    "national_startup_service_institutions", "green_space_rate", "hospitals_and_schools",
+    "wage_house_price_ratio", "disposable_fiscal_resources", "eco_harmony_score", "city_gdp",
 )  # fmt: skip
+FLOAT_FACTS = {"gdp", "green_coverage_rate", "green_space_rate", "wage_house_price_ratio",
+               "disposable_fiscal_resources", "city_gdp"}
 
 
 def zone_facts(
-    rng: np.random.Generator, z: Zones, acc: dict[str, np.ndarray], years: tuple[int, int]
+    rng: np.random.Generator, z: Zones, acc: dict[str, np.ndarray], years: tuple[int, int],
+    rng_2021: np.random.Generator | None = None,
 ) -> list[list[Any]]:
     """Zone-year indicators not derivable from the returns, correlated with the zone's firms.
 
@@ -182,6 +188,7 @@ def zone_facts(
     out["statistics_accuracy_score"] = np.round(
         np.clip(rng.normal(86, 5, (nz, 1)) + 0.3 * t + rng.normal(0, 1.5, (nz, nt)), 0, 100), 1
     )
+    out.update(_facts_2021(rng_2021 or np.random.default_rng(0), out, acc, t))
     rows = []
     for i in range(nz):
         for j, y in enumerate(yrs.tolist()):
@@ -189,8 +196,33 @@ def zone_facts(
                 v = out[k][i, j]
                 v = (
                     int(v)
-                    if float(v).is_integer() and k not in ("gdp", "green_coverage_rate")
+                    if float(v).is_integer() and k not in FLOAT_FACTS
                     else float(v)
                 )
                 rows.append([z.ids[i], y, k, v])
     return rows
+
+
+def _facts_2021(
+    rng: np.random.Generator, out: dict[str, np.ndarray], acc: dict[str, np.ndarray], t: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Zone statistics and expert scores the 2021 system adds (plausible, not calibrated).
+
+    Service institutions at least the national incubators and never decreasing; 总绿地率 below the
+    green coverage rate (it counts land, not canopy); wage/house-price ratio, fiscal resources (万元)
+    with the zone's size; the city's GDP a multiple of the zone's.
+    """
+    nz, nt = out["gdp"].shape
+    extra = np.maximum.accumulate(rng.poisson(1 + acc["firms"] / 500), axis=1)
+    res = {"national_startup_service_institutions": out["national_incubators"] + extra}
+    res["green_space_rate"] = np.round(out["green_coverage_rate"] * rng.uniform(0.7, 0.95, (nz, 1)), 4)
+    res["hospitals_and_schools"] = np.maximum.accumulate(
+        rng.poisson(3 + out["resident_population"] / 20_000), axis=1)
+    res["wage_house_price_ratio"] = np.round(
+        np.clip(rng.lognormal(np.log(0.55), 0.35, (nz, 1)) * (1 + 0.01 * t) * mean1(rng, 0.03, (nz, nt)), 0.05, 3), 4)
+    res["disposable_fiscal_resources"] = np.round(out["gdp"] / 10 * rng.uniform(0.04, 0.12, (nz, 1))
+                                                  * mean1(rng, 0.05, (nz, nt)), 1)
+    res["eco_harmony_score"] = np.round(
+        np.clip(rng.normal(82, 6, (nz, 1)) + 0.2 * t + rng.normal(0, 2, (nz, nt)), 0, 100), 1)
+    res["city_gdp"] = np.round(out["gdp"] * rng.uniform(2.0, 12.0, (nz, 1)) * (1 + 0.02 * t), 1)
+    return res
