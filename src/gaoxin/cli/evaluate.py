@@ -44,12 +44,79 @@ def frameworks_list(ctx: typer.Context, as_json: JsonOpt = False, out_file: OutO
     _emit(df, "指标体系 / frameworks", as_json=as_json, out_file=out_file, db=None, limit=None)
 
 
-@fw_app.command("show")
-def frameworks_show(framework: str, sources: bool = False) -> None:
-    """打印指标树 / print a framework's tree."""
-    from gaoxin.services.indicators import framework_tree
+COVERAGE_COLUMNS = {"ref": "编号 ref", "name_zh": "指标 indicator", "source_kind": "来源 source",
+                    "fields": "字段 fields", "missing_fields": "缺少 missing fields", "zones": "有值园区 zones",
+                    "status_zh": "状态 status"}
 
-    out.print(framework_tree(framework, sources=sources), markup=False, highlight=False)
+
+@fw_app.command("show")
+def frameworks_show(
+    framework: str,
+    sources: bool = False,
+    snapshot: Annotated[str | None, typer.Option(help="快照编号或名称：给出时报告指标覆盖情况 / snapshot id or "
+                                                     "name: report which indicators its data computes")] = None,
+    year: Annotated[int | None, typer.Option(help="覆盖报告的年份（默认快照最新年份） / coverage year "
+                                                  "(default: the snapshot's latest)")] = None,
+    as_json: JsonOpt = False,
+    out_file: OutOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """打印指标树；给出 --snapshot 时报告哪些指标已计算、缺哪些字段 / print a framework's tree; with --snapshot,
+    its coverage: which indicators the data computes, from which fields, which are missing."""
+    from gaoxin.services import indicators as svc
+
+    if snapshot is None and year is None:
+        if as_json:
+            render.print_json(svc.framework(framework).model_dump(mode="json", exclude={"path"}))
+        else:
+            out.print(svc.framework_tree(framework, sources=sources), markup=False, highlight=False)
+        return
+    with open_store(db) as store:
+        cov = svc.coverage(store, framework, snapshot, year)
+    if as_json:
+        render.print_json({"framework": cov.framework, "snapshot": cov.snapshot, "year": cov.year,
+                           "counts": cov.counts, "indicators": cov.frame})
+        return
+    if out_file:
+        export(cov.frame, out_file, db)
+        return
+    view = cov.frame[list(COVERAGE_COLUMNS)].rename(columns=COVERAGE_COLUMNS)
+    render.frame(view, f"覆盖 coverage {cov.framework} {cov.year}（快照 snapshot {cov.snapshot}）", limit=None)
+    console.print(cov.message(), markup=False, highlight=False)
+
+
+template_app = typer.Typer(help="填报模板 / templates to fill", no_args_is_help=True)
+app.add_typer(template_app, name="template")
+
+
+@template_app.command("zone-facts")
+def template_zone_facts(
+    out_file: Annotated[Path, typer.Option("--out", help="模板文件 .xlsx|.csv / the template file")],
+    framework: Annotated[str, typer.Option(help="指标体系 / framework")] = "national-2021",
+    year: Annotated[int | None, typer.Option(help="预填年份 / year to prefill (with --db: one row per zone)")] = None,
+    db: DbOpt = None,
+) -> None:
+    """园区指标填报模板（中文表头） / a wide zone-facts template with Chinese headers, ingested as it is filled."""
+    from gaoxin.services.errors import check_year_values
+    from gaoxin.services.export import write_frame, write_sheets
+    from gaoxin.services.indicators import zone_facts_template
+
+    check_year_values(year)
+    zones: list[str] = []
+    if year is not None:
+        from gaoxin.services import db_path
+        from gaoxin.services.snapshots import zone_names
+
+        if db_path(db).exists():
+            with open_store(db) as store:
+                zones = sorted(zone_names(store, None))
+    df = zone_facts_template(framework, zones, year)
+    if out_file.suffix.lower() == ".xlsx":
+        write_sheets({"园区指标": df}, out_file)
+    else:
+        write_frame(df, out_file)
+    console.print(f"模板 template: {out_file} ({len(df.columns) - 2} 项指标 facts, {len(df)} 行 rows); "
+                  f"填写后 / fill it, then: gaoxin ingest {out_file}")
 
 
 @app.command()
@@ -131,6 +198,8 @@ def evaluate_cmd(
     console.print(f"评价 evaluation {ev.id}: {framework} {ev.year}, 快照 snapshot {ev.snapshot}, "
                   f"{len(run.table)} 园区 zones; config {run.config_hash[:12]}"
                   + (f"; 无数据指标已剔除 dropped (no data): {', '.join(ev.dropped)}" if ev.dropped else ""))
+    if ev.dropped or (run.coverage is not None and run.coverage.missing_as_zero and run.coverage.codes("missing")):
+        console.print(run.coverage.message() if run.coverage is not None else "", markup=False, highlight=False)
     if as_json:
         render.print_json(run.table)
         return

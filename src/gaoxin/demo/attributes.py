@@ -305,10 +305,11 @@ def national_2021_columns(rng: np.random.Generator, f: Firms, col: dict[str, np.
     seller = rng.random(n) < np.where(tech, 0.35, 0.04)
     out["tech_contract_turnover"] = np.where(seller[:, None], rev * rng.uniform(0.02, 0.25, n)[:, None]
                                              * mean1(rng, 0.3, shp), 0.0)
-    out["wages"] = emp * rng.lognormal(np.log(90.0), 0.35, n)[:, None] * mean1(rng, 0.05, shp)  # 千元 a year
+    out["wages"] = emp * rng.lognormal(np.log(60.0), 0.35, n)[:, None] * mean1(rng, 0.05, shp)  # 千元 a year
     importer = rng.random(n) < np.where(manuf & tech, 0.25, 0.04)
     out["tech_import_expense"] = np.where(importer[:, None], rev * rng.uniform(0.0, 0.01, shp), 0.0)
-    out["assimilation_expense"] = np.where(importer[:, None], out["tech_import_expense"] * rng.uniform(0.1, 0.6, shp), 0.0)
+    out["assimilation_expense"] = np.where(importer[:, None],
+                                           out["tech_import_expense"] * rng.uniform(0.1, 0.6, shp), 0.0)
     coop = rng.random(n) < np.where(tech, 0.4, 0.05)
     out["cooperation_expense"] = np.where(coop[:, None], col["rd_expense"] * rng.uniform(0.02, 0.15, shp), 0.0)
     domestic = rng.random(n) < 0.85

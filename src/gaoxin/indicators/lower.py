@@ -15,7 +15,6 @@ import ibis.expr.types as ir
 
 from gaoxin.indicators.formula import FormulaError, _call_parts
 
-
 ENTERPRISE_KEY = "credit_code"  # enterprise history (prev/new) follows the credit code, across zone moves
 
 

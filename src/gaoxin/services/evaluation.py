@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from gaoxin.evaluation.evaluate import Evaluation
     from gaoxin.evaluation.uncertainty import RankSensitivityResult, UncertaintyResult
+    from gaoxin.indicators.coverage import Coverage
     from gaoxin.indicators.framework import Framework
 
 
@@ -32,6 +33,7 @@ class EvaluationRun:
     table: pd.DataFrame  # one row per zone: ranks, score, grade, type, intervals, changes, pillars
     config_hash: str
     saved: bool
+    coverage: Coverage | None = None  # which indicators the data computed (also in the stored log)
 
     @property
     def id(self) -> int:
@@ -111,15 +113,25 @@ def evaluate(store: Store, framework: str | Framework = "national-2021", year: i
     chash = config_hash(steps)
     scores = scores_frame(ev)
     config = [s.to_dict() for s in steps]
+    cov = _coverage(store, fw, year, sid, ev.data, config)
     unc = _uncertainty(fw, scores, config, runs, seed) if runs else None
     if save:
-        rec = stored.EvaluationRecord(fw.path or fw.id, src.hash, year, sid, config, chash, run_log(ev),
-                                      fw.id, str(fw.meta.version), src.text)
+        rec = stored.EvaluationRecord(fw.path or fw.id, src.hash, year, sid, config, chash,
+                                      {**run_log(ev), "coverage": cov.to_log()}, fw.id, str(fw.meta.version), src.text)
         intervals = stored.Intervals(unc.summary.reset_index(names="zone_id"), runs, seed) if unc else None
         ev.id = stored.save(store.con, rec, scores, audit.current_user(), intervals)
     prev_id = stored.previous(store.con, src.hash, fw.id, chash, year - 1, sid)
     prev = stored.scores(store.con, prev_id, code=fw.meta.index_code).set_index("zone_id") if prev_id else None
-    return EvaluationRun(ev, ev.table(prev, unc.summary if unc else None), chash, save)
+    return EvaluationRun(ev, ev.table(prev, unc.summary if unc else None), chash, save, cov)
+
+
+def _coverage(store: Store, fw: Framework, year: int, sid: int, data: pd.DataFrame, config: list[dict]) -> Coverage:
+    """The coverage report of the evaluated year (indicator values as the pipeline received them)."""
+    from gaoxin.indicators.coverage import scores_missing_as_zero
+    from gaoxin.services.indicators import coverage_of
+
+    values = data[[i.code for i in fw.indicators]]
+    return coverage_of(store, fw, year, sid, values, missing_as_zero=scores_missing_as_zero(config))
 
 
 def _stored_framework(row: dict, eid: int) -> Framework:

@@ -10,6 +10,7 @@ from gaoxin.store.db import Store
 if TYPE_CHECKING:
     import pandas as pd
 
+    from gaoxin.indicators.coverage import Coverage
     from gaoxin.indicators.framework import Framework
 
 
@@ -95,3 +96,59 @@ def compute(store: Store, framework_ref: str | Framework, years: tuple[int, int]
     names = {i.code: i.name_zh for i in fw.indicators}
     return IndicatorTable(df, str(a["unit"]), tuple(a["keys"]), a["framework"], a["version"], sid,
                           tuple(a["years"]), dict(a["units"]), dict(a["directions"]), a["sql"], names)
+
+
+def coverage_of(store: Store, fw: Framework, year: int, snapshot: int, values: pd.DataFrame | None = None, *,
+                missing_as_zero: bool = False) -> Coverage:
+    """The coverage report of ``fw`` for ``year`` of ``snapshot``; ``values`` (zones × codes) if already computed."""
+    from gaoxin.indicators.coverage import Availability
+    from gaoxin.indicators.coverage import coverage as build
+    from gaoxin.store.snapshots import input_counts
+
+    cols = sorted({c for i in fw.indicators for c in i.parsed.columns})
+    cols_n, facts_n, zones = input_counts(store.con, snapshot, year, cols, fw.facts())
+    if values is None:
+        from gaoxin.indicators.compute import compute_indicators
+
+        wide = compute_indicators(store.cursor(), fw, (year, year), snapshot)
+        values = wide[wide["year"] == year].set_index("zone_id")[[i.code for i in fw.indicators]]
+    return build(fw, Availability(cols_n, facts_n, zones), values, year=year, snapshot=snapshot,
+                 missing_as_zero=missing_as_zero)
+
+
+def coverage(store: Store, framework_ref: str | Framework, snapshot: str | int | None = None,
+             year: int | None = None) -> Coverage:
+    """Which of the framework's indicators the snapshot's ``year`` (default: its latest) computes, from what."""
+    from gaoxin.services.errors import InputError, check_year_values
+    from gaoxin.store.snapshots import last_year, resolve
+
+    check_year_values(year)
+    sid = resolve(store.con, snapshot)
+    fw = framework(framework_ref) if isinstance(framework_ref, str) else framework_ref
+    y = year if year is not None else last_year(store.con, sid)
+    if y is None:
+        raise InputError(f"快照{sid}没有企业数据 / snapshot {sid} holds no enterprise rows")
+    return coverage_of(store, fw, y, sid)
+
+
+TEMPLATE_KEYS = ("园区代码", "年份")
+
+
+def zone_facts_template(framework_ref: str | Framework = "national-2021", zones: list[str] | None = None,
+                        year: int | None = None) -> pd.DataFrame:
+    """A wide zone-facts sheet to fill: 园区代码, 年份, then one column per fact the framework reads.
+
+    Headers are the facts' Chinese names with their unit (``ingest/data/zone_facts.toml``), which ingest maps
+    back to the codes; a fact the catalogue does not know keeps its code.  One row per zone when ``zones``
+    are given (with ``year``), else the header alone.
+    """
+    import pandas as pd
+
+    from gaoxin.ingest.contract import facts
+
+    fw = framework(framework_ref) if isinstance(framework_ref, str) else framework_ref
+    known = facts()
+    codes = dict.fromkeys(c for i in fw.indicators for c in sorted(i.parsed.facts))  # in the framework's order
+    headers = [known[c].header if c in known else c for c in codes]
+    rows = [[z, year, *([None] * len(headers))] for z in (zones or [])]
+    return pd.DataFrame(rows, columns=[*TEMPLATE_KEYS, *headers]).astype({"年份": "Int64"})

@@ -157,3 +157,26 @@ def diff(con: duckdb.DuckDBPyConnection, a: int, b: int) -> list[TableDiff]:
         ).fetchall()[0]
         out.append(TableDiff(t, added, changed, removed))
     return out
+
+
+def input_counts(con: duckdb.DuckDBPyConnection, snapshot: int, year: int, columns: list[str],
+                 facts: list[str]) -> tuple[dict[str, int], dict[str, int], int]:
+    """What ``year`` of ``snapshot`` holds: non-missing rows per enterprise column, zones per fact code, zones.
+
+    Columns are the contract's (quoted identifiers); fact codes and numbers are bound.
+    """
+    allowed = [c.name for c in tables()["enterprises"].columns]
+    cols = [c for c in dict.fromkeys(columns) if c in allowed]
+    col_counts: dict[str, int] = {}
+    if cols:
+        sel = ", ".join(f"count({ident(c, allowed)})" for c in cols)
+        row = con.execute(f"SELECT {sel} FROM enterprise_years_at(?) WHERE year = ?", [int(snapshot), int(year)])
+        col_counts = dict(zip(cols, (int(v) for v in row.fetchall()[0]), strict=True))
+    fact_counts = dict.fromkeys(facts, 0)
+    if facts:
+        rows = con.execute("SELECT indicator, count(DISTINCT zone_id) FROM zone_facts_at(?) WHERE year = ? "
+                           "AND list_contains(?, indicator) GROUP BY indicator",
+                           [int(snapshot), int(year), list(facts)]).fetchall()
+        fact_counts.update({k: int(v) for k, v in rows})
+    n_zones = con.execute("SELECT count(*) FROM zones_at(?)", [int(snapshot)]).fetchall()[0][0]
+    return col_counts, fact_counts, int(n_zones)
