@@ -33,3 +33,24 @@ frames = arrays(float, st.tuples(st.integers(3, 12), st.integers(2, 5)), element
 def units_frame(a: np.ndarray) -> pd.DataFrame:
     """A units × indicators frame (units ``u0…``, indicators ``i0…``) from a 2-d array."""
     return pd.DataFrame(a, index=[f"u{i}" for i in range(a.shape[0])], columns=[f"i{j}" for j in range(a.shape[1])])
+
+
+def panel_store(path, rows: list[dict], zones: tuple[str, ...] = ("A", "B")):
+    """A store with one snapshot, ``zones`` and enterprise-year ``rows`` (dicts of store columns), open for reading.
+
+    ``name`` defaults to the credit code, ``revenue`` to 100 and ``employees`` to 1 (required columns).
+    """
+    from gaoxin.store import db as store_db
+
+    con = store_db.connect(path)
+    con.execute("INSERT INTO snapshot VALUES (1, 's1', now(), '[]', 0, 0, 0, 0, 0, 'test')")
+    for i, z in enumerate(zones):
+        con.execute("INSERT INTO zone (row_id, valid_from, zone_id, name, level, province_code, region) "
+                    "VALUES (?, 1, ?, ?, 'national', '11', 'east')", [i, z, z])
+    for i, r in enumerate(rows):
+        r = {"name": r["credit_code"], "revenue": 100, "employees": 1, **r}
+        cols = ", ".join(r)
+        marks = ", ".join("?" * len(r))
+        con.execute(f"INSERT INTO enterprise_year (row_id, valid_from, {cols}) VALUES (?, 1, {marks})",
+                    [i, *r.values()])
+    return con

@@ -372,3 +372,61 @@ def test_exact_type_sums_do_not_depend_on_threads() -> None:
     assert len(bits[1] | bits[2]) == 1
     exact = con.execute("SELECT sum(revenue)::DOUBLE FROM enterprise_year").fetchone()[0]
     assert struct.pack("<d", exact) == next(iter(bits[1]))[0]  # the exact sum, rounded once
+
+
+# --------------------------------------------------------------------------- enterprise history: prev(), new()
+
+
+@pytest.fixture()
+def panel(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """A hand-made 3-year panel of 高新技术企业 flags (T/F/None, '-' = no return that year).
+
+    ======  ====  ====  ====  ====
+    firm    zone  2020  2021  2022
+    ======  ====  ====  ====  ====
+    e1      A     T     T     F
+    e2      A     F     T     T
+    e3      A     -     T     -
+    e4      A     T     -     T     (gap year: no 2021 return)
+    e5      A     None  T     None
+    e6      B     -     F     T
+    ======  ====  ====  ====  ====
+    """
+    from fixtures import panel_store
+
+    flags = {"e1": (True, True, False), "e2": (False, True, True), "e3": ("-", True, "-"),
+             "e4": (True, "-", True), "e5": (None, True, None), "e6": ("-", False, True)}
+    revenue = {"e1": 100, "e2": 50, "e3": 10, "e4": 7, "e5": 1, "e6": 3}
+    rows = [{"credit_code": c, "zone_id": "B" if c == "e6" else "A", "year": 2020 + k, "is_high_tech": v,
+             "revenue": revenue[c] * (k + 1)}
+            for c, vals in flags.items() for k, v in enumerate(vals) if v != "-"]
+    con = panel_store(tmp_path / "p.duckdb", rows)
+    yield con
+    con.close()
+
+
+def test_new_this_year_counts_flows(panel) -> None:
+    """Hand-counted: new = true this year and not in the firm's own return of the year before (none = not)."""
+    fw = _fw(new="count(new(is_high_tech))", net="net_new(is_high_tech)", stock="count(is_high_tech)",
+             prev_rev="sum(prev(revenue))", new_big="count(new(revenue > 60))")
+    df = compute_indicators(panel, fw, (2020, 2022)).set_index(["zone_id", "year"])
+    # 2021: e2 (F→T), e3 (first return), e5 (None→T); e1 was T.  2022: e4 (no 2021 return); e2 was T, e1 turned F.
+    assert df["new"].to_dict() == {("A", 2020): 2, ("A", 2021): 3, ("A", 2022): 1, ("B", 2021): 0, ("B", 2022): 1}
+    # the net change of the stock is a different number: 2 → 4 → 2
+    assert df.loc[("A", 2021), "net"] == 2 and df.loc[("A", 2022), "net"] == -2
+    assert df.loc[("A", 2021), "stock"] == 4
+    # prev(): each firm's own previous-year row (revenue = base × year index); e4 has none in 2021 (gap)
+    assert df.loc[("A", 2022), "prev_rev"] == 100 * 2 + 50 * 2 + 1 * 2  # e1, e2, e5; e4's 2021 is missing
+    assert df.loc[("A", 2021), "prev_rev"] == 100 + 50 + 1  # e1, e2, e5; e3 has no 2020 row
+    # a numeric condition: revenue > 60 first holds for e1 in 2020 (100; no earlier data) and e2 in 2021 (50 → 100)
+    assert df["new_big"].to_dict() == {("A", 2020): 1, ("A", 2021): 1, ("A", 2022): 0, ("B", 2021): 0, ("B", 2022): 0}
+
+
+def test_new_this_year_per_enterprise_and_lag_read(panel) -> None:
+    """On the enterprise-year unit new() is 1/0 per return; a year range reads the year before it."""
+    fw = _fw(new="count(new(is_high_tech))")
+    e = compute_indicators(panel, fw, (2022, 2022), unit=ENTERPRISE_YEAR).set_index("credit_code")["new"]
+    assert e.to_dict() == {"e1": 0, "e2": 0, "e4": 1, "e5": 0, "e6": 1}
+    z = compute_indicators(panel, fw, (2021, 2021)).set_index("zone_id")["new"]
+    assert z.to_dict() == {"A": 3, "B": 0}  # 2020 read for the comparison although only 2021 is asked
+    assert compile_framework(_fw(x="count(new(prev(is_high_tech, 2)))"), (2021, 2021)).max_lag == 3

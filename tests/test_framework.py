@@ -80,3 +80,47 @@ def test_user_directory(tmp_path: Path) -> None:
     assert listed["mine"]["origin"] == "user" and listed["broken"]["error"]
     assert load_framework("mine", tmp_path).id == "mine"
     assert load_framework(tmp_path / "mine.toml").id == "mine"
+
+
+# The 2021 system's table (shared/domain.md): second-level codes per pillar, cost and expert-scored indicators.
+NATIONAL_2021 = {1: 10, 2: 9, 3: 9, 4: 7, 5: 10}
+COST = {"3.1", "3.2"}
+QUALITATIVE = {"1.10", "3.9", "5.9", "5.10"}
+PILLAR_WEIGHTS = {"1": 0.20, "2": 0.20, "3": 0.15, "4": 0.15, "5": 0.30}
+
+
+def test_national_2021_is_the_whole_official_table() -> None:
+    fw = load_framework("national-2021")
+    assert len(fw.indicators) == 45
+    pillars = {p.code: p for p in fw.pillars}
+    assert {p.ref: p.weight for p in fw.pillars} == PILLAR_WEIGHTS
+    expected = [f"{p}.{k}" for p, n in NATIONAL_2021.items() for k in range(1, n + 1)]
+    assert [i.ref for i in fw.indicators] == expected  # every code once, in the official order
+    for i in fw.indicators:
+        assert pillars[i.parent].ref == i.ref.split(".")[0], f"{i.ref} under the wrong pillar"
+        assert i.direction == ("cost" if i.ref in COST else "benefit"), i.ref
+        assert i.qualitative == (i.ref in QUALITATIVE), i.ref
+        assert i.source and i.quote.startswith(i.ref + " ")
+        if i.qualitative:
+            assert i.parsed.facts and not i.parsed.columns  # entered, never computed from returns
+    by = {i.ref: i for i in fw.indicators}
+    assert (by["1.1"].multiplier, by["1.2"].multiplier) == (0.8, 1.2)
+    assert by["1.1"].weight_verified and by["1.2"].weight_verified
+    assert all(i.multiplier == 1.0 and not i.weight_verified for r, i in by.items() if r not in ("1.1", "1.2"))
+    # today's corrections: placement, 总绿地率, listings made that year without 新三板, flows
+    assert pillars[by["2.2"].parent].ref == pillars[by["2.7"].parent].ref == "2"
+    assert pillars[by["5.5"].parent].ref == pillars[by["5.6"].parent].ref == "5"
+    assert by["3.3"].name_zh == "高新区总绿地率" and by["3.3"].parsed.facts == {"green_space_rate"}
+    assert "listed_year == year" in by["5.6"].formula and "新三板" in by["5.6"].formula
+    for ref in ("1.8", "1.9", "4.4", "5.5"):
+        assert "new(" in by[ref].formula, ref
+
+
+def test_national_2021_names_are_the_tables() -> None:
+    """Each indicator's code and name appear verbatim in domain.md's table (when the shared files are present)."""
+    domain = Path("/work/shared/domain.md")
+    if not domain.exists():
+        pytest.skip("shared/domain.md not available")
+    text = domain.read_text("utf-8")
+    for i in load_framework("national-2021").indicators:
+        assert i.quote in text, i.quote
