@@ -84,7 +84,8 @@ def test_framework_loader_still_rejects_the_misspelt_key(tmp_path: Path) -> None
 
 
 def _shipped() -> list[Path]:
-    dirs = ["evaluation/configs", "evaluation/rules", "evaluation/targets", "indicators/frameworks", "demo/data"]
+    dirs = ["evaluation/configs", "evaluation/rules", "evaluation/targets", "indicators/frameworks", "demo/data",
+            "indicators/criteria"]
     files = [f for d in dirs for f in sorted((PKG / d).glob("*.toml"))]
     if _ingest_rules_available():
         files.append(PKG / "ingest/data/rules.toml")

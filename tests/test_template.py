@@ -41,8 +41,10 @@ def test_filled_template_round_trips_through_ingest(store: Path, tmp_path: Path,
     out = tmp_path / f"园区指标{suffix}"
     r = CliRunner().invoke(app, ["template", "zone-facts", "--out", str(out), "--year", "2024", "--db", str(store)])
     assert r.exit_code == 0, r.output
-    df = pd.read_excel(out, sheet_name="园区指标", dtype={"园区代码": str}, engine="calamine") if suffix == ".xlsx" else (
-        pd.read_csv(out, dtype={"园区代码": str}, encoding="utf-8-sig"))
+    if suffix == ".xlsx":
+        df = pd.read_excel(out, sheet_name="园区指标", dtype={"园区代码": str}, engine="calamine")
+    else:
+        df = pd.read_csv(out, dtype={"园区代码": str}, encoding="utf-8-sig")
     assert len(df) == 3 and set(df["年份"]) == {2024}
     df["高新区总绿地率（比例）"] = [0.31, 0.42, 0.28]
     df["创业氛围评价（分）"] = [80.5, 71.0, None]  # a blank cell is no value, not an error
@@ -58,5 +60,6 @@ def test_filled_template_round_trips_through_ingest(store: Path, tmp_path: Path,
         got = s.con.execute("SELECT zone_id, indicator, value FROM zone_facts_at(?) WHERE year = 2024 "
                             "ORDER BY indicator, zone_id", [res.snapshot]).fetchall()
     zones = sorted(df["园区代码"])
-    assert got == [(zones[0], "entrepreneurship_climate_score", 80.5), (zones[1], "entrepreneurship_climate_score", 71.0),
+    climate = "entrepreneurship_climate_score"
+    assert got == [(zones[0], climate, 80.5), (zones[1], climate, 71.0),
                    *[(z, "green_space_rate", v) for z, v in zip(zones, [0.31, 0.42, 0.28], strict=True)]]

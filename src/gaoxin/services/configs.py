@@ -101,6 +101,10 @@ KINDS: dict[str, ConfigKind] = {k.name: k for k in [
                lambda m: {"tables": len(type(m).model_fields)}, "ingest/data/rules.toml"),
     ConfigKind("demo-calibration", "合成数据校准 / demo calibration", "gaoxin.demo.calibration:CalibrationConfig",
                frozenset({"target", "criteria"}), _n("target"), "demo/data/calibration.toml"),
+    ConfigKind("gazelle", "瞪羚企业规则 / gazelle rule", "gaoxin.indicators.criteria:GazelleFile", frozenset({"rule"}),
+               lambda m: {"id": m.rule.id, "window_years": m.rule.window_years}, "indicators/criteria/gazelle.toml"),
+    ConfigKind("zone-facts", "园区指标目录 / zone-fact catalogue", "gaoxin.ingest.contract:FactCatalogue",
+               frozenset({"fact"}), _n("fact"), "ingest/data/zone_facts.toml"),
 ]}
 
 
