@@ -66,7 +66,9 @@ def _base(plan: Plan, unit: Unit, t: StoreTables, snapshot: ir.Value, lo: int, y
         parts = [g.mutate(**{c: ibis.null("float64") for c in fact_cols}),
                  pivot.mutate(**{c: ibis.null("float64") for c in agg_cols})]  # fmt: skip
         # both sides as nullable float64 (store NOT NULL columns make ibis types differ in nullability)
-        u = ibis.union(*[p.select(*keys, **{c: p[c].cast("float64") for c in [*agg_cols, *fact_cols]}) for p in parts])
+        # keys nullable on both sides too (a join for enterprise history makes the aggregate side's keys nullable)
+        u = ibis.union(*[p.select(**{k: p[k].cast(p[k].type().copy(nullable=True)) for k in keys},
+                                  **{c: p[c].cast("float64") for c in [*agg_cols, *fact_cols]}) for p in parts])
         base = u.group_by(keys).aggregate(**{c: u[c].max() for c in [*agg_cols, *fact_cols]})
     else:
         fp = pivot.rename(fz_zone="zone_id", fz_year="year")
