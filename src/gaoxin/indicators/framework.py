@@ -299,7 +299,8 @@ def framework_tree_text(fw: Framework, *, formulas: bool = True, sources: bool =
             r = f"{i.ref} " if i.ref else ""
             arrow = "↓" if i.direction == "cost" else "↑"
             unit = f" ({i.unit})" if i.unit else ""
-            lines.append(f"{pad}  {arrow} {r}{i.name_zh} / {i.name_en}{unit} <{i.code}>{_w(i)}")
+            q = " [定性 expert score]" if i.qualitative else ""
+            lines.append(f"{pad}  {arrow} {r}{i.name_zh} / {i.name_en}{unit} <{i.code}>{_w(i)}{q}")
             if formulas:
                 lines.append(f"{pad}      = {i.formula}")
             if sources:
