@@ -430,3 +430,5 @@ def test_new_this_year_per_enterprise_and_lag_read(panel) -> None:
     z = compute_indicators(panel, fw, (2021, 2021)).set_index("zone_id")["new"]
     assert z.to_dict() == {"A": 3, "B": 0}  # 2020 read for the comparison although only 2021 is asked
     assert compile_framework(_fw(x="count(new(prev(is_high_tech, 2)))"), (2021, 2021)).max_lag == 3
+    # a text-prefix condition in history: no firm of the panel has an industry code, so none is new
+    assert compute_indicators(panel, _fw(x='count(new(industry_in("63")))'), (2022, 2022))["x"].tolist() == [0, 0]

@@ -29,6 +29,8 @@ def row_lags(node: ast.expr | None, k: int = 0) -> set[tuple[str, int]]:
         return set()
     if isinstance(node, ast.Name):
         return {(node.id, k)} if k > 0 else set()
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "industry_in":
+        return {("industry_code", k)} if k > 0 else set()  # its arguments are constants
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("prev", "new"):
         _, args, kw = _call_parts(node)
         if node.func.id == "new":
