@@ -166,6 +166,8 @@ def input_counts(con: duckdb.DuckDBPyConnection, snapshot: int, year: int, colum
 
     Columns are the contract's (quoted identifiers); fact codes and numbers are bound.
     """
+    from gaoxin.ingest.contract import tables
+
     allowed = [c.name for c in tables()["enterprises"].columns]
     cols = [c for c in dict.fromkeys(columns) if c in allowed]
     col_counts: dict[str, int] = {}
