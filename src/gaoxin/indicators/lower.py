@@ -204,6 +204,18 @@ class Plan:
             out |= a.lags()
         return out
 
+    def row_columns(self) -> set[str]:
+        """Enterprise columns the aggregates read (``year`` included; ``industry_in`` reads industry_code)."""
+        out: set[str] = set()
+        for _, a in self.aggregates.values():
+            for node in (a.arg, a.where):
+                for n in ast.walk(node) if node is not None else ():
+                    if isinstance(n, ast.Name):
+                        out.add(n.id)
+                    elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "industry_in":
+                        out.add("industry_code")
+        return out
+
     @property
     def row_depth(self) -> int:
         """Years of enterprise history read before an aggregate's own year."""

@@ -45,7 +45,10 @@ def _base(plan: Plan, unit: Unit, t: StoreTables, snapshot: ir.Value, lo: int, y
     """Base columns per unit row over years [lo, y1]: aggregates, pivoted facts, zone columns."""
     ent = visible(t.enterprise_year, snapshot)
     e = industry_node(ent.filter((ent.year >= lo) & (ent.year <= y1)), unit)
-    e = add_row_lags(e, plan.row_lags())  # prev()/new(): the enterprise's own earlier rows
+    lags = plan.row_lags()
+    if lags:  # prev()/new(): the enterprise's own earlier rows, joined on the columns the aggregates read only
+        need = {"credit_code", "year", *unit.group_by, *plan.row_columns()}
+        e = add_row_lags(e.select(*[c for c in e.columns if c in need]), lags)
     keys = list(unit.group_by)
     agg_cols = [n for n, _ in plan.aggregates.values()]
     fact_cols = list(plan.facts.values())
