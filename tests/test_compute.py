@@ -411,24 +411,30 @@ def test_new_this_year_counts_flows(panel) -> None:
              prev_rev="sum(prev(revenue))", new_big="count(new(revenue > 60))")
     df = compute_indicators(panel, fw, (2020, 2022)).set_index(["zone_id", "year"])
     # 2021: e2 (F→T), e3 (first return), e5 (None→T); e1 was T.  2022: e4 (no 2021 return); e2 was T, e1 turned F.
-    assert df["new"].to_dict() == {("A", 2020): 2, ("A", 2021): 3, ("A", 2022): 1, ("B", 2021): 0, ("B", 2022): 1}
+    # A zone without returns the year before (A in 2020, the first data year; B in 2021) cannot tell: NULL.
+    new = df["new"]
+    assert new.dropna().to_dict() == {("A", 2021): 3, ("A", 2022): 1, ("B", 2022): 1}
+    assert new[[("A", 2020), ("B", 2021)]].isna().all()
     # the net change of the stock is a different number: 2 → 4 → 2
     assert df.loc[("A", 2021), "net"] == 2 and df.loc[("A", 2022), "net"] == -2
     assert df.loc[("A", 2021), "stock"] == 4
     # prev(): each firm's own previous-year row (revenue = base × year index); e4 has none in 2021 (gap)
     assert df.loc[("A", 2022), "prev_rev"] == 100 * 2 + 50 * 2 + 1 * 2  # e1, e2, e5; e4's 2021 is missing
     assert df.loc[("A", 2021), "prev_rev"] == 100 + 50 + 1  # e1, e2, e5; e3 has no 2020 row
-    # a numeric condition: revenue > 60 first holds for e1 in 2020 (100; no earlier data) and e2 in 2021 (50 → 100)
-    assert df["new_big"].to_dict() == {("A", 2020): 1, ("A", 2021): 1, ("A", 2022): 0, ("B", 2021): 0, ("B", 2022): 0}
+    # a numeric condition: revenue > 60 first holds for e2 in 2021 (50 → 100); e1 has 100 from 2020 on
+    assert df["new_big"].dropna().to_dict() == {("A", 2021): 1, ("A", 2022): 0, ("B", 2022): 0}
 
 
 def test_new_this_year_per_enterprise_and_lag_read(panel) -> None:
-    """On the enterprise-year unit new() is 1/0 per return; a year range reads the year before it."""
+    """On the enterprise-year unit new() is 1/0 per return (a first return counts as new, unguarded);
+    a year range reads the year before it."""
     fw = _fw(new="count(new(is_high_tech))")
     e = compute_indicators(panel, fw, (2022, 2022), unit=ENTERPRISE_YEAR).set_index("credit_code")["new"]
     assert e.to_dict() == {"e1": 0, "e2": 0, "e4": 1, "e5": 0, "e6": 1}
     z = compute_indicators(panel, fw, (2021, 2021)).set_index("zone_id")["new"]
-    assert z.to_dict() == {"A": 3, "B": 0}  # 2020 read for the comparison although only 2021 is asked
-    assert compile_framework(_fw(x="count(new(prev(is_high_tech, 2)))"), (2021, 2021)).max_lag == 3
+    assert z["A"] == 3 and math.isnan(z["B"])  # 2020 read for the comparison although only 2021 is asked
+    # history 3 years back, plus the guard's look at the zone's returns of the year before (an upper bound)
+    assert compile_framework(_fw(x="count(new(prev(is_high_tech, 2)))"), (2021, 2021)).max_lag == 4
+    assert compile_framework(_fw(x="count(new(prev(is_high_tech, 2)))"), (2021, 2021), ENTERPRISE_YEAR).max_lag == 3
     # a text-prefix condition in history: no firm of the panel has an industry code, so none is new
     assert compute_indicators(panel, _fw(x='count(new(industry_in("63")))'), (2022, 2022))["x"].tolist() == [0, 0]

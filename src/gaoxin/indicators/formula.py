@@ -17,7 +17,8 @@ Two levels:
                             (by credit code and year, across zone moves; NULL if none)
   ``new(c)``                "new this year": ``c`` holds this year and did not hold in the
                             enterprise's row of the year before (no row then = did not
-                            hold), e.g. ``count(new(is_high_tech))`` 当年新认定高新技术企业
+                            hold), e.g. ``count(new(is_high_tech))`` 当年新认定高新技术企业;
+                            on zone units NULL when the zone has no returns the year before
   ``gazelle()``             the 瞪羚 rule of ``criteria/gazelle.toml`` as a row condition
                             (uses ``prev``: revenue and staff growth over 3 years)
   ========================  ==========================================================

@@ -166,6 +166,13 @@ class Aggregate:
         return getattr(arg, self.func)(where=where).cast("float64")
 
 
+AGGREGATE_FUNCS = ("sum", "mean", "min", "max", "count", "share")
+
+
+def _uses_new(node: ast.expr) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "new" for n in ast.walk(node))
+
+
 def _and(a: ast.expr | None, b: ast.expr | None) -> ast.expr | None:
     if a is None or b is None:
         return a if b is None else b
@@ -175,7 +182,10 @@ def _and(a: ast.expr | None, b: ast.expr | None) -> ast.expr | None:
 class Plan:
     """Base columns (aggregates, facts, zone columns) at the lags a set of formulas needs."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard_new: bool = False) -> None:
+        # zone units: an aggregate over new(...) is NULL when the zone has no returns the year before (the first
+        # year of the data, a zone's first year): "new" cannot be told there, and every flagged firm would count
+        self.guard_new = guard_new
         self.aggregates: dict[str, tuple[str, Aggregate]] = {}
         self.facts: dict[str, str] = {}
         self.zone_columns: dict[str, str] = {}
@@ -221,7 +231,8 @@ class Plan:
         """Years of enterprise history read before an aggregate's own year."""
         return max((k for _, k in self.row_lags()), default=0)
 
-    def zone_expr(self, node: ast.expr, k: int, ref: Callable[[str, int], ir.Value], year: ir.Value) -> ir.Value:
+    def zone_expr(self, node: ast.expr, k: int, ref: Callable[[str, int], ir.Value], year: ir.Value,
+                  guard: bool = True) -> ir.Value:
         """Lower a zone-level node at lag ``k``; ``ref(name, k)`` gives a base column."""
         z = self.zone_expr
         if isinstance(node, ast.Constant):
@@ -235,6 +246,10 @@ class Plan:
             return -v if isinstance(node.op, ast.USub) else v
         name, args, kw = _call_parts(node)  # type: ignore[arg-type]
         where = kw.get("where")
+        if guard and self.guard_new and name in AGGREGATE_FUNCS and _uses_new(node):
+            rows_before = ref(self.agg(Aggregate("count", None, None)), k + 1)
+            value = self.zone_expr(node, k, ref, year, guard=False)
+            return ibis.ifelse(rows_before.isnull() | (rows_before == 0), ibis.null("float64"), value)
         if name in ("sum", "mean", "min", "max"):
             return ref(self.agg(Aggregate(name, args[0], where)), k)
         if name == "count":

@@ -28,7 +28,7 @@ def industry_node(ent: ir.Table, unit: Unit) -> ir.Table:
 
 def _collect(formulas: dict[str, Formula], unit: Unit) -> Plan:
     """Pass 1: the distinct base aggregates, facts and zone columns, at every lag used."""
-    plan = Plan()
+    plan = Plan(guard_new=unit.zone_rows)
 
     def record(name: str, k: int) -> ir.Value:
         plan.refs.add((name, k))
