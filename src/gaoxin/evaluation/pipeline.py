@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from pydantic import Field, model_validator
 
 from gaoxin.config import ConfigError, StrictModel, load_toml, validate
