@@ -89,6 +89,13 @@ def steps_from(config: str | Path | None) -> list | None:
     return None if config is None else pipeline_config(config)[0]
 
 
+def other_scoring(framework_id: str) -> str:
+    """The packaged scoring to show beside a framework's default: robust beside official-2021 and vice versa."""
+    from gaoxin.evaluation.pipeline import default_config_name
+
+    return "robust" if default_config_name(framework_id) == "official-2021" else "official-2021"
+
+
 def pipeline_config(config: str | Path | list | None, framework_id: str | None = None) -> tuple[list, str | None]:
     """(steps, name): a packaged configuration by name, a file, given steps (name None), or — for None —
     the framework's default (``evaluation/configs/defaults.toml``)."""
