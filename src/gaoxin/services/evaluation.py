@@ -300,13 +300,17 @@ def trend(store: Store, framework: str | Framework = "national-2021", years: ran
     return Trend(panel, table, base, name)
 
 
+def _with_data(raw: pd.DataFrame) -> pd.DataFrame:
+    """Level-1 rows of indicators some zone has: one that no zone has (kept, scored 0, by an official-style
+    pipeline) carries no variation for the Monte Carlo."""
+    return raw[raw.groupby("code")["value"].transform(lambda v: v.notna().any())]
+
+
 def _uncertainty(fw: Framework, scores: pd.DataFrame, steps: list[dict], runs: int, seed: int) -> UncertaintyResult:
     from gaoxin.evaluation.mc_inputs import mc_inputs
     from gaoxin.evaluation.uncertainty import uncertainty_analysis
 
-    raw = scores[scores["level"] == 1]
-    raw = raw[raw.groupby("code")["value"].transform(lambda v: v.notna().any())]  # no zone has it: no variation
-    a = mc_inputs(fw, raw, steps)
+    a = mc_inputs(fw, _with_data(scores[scores["level"] == 1]), steps)
     # only the summary is used: stream the replications, memory independent of runs (docs/reliability.md)
     return uncertainty_analysis(a.pop("x"), a.pop("directions"), a.pop("weights"), n=runs, seed=seed,
                                 keep_draws=False, **a)
@@ -335,7 +339,7 @@ def sensitivity(store: Store, eid: int, n: int = 512, seed: int = 42) -> RankSen
     from gaoxin.evaluation.uncertainty import rank_sensitivity
 
     fw, raw, steps = _stored_inputs(store, eid)
-    a = mc_inputs(fw, raw, steps)
+    a = mc_inputs(fw, _with_data(raw), steps)
     return rank_sensitivity(a.pop("x"), a.pop("directions"), a.pop("weights"), n=n, seed=seed, **a)
 
 
