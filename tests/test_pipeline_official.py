@@ -112,3 +112,40 @@ def test_fixed_base_identical_data_same_index(official):
 def test_fixed_base_needs_benchmark_normalisation():
     with pytest.raises(PipelineError, match="benchmark"):
         fixed_base(packaged_config("robust"), [], 2021)
+
+
+# ---------------------------------------------------------------- properties on random data
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+_values = arrays(float, (6, 4), elements=st.one_of(st.floats(-50, 1000, allow_nan=False, width=32),
+                                                   st.just(np.nan)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_values)
+def test_index_is_the_effective_weighted_sum_of_indicator_scores(a):
+    """Additive by construction (what rank-change explanations rely on): index = Σ effective weight × score,
+    every score in [0, 100]; the index too."""
+    data = pd.DataFrame(a, index=list("ABCDEF"), columns=["i1", "i2", "i3", "i4"])
+    r = run_pipeline(data, META, packaged_config("official-2021"))
+    s = r.scores[["i1", "i2", "i3", "i4"]]
+    assert ((s >= 0) & (s <= 100)).all().all()
+    eff = pd.Series(next(e for e in r.log if e["step"] == "weight")["details"]["effective"])
+    np.testing.assert_allclose(r.scores["Index"], s[eff.index] @ eff, rtol=1e-12, atol=1e-9)
+    assert r.scores["Index"].between(0, 100 + 1e-9).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(_values, st.integers(0, 5), st.floats(0.1, 500))
+def test_more_of_a_benefit_indicator_never_lowers_a_zone_under_fixed_benchmarks(a, zone, extra):
+    data = pd.DataFrame(a, index=list("ABCDEF"), columns=["i1", "i2", "i3", "i4"])
+    base = run_pipeline(data, META, packaged_config("official-2021"))
+    steps = fixed_base(packaged_config("official-2021"), base.log, 2021)
+    more = data.copy()
+    more.iloc[zone, 0] = (0.0 if np.isnan(more.iloc[zone, 0]) else more.iloc[zone, 0]) + extra  # i1: benefit
+    before = run_pipeline(data, META, steps).scores["Index"].iloc[zone]
+    after = run_pipeline(more, META, steps).scores["Index"].iloc[zone]
+    assert after >= before - 1e-9

@@ -130,3 +130,25 @@ def test_cli_compare_show_trend_manage(store):
     assert res.exit_code == 0 and "确定性" in res.output, res.output
     res = r.invoke(app, ["evaluate", "--config", "nonesuch", *db])
     assert res.exit_code == 2 and "robust" in res.output
+
+
+def test_published_benchmarks_file_is_stored_as_values(store, tmp_path):
+    from gaoxin.indicators.framework import load_framework
+
+    codes = [i.code for i in load_framework("national-2021").indicators]
+    rows = "".join(f'\n[[benchmark]]\nindicator = "{c}"\nyear = 2023\nvalue = 1.0\n' for c in codes)
+    bench = tmp_path / "bench.toml"
+    bench.write_text('[meta]\nsource = "测试基准值表 / test table"\n' + rows, "utf-8")
+    cfg = tmp_path / "pipe.toml"
+    cfg.write_text((f'[[step]]\nname = "normalise"\nmethod = "benchmark"\nreference = "file"\nfile = "{bench}"\n'
+                    '[[step]]\nname = "impute"\nmethod = "zero"\n[[step]]\nname = "weight"\nmethod = "multiplier"\n'
+                    '[[step]]\nname = "aggregate"\nmethod = "sum"\n'), "utf-8")
+    with Store(store, "write") as s:
+        run = evs.evaluate(s, "national-2021", 2023, config=cfg)
+        stored_cfg = json.loads(stored.load(s.con, run.id)["config"])
+    norm = stored_cfg[0]["params"]
+    assert norm["reference"] == "values" and norm["values"] == {c: 1.0 for c in codes} and norm["file"] is None
+    assert "测试基准值表" in norm["source"]
+    bench.unlink()  # the stored configuration holds the numbers: the file is no longer needed
+    with Store(store, "read") as ro:
+        assert evs.rerun(ro, run.id).identical

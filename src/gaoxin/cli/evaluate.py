@@ -159,7 +159,8 @@ def evaluate_cmd(
         export(run.table, out_file, db)
     view = _ranking_view(run.table, names)
     render.frame(view, f"排名 ranking {framework} {ev.year}", limit=20,
-                 formats={"得分 score": ".2f", "区间下 p05": ".0f", "区间上 p95": ".0f", "变动 Δrank": "+.0f"})
+                 formats={"得分 score": ".2f", "区间下 p05": ".0f", "区间上 p95": ".0f", "变动 Δrank": "+.0f",
+                          "差 shift": "+.0f"})
 
 
 def _num(v, spec: str) -> str:
