@@ -310,6 +310,26 @@ def _numeric_index(st: Staged) -> set[int]:
     return {k for name, k in st.columns.items() if spec.column(name).type in ("number", "int")}
 
 
+def _decimal_index(st: Staged) -> set[int]:
+    """Numeric columns DuckDB's reader parses straight into the store's exact type (no cast when inserting).
+
+    Enterprise money and quantities in the stored unit (factor 1): the text is
+    rounded to 3 decimals half away from zero as written (``2.0005`` -> 2.001),
+    never through a binary double.  Values the type cannot hold (>= 10^15, inf)
+    fail the read and take the text path, which names them.
+    """
+    if st.raw.table not in DIRECT:
+        return set()
+    spec = contract.tables()[st.raw.table]
+    return {k for name, k in st.columns.items()
+            if spec.column(name).type == "number" and float(st.factors[name]) == 1.0
+            and store_type(st.raw.table, spec.column(name)) == EXACT_NUMBER}
+
+
+def _read_type(k: int, numeric: set[int], decimal: set[int]) -> str:
+    return EXACT_NUMBER if k in decimal else "DOUBLE" if k in numeric else "VARCHAR"
+
+
 def _read_typed(con: duckdb.DuckDBPyConnection, st: Staged, out: str, paths: list[str], skip: int, types: str,
                 full: bool) -> None:
     """DuckDB's typed read of ``paths`` into ``out``; lines it cannot parse go to ``rej_<out>``.
@@ -365,8 +385,8 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
     text path, which folds full-width digits and names every bad cell.
     """
     raw = st.raw
-    numeric = _numeric_index(st)
-    types = "{" + ", ".join(f"'{c}': '{'DOUBLE' if k in numeric else 'VARCHAR'}'" for k, c in enumerate(names)) + "}"
+    numeric, decimal = _numeric_index(st), _decimal_index(st)
+    types = "{" + ", ".join(f"'{c}': '{_read_type(k, numeric, decimal)}'" for k, c in enumerate(names)) + "}"
     paths = [str(raw.csv_path), *map(str, raw.csv_parts)]
     _read_typed(con, st, f"raw_{n}_t", paths, raw.csv_skip, types, full=False)
     bad = _rejected(con, f"raw_{n}_t", [0, *raw.part_lines])
@@ -575,6 +595,7 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     spec = contract.tables()[st.raw.table]
     ncols = len(st.raw.headers)
     numeric = _numeric_index(st) if typed else set()
+    decimal = _decimal_index(st) if typed else set()
     lookups = _lookups(con, st, distinct_from or source, numeric, out)
     long_cells = _long_cells(con, st, distinct_from or source, numeric)
     joins = "".join(f" LEFT JOIN {t} l_{name} ON l_{name}.v = s.c{st.columns[name]}" for name, t in lookups.items())
@@ -602,6 +623,8 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
             for cond, code in _checks(c, r, num, f"p_{c.name}", st.factors[c.name]):
                 if code == "not_number" and k in numeric:
                     continue  # DuckDB's typed reader put unparsable lines aside: r_ = n_, never fails
+                if code in ("not_finite", "too_large") and k in decimal:
+                    continue  # read as DECIMAL(18,3): finite and below 10^15 by its type
                 if code == "credit_code":
                     # 17 weighted terms per row cost ~0.35 s per 1M rows; a return repeats each firm's
                     # code once a year, so check the distinct cells once and look the bad ones up
