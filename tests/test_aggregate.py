@@ -69,3 +69,14 @@ def test_aggregating_identical_columns_returns_column(v, k):
     w = np.arange(1, k + 1, dtype=float)
     for f in (arithmetic, geometric, harmonic):
         np.testing.assert_allclose(f(X, w).to_numpy(), v, rtol=1e-9)
+
+
+def test_weighted_sum_counts_missing_as_zero_and_keeps_weights():
+    from gaoxin.evaluation.methods.aggregate import weighted_sum, weighted_sum_array
+
+    X = pd.DataFrame({"a": [100.0, 50.0, np.nan], "b": [0.0, 50.0, 80.0]}, index=list("pqr"))
+    s = weighted_sum(X, {"a": 3.0, "b": 1.0})  # weights normalised to 0.75 / 0.25 over all children
+    np.testing.assert_allclose(s, [75.0, 50.0, 20.0])  # r: 0.25·80, its missing a counts 0 (arithmetic: 80)
+    assert arithmetic(X, {"a": 3.0, "b": 1.0})["r"] == 80.0
+    stacked = np.stack([X.to_numpy(), X.to_numpy() * 2])  # (replications, units, children)
+    np.testing.assert_allclose(weighted_sum_array(stacked, np.array([0.75, 0.25])), [[75, 50, 20], [150, 100, 40]])

@@ -28,3 +28,11 @@ def test_carry_forward():
     out = carry_forward(panel)
     np.testing.assert_array_equal(out["x"], [1.0, 1.0, 1.0, 4.0, np.nan, 2.0])
     np.testing.assert_array_equal(carry_forward(panel, max_gap=1)["x"], [1.0, 1.0, np.nan, 4.0, np.nan, 2.0])
+
+
+def test_impute_zero_on_frames_and_arrays():
+    from gaoxin.evaluation.methods.impute import impute_zero
+
+    X = pd.DataFrame({"a": [1.0, np.nan], "b": [np.nan, 2.0]})
+    assert impute(X, "zero").to_numpy().tolist() == [[1.0, 0.0], [0.0, 2.0]]
+    assert impute_zero(np.full((2, 3, 4), np.nan)).sum() == 0.0

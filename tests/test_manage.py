@@ -116,3 +116,33 @@ def test_manage_rules_errors(panel: pd.DataFrame) -> None:
     assert parse_rules({"warning": {"bottom_pct": 0.2}}).bottom_pct == 0.2
     with pytest.raises(RuleError, match="one row"):
         manage(pd.concat([panel, panel.head(1)]), RULES)
+
+
+# ---------------------------------------------------------------- certain / uncertain (JRC practice)
+
+
+def test_certainty_from_a_hand_made_interval_table() -> None:
+    """10 zones, bottom 20 % = ranks 9–10 is the warning band, top 2 the praise band.
+
+    zone  status     rank  p05  p95   whole interval in its band?
+    Z09   interview    9     9   10   yes → certain
+    Z10   notice      10     7   10   no (7 is outside 9–10) → uncertain
+    Z01   praise       1     1    2   yes → certain
+    Z02   praise       2     1    4   no → uncertain
+    Z05   normal       5     3    8   — (on no list)
+    """
+    from gaoxin.evaluation.manage import certainty
+
+    rules = ManageRules(top_k=2, bottom_pct=0.2)
+    lists = pd.DataFrame({"zone_id": ["Z09", "Z10", "Z01", "Z02", "Z05"], "n_ranked": 10,
+                          "status": ["warning_interview", "warning_notice", "praise", "praise", "normal"],
+                          "rank": [9, 10, 1, 2, 5]})
+    iv = pd.DataFrame({"rank_p05": [9, 7, 1, 1, 3], "rank_p95": [10, 10, 2, 4, 8]},
+                      index=pd.Index(["Z09", "Z10", "Z01", "Z02", "Z05"], name="zone_id"))
+    out = certainty(lists, iv, rules).set_index("zone_id")
+    assert out.loc[["Z09", "Z10", "Z01", "Z02"], "certainty"].tolist() == ["certain", "uncertain", "certain",
+                                                                             "uncertain"]
+    assert out.loc["Z09", "certainty_zh"] == "确定" and out.loc["Z10", "certainty_zh"] == "不确定"
+    assert pd.isna(out.loc["Z05", "certainty"])
+    with pytest.raises(RuleError, match="group_by"):
+        certainty(lists, iv, ManageRules(group_by="region"))

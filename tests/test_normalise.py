@@ -81,3 +81,50 @@ def test_monotone_transform_leaves_rank_normalisation_unchanged(a):
     for f in (np.log1p, np.sqrt, lambda v: 3 * v + 7, np.exp2):
         pd.testing.assert_frame_equal(rank(f(X)), rank(X))
         pd.testing.assert_frame_equal(percentile_rank(f(X)), percentile_rank(X))
+
+
+# ---------------------------------------------------------------- benchmark scoring (official style)
+
+from gaoxin.evaluation.methods.normalise import benchmark_score, benchmark_values  # noqa: E402
+
+
+def test_benchmark_values_best_and_percentile_by_hand():
+    x = np.array([[1.0, 8.0], [2.0, 4.0], [3.0, 2.0], [np.nan, 1.0], [10.0, np.nan]])
+    d = np.array([1.0, -1.0])
+    b, w = benchmark_values(x, d)
+    assert b.tolist() == [10.0, 1.0] and w.tolist() == [1.0, 8.0]  # cost: best = min, worst = max
+    # 90th percentile of (1, 2, 3, 10), linear: position 0.9·3 = 2.7 → 3 + 0.7·7 = 7.9; cost: 10th of
+    # (1, 2, 4, 8): position 0.3 → 1 + 0.3·1 = 1.3
+    b, _ = benchmark_values(x, d, "percentile", 90)
+    np.testing.assert_allclose(b, [7.9, 1.3])
+
+
+def test_benchmark_score_ratio_cost_reversal_and_clip():
+    x = np.array([[5.0, 2.0], [10.0, 4.0], [20.0, 0.5], [np.nan, -1.0]])
+    s = benchmark_score(x, np.array([1.0, -1.0]), np.array([10.0, 1.0]), scale=1.0)
+    np.testing.assert_allclose(s[:, 0], [0.5, 1.0, 1.0, np.nan])  # 20/10 clipped to 1; NaN stays NaN
+    np.testing.assert_allclose(s[:, 1], [0.5, 0.25, 1.0, 1.0])  # cost 1/x; ≤ 0 is at least as good
+    unclipped = benchmark_score(x, np.array([1.0, -1.0]), np.array([10.0, 1.0]), clip=False, scale=1.0)
+    assert unclipped[2, 0] == 2.0 and unclipped[2, 1] == 2.0
+
+
+def test_benchmark_not_positive_scores_linearly_between_worst_and_best():
+    # a cost indicator whose best zone has a negative value (CO2 growth −10 %): linear from worst (+20 %) to −10 %
+    x = np.array([[-0.10], [0.05], [0.20]])
+    b, w = benchmark_values(x, np.array([-1.0]))
+    np.testing.assert_allclose(benchmark_score(x, np.array([-1.0]), b, w, scale=1.0)[:, 0], [1.0, 0.5, 0.0])
+    # benefit indicator where nobody has a positive value: nobody earns points (W = B)
+    z = np.zeros((3, 1))
+    assert benchmark_score(z, np.array([1.0]), *benchmark_values(z, np.array([1.0]))).tolist() == [[0], [0], [0]]
+
+
+def test_benchmark_functions_take_a_leading_replication_axis():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.1, 5, size=(4, 6, 3))
+    d = np.array([1.0, -1.0, 1.0])
+    b, w = benchmark_values(x, d, "percentile", 75)
+    s = benchmark_score(x, d, b, w)
+    for r in range(4):  # each replication equals the 2-D computation on its own slice
+        br, wr = benchmark_values(x[r], d, "percentile", 75)
+        np.testing.assert_array_equal(s[r], benchmark_score(x[r], d, br, wr))
+    assert s.shape == (4, 6, 3) and np.nanmax(s) <= 100.0

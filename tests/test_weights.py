@@ -97,3 +97,16 @@ def test_weights_sum_to_one(a):
               combine_weights(equal_weights(X), critic_weights(X), "linear", 0.3)):
         assert w.sum() == pytest.approx(1.0)
         assert (w >= 0).all()
+
+
+def test_multiplier_weights_shift_weight_within_a_pillar_only():
+    from gaoxin.evaluation.methods.weights import multiplier_weights
+
+    m = {"1.1": 0.8, "1.2": 1.2, "1.3": 1.0, "2.1": 1.0, "2.2": 1.0}
+    g = {"1.1": "P1", "1.2": "P1", "1.3": "P1", "2.1": "P2", "2.2": "P2"}
+    w = multiplier_weights(m, g, {"P1": 0.2, "P2": 0.8})
+    # P1: 0.2 × (0.8, 1.2, 1.0) / 3.0; P2: 0.8 × ½ each
+    np.testing.assert_allclose(w[["1.1", "1.2", "1.3", "2.1", "2.2"]], [0.16 / 3, 0.08, 0.2 / 3, 0.4, 0.4])
+    assert w.groupby(pd.Series(g)).sum().to_dict() == pytest.approx({"P1": 0.2, "P2": 0.8})
+    with pytest.raises(ValueError, match="P3"):
+        multiplier_weights({"x": 1.0}, {"x": "P3"}, {"P1": 1.0})

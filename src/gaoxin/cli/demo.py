@@ -111,6 +111,26 @@ def _evaluate(res) -> None:
                             "中位 median"], rows,
                            right=["排名 rank", "得分 score", "中位 median"],
                            formats={"得分 score": ".1f", "中位 median": ".0f"}))
+    if run.comparison is not None:
+        _two_scorings(res)
+
+
+def _two_scorings(res) -> None:
+    """Both scorings' top 10 side by side, with the rank each zone has under the other."""
+    run = res.evaluation
+    c = run.comparison
+    a, b = c.nsmallest(10, "rank"), c.nsmallest(10, "companion_rank")
+    both = len(set(a["zone_id"]) & set(b["zone_id"]))
+    console.print(f"两种评分 two scorings: {run.config_name} 与 vs {run.companion_config} (evaluation "
+                  f"{run.companion_id}); Spearman ρ = {render.fmt(run.spearman, '.3f')}, 平均排名差 mean |shift| = "
+                  f"{render.fmt(c['shift'].abs().mean(), '.1f')}, 前10名重合 top-10 overlap {both}/10")
+    name = res.zone_names.get
+    rows = [(i + 1, name(x.zone_id, x.zone_id), x.companion_rank, name(y.zone_id, y.zone_id), y.rank)
+            for i, (x, y) in enumerate(zip(a.itertuples(), b.itertuples(), strict=True))]
+    render.show(render.table(f"前10名 top 10: {run.config_name} | {run.companion_config}",
+                             ["名次 #", f"{run.config_name}", "另一排名 other", f"{run.companion_config}",
+                              "另一排名 other "], rows,
+                             right=["名次 #", "另一排名 other", "另一排名 other "]))
 
 
 def _manage(res) -> None:

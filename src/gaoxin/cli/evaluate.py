@@ -150,8 +150,12 @@ def indicators(
 
 
 RANKING_COLUMNS = {"rank": "排名 rank", "name": "园区 zone", "score": "得分 score",
-                   "rank_p05": "区间下 p05", "rank_p95": "区间上 p95", "grade": "等级 grade",
-                   "zone_type_zh": "类型 type", "rank_change": "变动 Δrank"}
+                   "rank_p05": "区间下 p05", "rank_p95": "区间上 p95", "companion_rank": "对照排名 other rank",
+                   "rank_shift": "差 shift", "grade": "等级 grade", "zone_type_zh": "类型 type",
+                   "rank_change": "变动 Δrank"}
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", help="评价流程：robust | official-2021 | pipeline.toml（默认按指标体系）/ pipeline: a packaged name or "
+                     "a file (default: the framework's, docs/methods.md)")]
 
 
 def _ranking_view(table, names: dict[str, str]):
@@ -165,7 +169,11 @@ def evaluate_cmd(
     framework: Annotated[str, typer.Option()] = "national-2021",
     year: Annotated[int | None, typer.Option(help="默认快照中最新年份 / default: latest year")] = None,
     snapshot: SnapOpt = None,
-    config: Annotated[Path | None, typer.Option(help="pipeline.toml (docs/methods.md)")] = None,
+    config: ConfigOpt = None,
+    compare: Annotated[str | None, typer.Option(help="对照评分：另一流程同数据计算并一并保存 / companion scoring "
+                                                     "(robust | official-2021 | FILE), stored with it")] = None,
+    base_year: Annotated[int | None, typer.Option(help="定基：按该年基准值评分 / fixed base: score against this "
+                                                       "year's benchmarks")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="results .xlsx/.csv")] = None,
     rerun: Annotated[int | None, typer.Option(help="重算已存评价 / re-run stored evaluation ID")] = None,
     runs: Annotated[int, typer.Option(help="排名区间的蒙特卡洛次数（0=不计算） / Monte Carlo runs for rank "
@@ -190,18 +198,29 @@ def evaluate_cmd(
                           f"log, max |Δscore| = {r.max_score_difference:g}")
         raise typer.Exit(0 if r.identical else 1)
     with open_store(db, "write") as store:
-        steps = evaluation.steps_from(config)
         with console.status("计算指标并评价 / computing indicators and evaluating …"):
-            run = evaluation.evaluate(store, framework, year, snapshot, steps, save=True, runs=runs, seed=seed)
+            run = evaluation.evaluate(store, framework, year, snapshot, save=True, runs=runs, seed=seed,
+                                      config=config, compare=compare, base_year=base_year)
         names = zone_names(store, run.evaluation.snapshot)
     ev = run.evaluation
+    zero = run.scored_zero
     console.print(f"评价 evaluation {ev.id}: {framework} {ev.year}, 快照 snapshot {ev.snapshot}, "
-                  f"{len(run.table)} 园区 zones; config {run.config_hash[:12]}"
+                  f"{len(run.table)} 园区 zones; config {run.config_name or 'file'} {run.config_hash[:12]}"
+                  + (f"; 定基 base year {run.base_year}" if run.base_year is not None else "")
                   + (f"; 无数据指标已剔除 dropped (no data): {', '.join(ev.dropped)}" if ev.dropped else ""))
     if ev.dropped or (run.coverage is not None and run.coverage.missing_as_zero and run.coverage.codes("missing")):
         console.print(run.coverage.message() if run.coverage is not None else "", markup=False, highlight=False)
+    if zero:
+        console.print(f"[yellow]注意：无任何园区有数据的指标按 0 分计 / scored 0 for every zone (no data): "
+                      f"{', '.join(zero)}[/]")
+    if run.companion is not None:
+        console.print(f"对照 companion: evaluation {run.companion_id} ({run.companion_config}); Spearman ρ = "
+                      f"{_num(run.spearman, '.3f')}, 平均排名差 mean |shift| = "
+                      f"{_num(run.table['rank_shift'].abs().mean(), '.1f')}")
     if as_json:
-        render.print_json(run.table)
+        render.print_json(run.table if run.companion is None else {
+            "evaluation": ev.id, "companion": run.companion_id, "config": run.config_name,
+            "companion_config": run.companion_config, "spearman": run.spearman, "ranking": run.table})
         return
     if out_file and out_file.suffix == ".xlsx":
         export_sheets(run.sheets(), out_file, db)
@@ -209,20 +228,88 @@ def evaluate_cmd(
         export(run.table, out_file, db)
     view = _ranking_view(run.table, names)
     render.frame(view, f"排名 ranking {framework} {ev.year}", limit=20,
-                 formats={"得分 score": ".2f", "区间下 p05": ".0f", "区间上 p95": ".0f", "变动 Δrank": "+.0f"})
+                 formats={"得分 score": ".2f", "区间下 p05": ".0f", "区间上 p95": ".0f", "变动 Δrank": "+.0f",
+                          "差 shift": "+.0f"})
+
+
+def _num(v, spec: str) -> str:
+    """A number for a sentence; a missing one is "—", never "nan"."""
+    return "—" if v is None or v != v else format(float(v), spec)
 
 
 @app.command()
-def evaluations(db: DbOpt = None, as_json: JsonOpt = False, out_file: OutOpt = None) -> None:
+def evaluations(
+    show: Annotated[int | None, typer.Option(help="显示评价 ID 的两种评分排名对照 / show evaluation ID's ranking "
+                                                  "beside its companion")] = None,
+    db: DbOpt = None, as_json: JsonOpt = False, out_file: OutOpt = None,
+) -> None:
     """列出已存评价 / list stored evaluations (ids for --rerun and uncertainty)."""
-    from gaoxin.services.evaluation import list_evaluations
+    from gaoxin.services import evaluation as ev_service
+    from gaoxin.services.snapshots import zone_names
 
+    if show is not None:
+        with open_store(db) as store:
+            c = ev_service.comparison(store, show)
+            names = zone_names(store, c.snapshot)
+        if as_json:
+            render.print_json({"evaluation": c.evaluation_id, "companion": c.companion_id, "config": c.config_name,
+                               "companion_config": c.companion_config, "spearman": c.spearman,
+                               "mean_abs_shift": c.mean_abs_shift, "comparison": c.table})
+            return
+        if c.companion_id is None:
+            console.print(f"评价 {show} 没有对照评分（gaoxin evaluate --compare robust|official-2021）/ evaluation "
+                          f"{show} has no companion (gaoxin evaluate --compare …)")
+        else:
+            console.print(f"评价 evaluation {show} ({c.config_name or 'file'}) 对照 vs {c.companion_id} "
+                          f"({c.companion_config or 'file'}): Spearman ρ = {_num(c.spearman, '.3f')}, "
+                          f"mean |shift| = {_num(c.mean_abs_shift, '.1f')}")
+        t = c.table.assign(name=c.table["zone_id"].map(names))[
+            ["rank", "companion_rank", "shift", "name", "score", "companion_score"]].rename(columns={
+                "rank": "排名 rank", "companion_rank": "对照排名 other rank", "shift": "差 shift",
+                "name": "园区 zone", "score": "得分 score", "companion_score": "对照得分 other score"})
+        _emit(t, f"两种评分对照 / two scorings, evaluation {show}", as_json=False, out_file=out_file, db=db,
+              limit=None, formats={"得分 score": ".2f", "对照得分 other score": ".2f", "差 shift": "+.0f"})
+        return
     with open_store(db) as store:
-        df = list_evaluations(store)
+        df = ev_service.list_evaluations(store)
     if not as_json and not out_file:
         df = df.assign(created_at=df["created_at"].dt.strftime("%m-%d %H:%M"), config_hash=df["config_hash"].str[:8])
-        df.columns = ["id", "时间 time", "体系 framework", "年份 year", "快照 snapshot", "配置 config", "用户 user"]
-    _emit(df, "已存评价 / stored evaluations", as_json=as_json, out_file=out_file, db=db, limit=None)
+        df = df[["id", "created_at", "framework", "year", "snapshot_id", "config_name", "config_hash",
+                 "companion_id", "companion_of", "spearman", "created_by"]]
+        df.columns = ["id", "时间 time", "体系 framework", "年份 year", "快照 snapshot", "配置 config", "哈希 hash",
+                      "对照 companion", "对照于 companion of", "Spearman ρ", "用户 user"]
+    _emit(df, "已存评价 / stored evaluations", as_json=as_json, out_file=out_file, db=db, limit=None,
+          formats={"Spearman ρ": ".3f"})
+
+
+@app.command()
+def trend(
+    framework: Annotated[str, typer.Option()] = "national-2021",
+    from_: Annotated[int, typer.Option("--from", help="起始年 / first year")] = 2021,
+    to: Annotated[int, typer.Option("--to", help="结束年 / last year")] = 2025,
+    base_year: Annotated[int | None, typer.Option(help="基期（默认起始年）/ base year (default --from)")] = None,
+    config: ConfigOpt = None,
+    snapshot: SnapOpt = None,
+    as_json: JsonOpt = False,
+    out_file: OutOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """定基趋势指数：各园区逐年指数（按基期基准值评分，跨年可比）/ fixed-base trend index of every zone."""
+    from gaoxin.services.evaluation import trend as trend_service
+    from gaoxin.services.snapshots import zone_names
+
+    with open_store(db) as store:
+        with console.status(f"逐年评价 evaluating {from_}–{to} …"):
+            t = trend_service(store, framework, range(from_, to + 1), base_year, snapshot, config)
+        names = zone_names(store, snapshot)
+    if as_json or out_file:
+        _emit(t.table, "", as_json=as_json, out_file=out_file, db=db)
+        return
+    view = t.table.assign(name=t.table["zone_id"].map(names))
+    years_cols = [c for c in view.columns if c.isdigit()]
+    view = view[["name", *years_cols, "change"]].rename(columns={"name": "园区 zone", "change": "变化 change"})
+    render.frame(view, f"定基指数 fixed-base index {framework}, 基期 base {t.base_year} ({t.config_name or 'file'})",
+                 limit=30, formats={**{c: ".2f" for c in years_cols}, "变化 change": "+.2f"})
 
 
 @app.command()
@@ -266,6 +353,10 @@ def manage_cmd(
     years_: Annotated[str, typer.Option("--years", help="e.g. 2020-2024")] = "2020-2024",
     snapshot: SnapOpt = None,
     rules: Annotated[Path | None, typer.Option(help="dynamic-management.toml")] = None,
+    config: ConfigOpt = None,
+    runs: Annotated[int, typer.Option(help="排名区间的蒙特卡洛次数：名单标注确定/不确定（0=不计算）/ Monte Carlo "
+                                           "runs: mark each listed zone certain or uncertain (0 = none)")] = 0,
+    seed: int = 42,
     out_file: OutOpt = None,
     as_json: JsonOpt = False,
     db: DbOpt = None,
@@ -277,15 +368,20 @@ def manage_cmd(
     y0, y1 = years(years_)
     with open_store(db) as store:
         with console.status(f"逐年评价 evaluating {y0}–{y1} …"):
-            m = dynamic_management(store, framework, range(y0, y1 + 1), snapshot, rules)
+            m = dynamic_management(store, framework, range(y0, y1 + 1), snapshot, rules, config=config, runs=runs,
+                                   seed=seed)
         names = zone_names(store, snapshot)
     lists = m.lists.drop(columns="history").assign(name=lambda d: d["zone_id"].map(names))
     if as_json or out_file:
         _emit(lists, "", as_json=as_json, out_file=out_file, db=db)
         return
-    shown = lists[lists["status"] != "normal"][["zone_id", "name", "status_zh", "rank", "score", "reason_zh"]]
+    extra = ["rank_p05", "rank_p95", "certainty_zh"] if "certainty" in lists.columns else []
+    shown = lists[lists["status"] != "normal"][["zone_id", "name", "status_zh", "rank", *extra, "score",
+                                                "reason_zh"]]
     shown = shown.rename(columns={"zone_id": "园区 zone", "name": "名称 name", "status_zh": "状态 status",
-                                  "rank": "排名 rank", "score": "得分 score", "reason_zh": "依据 reason"})
+                                  "rank": "排名 rank", "rank_p05": "区间下 p05", "rank_p95": "区间上 p95",
+                                  "certainty_zh": "确定性 certainty", "score": "得分 score",
+                                  "reason_zh": "依据 reason"})
     render.frame(shown, f"动态管理 dynamic management {years_}", limit=None, formats={"得分 score": ".1f"})
 
 

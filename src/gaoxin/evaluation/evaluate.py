@@ -21,12 +21,13 @@ import pandas as pd
 from gaoxin.evaluation.classify import classify, grade
 from gaoxin.evaluation.methods.results import rank_scores, rank_within, strengths_weaknesses
 from gaoxin.evaluation.pipeline import (
-    DEFAULT_CONFIG,
     IndexResult,
     PipelineError,
     Step,
     as_steps,
-    load_config,
+    default_config_name,
+    for_year,
+    packaged_config,
     rerun,
     run_pipeline,
 )
@@ -37,9 +38,16 @@ class EvaluationError(ValueError):
     pass
 
 
-def default_steps() -> list[Step]:
-    """The default zone pipeline (``configs/default.toml``; rationale in docs/decisions/0004)."""
-    return load_config(DEFAULT_CONFIG)
+def default_steps(framework_id: str | None = None) -> list[Step]:
+    """The pipeline a framework is evaluated with by default (``configs/defaults.toml``): ``official-2021``
+    for the national framework, ``robust`` (decision 0004) for the others."""
+    return packaged_config(default_config_name(framework_id or ""))
+
+
+def counts_missing_as_zero(steps: list[Step]) -> bool:
+    """True when the pipeline scores a missing value 0 (``impute zero`` or a ``sum`` aggregation)."""
+    return any((s.name == "impute" and s.params.get("method") == "zero")
+               or (s.name == "aggregate" and s.params.get("method") == "sum") for s in steps)
 
 
 def framework_meta(fw: Framework) -> pd.DataFrame:
@@ -51,6 +59,7 @@ def framework_meta(fw: Framework) -> pd.DataFrame:
     root = fw.meta.index_code
     rows = [{"iCode": i.code, "Parent": i.parent, "Type": "Indicator", "Level": 1,
              "Weight": i.weight if i.weight is not None else (i.multiplier or 1.0),
+             "Multiplier": i.multiplier if i.multiplier is not None else (i.weight or 1.0),
              "Direction": -1.0 if i.direction == "cost" else 1.0, "iName": i.name_zh} for i in fw.indicators]
     level: dict[str, int] = {}
 
@@ -98,8 +107,14 @@ def stable(x: pd.DataFrame, digits: int = 12) -> pd.DataFrame:
     return pd.DataFrame(a, index=x.index, columns=x.columns)
 
 
-def _usable(meta: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Drop indicators with no value for any zone (e.g. a zone fact nobody supplied) and empty pillars."""
+def _usable(meta: pd.DataFrame, data: pd.DataFrame, keep_empty: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Drop indicators with no value for any zone (e.g. a zone fact nobody supplied) and empty pillars.
+
+    With ``keep_empty`` (a pipeline where missing counts 0) nothing is dropped: such an indicator scores
+    0 for every zone and keeps its weight, as the official-style scoring does.
+    """
+    if keep_empty:
+        return meta.reset_index(drop=True), []
     ind = meta[meta["Type"] == "Indicator"]
     empty = [c for c in ind["iCode"] if data[c].notna().sum() == 0]
     m = meta[~meta["iCode"].isin(empty)]
@@ -178,14 +193,14 @@ class Evaluation:
 def evaluate_data(fw: Framework, data: pd.DataFrame, year: int, snapshot: int,
                   steps: list | None = None) -> tuple[Evaluation, list[Step]]:
     """Run the pipeline on one year's zone data; returns the (unsaved, id 0) evaluation and its steps."""
-    steps = as_steps(steps) if steps is not None else default_steps()
+    steps = for_year(steps if steps is not None else default_steps(fw.id), year)
     if not any(s.name == "aggregate" for s in steps):  # checked before anything is computed or stored
         raise PipelineError("评价流程缺少聚合步骤（[[step]] name = \"aggregate\"）/ the pipeline has no aggregate "
                             "step: an evaluation needs one to give each zone an index score")
     if data.empty:
         raise EvaluationError(f"no zone has data for {year} in snapshot {snapshot} / "
                               f"快照{snapshot}中{year}年无园区数据")
-    meta, dropped = _usable(framework_meta(fw), data)
+    meta, dropped = _usable(framework_meta(fw), data, counts_missing_as_zero(steps))
     result = run_pipeline(data, meta, steps)
     return Evaluation(0, fw, year, snapshot, result, data, meta, dropped), steps
 
@@ -193,14 +208,48 @@ def evaluate_data(fw: Framework, data: pd.DataFrame, year: int, snapshot: int,
 def rerun_data(fw: Framework, data: pd.DataFrame, year: int, snapshot: int, log_steps: list[dict],
                eid: int) -> Evaluation:
     """Replay a stored step log on freshly computed zone data (the data hash must match)."""
-    meta, dropped = _usable(framework_meta(fw), data)
+    keep = counts_missing_as_zero(as_steps([Step(e["step"], e.get("params", {})) for e in log_steps]))
+    meta, dropped = _usable(framework_meta(fw), data, keep)
     return Evaluation(eid, fw, year, snapshot, rerun(data, meta, log_steps), data, meta, dropped)
+
+
+def missing_zero_indicators(ev: Evaluation) -> list[str]:
+    """Indicators no zone has a value for that the pipeline scores 0 for everyone (said loudly)."""
+    inds = ev.meta.loc[ev.meta["Type"] == "Indicator", "iCode"]
+    return [c for c in inds if c in ev.data.columns and ev.data[c].notna().sum() == 0]
+
+
+def compare_rankings(main: pd.Series, other: pd.Series) -> tuple[pd.DataFrame, float]:
+    """Per zone the rank under each scoring and the shift (other − main; positive = worse under
+    ``other``), and Spearman's rank correlation of the two score vectors.
+
+    Ranks: 1 = best, ties share the best rank (the published tie rule). Spearman's ρ is the Pearson
+    correlation of the average ranks (ties averaged), over the zones scored by both.
+    """
+    both = pd.concat([main.rename("score"), other.rename("companion_score")], axis=1)
+    t = pd.DataFrame({"zone_id": both.index.astype(str),
+                      "rank": rank_scores(both["score"]).to_numpy(),
+                      "companion_rank": rank_scores(both["companion_score"]).to_numpy(),
+                      "score": both["score"].to_numpy(), "companion_score": both["companion_score"].to_numpy()})
+    t["shift"] = (t["companion_rank"] - t["rank"]).astype("Int64")
+    return t.sort_values(["rank", "zone_id"]).reset_index(drop=True), spearman(both["score"], both["companion_score"])
+
+
+def spearman(a: pd.Series, b: pd.Series) -> float:
+    """Spearman's ρ: Pearson correlation of average ranks over the pairs where both are present."""
+    ok = a.notna() & b.notna()
+    if ok.sum() < 2:
+        return float("nan")
+    ra, rb = a[ok].rank(method="average").to_numpy(), b[ok].rank(method="average").to_numpy()
+    if ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def run_log(ev: Evaluation) -> dict:
     """What is stored as an evaluation's log besides its steps."""
     return {"steps": ev.result.log, "dropped_indicators": ev.dropped, "framework_id": ev.framework.id,
-            "framework_version": ev.framework.meta.version}
+            "framework_version": ev.framework.meta.version, "scored_zero_indicators": missing_zero_indicators(ev)}
 
 
 def scores_frame(ev: Evaluation) -> pd.DataFrame:

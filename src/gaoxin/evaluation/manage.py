@@ -314,3 +314,40 @@ def manage(panel: pd.DataFrame, rules: ManageRules | None = None, year: int | No
     order = {EXIT: 0, NOTICE: 1, INTERVIEW: 2, PRAISE: 3, NORMAL: 4}
     return out.sort_values(["status", "rank"], key=lambda s: s.map(order) if s.name == "status" else s,
                            ignore_index=True)
+
+
+CERTAIN, UNCERTAIN = "certain", "uncertain"
+CERTAINTY_ZH = {CERTAIN: "确定", UNCERTAIN: "不确定"}
+_WARNED = (INTERVIEW, NOTICE, EXIT)
+
+
+def certainty(lists: pd.DataFrame, intervals: pd.DataFrame, rules: ManageRules | None = None) -> pd.DataFrame:
+    """Mark each listed zone *certain* or *uncertain* from its 5–95 % rank interval (JRC practice).
+
+    A warned zone (约谈, 通报, 建议撤销) is *certain* (确定) when its whole interval lies in the warning
+    band — the bottom ``ceil(n × bottom_pct)`` ranks, i.e. ``rank_p05 > n − ceil(n × bottom_pct)``; a
+    praised zone when its whole interval lies in the top ``top_k`` (``rank_p95 ≤ top_k``); otherwise
+    *uncertain* (不确定): some plausible choice of method would move it out of the band. A zone poor only
+    by ``score_below`` is not in the rank band and so is uncertain. ``intervals`` is indexed by zone_id
+    with rank_p05 and rank_p95 (national ranks; a ``group_by`` ranking has no intervals).
+    Adds rank_p05, rank_p95, certainty and certainty_zh (missing for zones on no list).
+    """
+    rules = rules or load_rules()
+    if rules.group_by:
+        raise RuleError("rank intervals are national ranks; certainty needs ranking.group_by unset / "
+                        "排名区间为全国排名，按组排名时无法判断确定性")
+    out = lists.copy()
+    iv = intervals.reindex(out["zone_id"])
+    out["rank_p05"] = iv["rank_p05"].to_numpy()
+    out["rank_p95"] = iv["rank_p95"].to_numpy()
+    n_bottom = (out["n_ranked"].astype(float) * rules.bottom_pct).round(9).apply(math.ceil)
+    in_warning = out["rank_p05"] > out["n_ranked"] - n_bottom
+    in_praise = out["rank_p95"] <= rules.top_k
+    has = out["rank_p05"].notna() & out["rank_p95"].notna()
+    sure = pd.Series(pd.NA, index=out.index, dtype="object")
+    warned, praised = out["status"].isin(_WARNED) & has, (out["status"] == PRAISE) & has
+    sure[warned] = in_warning[warned].map({True: CERTAIN, False: UNCERTAIN})
+    sure[praised] = in_praise[praised].map({True: CERTAIN, False: UNCERTAIN})
+    out["certainty"] = sure
+    out["certainty_zh"] = sure.map(CERTAINTY_ZH)
+    return out

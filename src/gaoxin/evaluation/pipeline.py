@@ -30,8 +30,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
-from gaoxin.config import ConfigError, load_toml, validate
+from gaoxin.config import ConfigError, StrictModel, load_toml, validate
 
 from . import steps as sm
 from .methods import screen as scr
@@ -39,10 +40,12 @@ from .methods import treat as trt
 from .methods import weights as wts
 from .methods.aggregate import aggregate_tree
 from .methods.impute import impute as _impute
+from .methods.normalise import benchmark_score, benchmark_values
 from .methods.normalise import normalise as _normalise
 from .methods.results import rank_scores
 
 __all__ = [
+    "CONFIG_NAMES",
     "DEFAULT_CONFIG",
     "STEP_NAMES",
     "IndexResult",
@@ -52,8 +55,12 @@ __all__ = [
     "canonical_json",
     "config_hash",
     "data_hash",
+    "default_config_name",
+    "fixed_base",
+    "for_year",
     "load_config",
     "normalise_meta",
+    "packaged_config",
     "parse_steps",
     "rerun",
     "run_pipeline",
@@ -70,6 +77,40 @@ class PipelineError(ValueError):
 
 class PipelineConfigError(ConfigError, PipelineError):
     """A pipeline configuration that does not validate (caught as either kind of error)."""
+
+
+class ConfigDefaults(StrictModel):
+    """``configs/defaults.toml``: packaged pipeline names → files, and each framework's default name."""
+
+    configs: dict[str, str] = Field(min_length=1)  # name -> file in evaluation/configs
+    frameworks: dict[str, str] = Field(default_factory=dict)  # framework id -> config name
+    default: str  # config name for every other framework
+
+    @model_validator(mode="after")
+    def _known(self) -> ConfigDefaults:
+        unknown = sorted({self.default, *self.frameworks.values()} - set(self.configs))
+        if unknown:
+            raise ValueError(f"unknown config names {unknown}; packaged: {sorted(self.configs)}")
+        return self
+
+
+_CONFIG_DIR = resources.files("gaoxin.evaluation").joinpath("configs")
+_DEFAULTS = load_toml(_CONFIG_DIR.joinpath("defaults.toml"), ConfigDefaults, PipelineConfigError)
+#: Packaged pipeline configurations by name (``gaoxin evaluate --config robust|official-2021``).
+CONFIG_NAMES: tuple[str, ...] = tuple(_DEFAULTS.configs)
+
+
+def packaged_config(name: str) -> list[Step]:
+    """The steps of packaged configuration ``name`` (one of :data:`CONFIG_NAMES`)."""
+    if name not in _DEFAULTS.configs:
+        raise PipelineError(f"没有名为 {name!r} 的评价配置（可选 {', '.join(CONFIG_NAMES)}）/ no packaged pipeline "
+                            f"{name!r}; choose {', '.join(CONFIG_NAMES)} or give a .toml file")
+    return load_config(_CONFIG_DIR.joinpath(_DEFAULTS.configs[name]))
+
+
+def default_config_name(framework_id: str) -> str:
+    """The packaged configuration a framework is evaluated with unless told otherwise (defaults.toml)."""
+    return _DEFAULTS.frameworks.get(framework_id, _DEFAULTS.default)
 
 
 @dataclass(frozen=True)
@@ -336,7 +377,36 @@ def _step_treat(st: _State, p: sm.TreatStep) -> tuple[dict, dict]:
     return p.params(), {"status_counts": {str(a): int(b) for a, b in counts.items()}, "treatment": rows}
 
 
+def _step_benchmark(st: _State, p: sm.NormaliseBenchmark) -> tuple[dict, dict]:
+    """Benchmark scoring; the benchmark (and worst value) used per indicator go into ``resolved``."""
+    params = p.params()
+    cols = list(st.X.columns)
+    d = _directions(st.meta, cols).to_numpy() if p.use_directions else np.ones(len(cols))
+    x = st.X.to_numpy(dtype=float)
+    if p.reference == "file":
+        raise PipelineError(f"benchmarks file {p.file!r} is read for a year: evaluate it (gaoxin evaluate), or "
+                            "give reference = \"values\" / 基准值文件需按年份读取")
+    if p.reference == "values":
+        given = p.values or {}
+        missing = [c for c in cols if c not in given]
+        if missing:
+            raise PipelineError(f"no benchmark value for {missing} / 缺少基准值")
+        bench = np.array([np.nan if given[c] is None else given[c] for c in cols], dtype=float)
+        _, data_worst = benchmark_values(x, d)
+        w_given = p.worst or {}
+        worst = np.array([w_given[c] if w_given.get(c) is not None else data_worst[j] for j, c in enumerate(cols)],
+                         dtype=float)
+    else:
+        bench, worst = benchmark_values(x, d, p.reference, p.percentile)
+    st.X = pd.DataFrame(benchmark_score(x, d, bench, worst, p.clip, p.scale), index=st.X.index, columns=cols)
+    params["benchmark"] = dict(zip(cols, bench.tolist(), strict=True))
+    params["worst"] = dict(zip(cols, worst.tolist(), strict=True))
+    return params, {"clipped_at_1": int(np.sum(st.X.to_numpy() >= p.scale))}
+
+
 def _step_normalise(st: _State, p: Any) -> tuple[dict, dict]:
+    if p.method == "benchmark":
+        return _step_benchmark(st, p)
     params = p.params()
     if p.method == "distance_to_target" and params["targets"] == "meta":
         if "Target" not in st.meta.columns:
@@ -364,6 +434,12 @@ def _step_weight(st: _State, p: sm.WeightStep) -> tuple[dict, dict]:
             raise PipelineError(f"weights for unknown codes {unknown} / 权重指向不存在的指标")
         for c, v in given.items():
             w[c] = float(v)
+    elif p.method == "multiplier":
+        col = "Multiplier" if "Multiplier" in st.meta.columns else "Weight"
+        mult = st.meta.set_index("iCode")[col].astype(float)
+        for c in _indicators(st.meta):
+            w[c] = float(mult[c]) if pd.notna(mult[c]) else 1.0
+        details["effective"] = _effective_weights(st.meta, w)
     elif p.method != "meta":
         for parent in parents:
             kids = [c for c in _children(st.meta, parent) if c in st.X.columns or p.level > 1]
@@ -379,6 +455,21 @@ def _step_weight(st: _State, p: sm.WeightStep) -> tuple[dict, dict]:
     st.weights = w
     details["weights"] = {str(k): float(v) for k, v in w.items()}
     return p.params(), details
+
+
+def _effective_weights(meta: pd.DataFrame, w: pd.Series) -> dict[str, float]:
+    """Each indicator's weight in the index: the product of its and its ancestors' shares within their parents."""
+    m = meta.set_index("iCode")
+    parent = m["Parent"]
+    share = w / w.groupby(parent.reindex(w.index)).transform("sum")
+    out = {}
+    for c in _indicators(meta):
+        v, cur = 1.0, c
+        while pd.notna(parent.get(cur)):
+            v *= float(share[cur])
+            cur = parent[cur]
+        out[str(c)] = v
+    return out
 
 
 def _weights_of(st: _State, p: sm.WeightStep, parent: str, kids: list[str], details: dict) -> pd.Series | None:
@@ -403,7 +494,7 @@ def _weights_of(st: _State, p: sm.WeightStep, parent: str, kids: list[str], deta
 
 
 def _step_aggregate(st: _State, p: sm.AggregateStep) -> tuple[dict, dict]:
-    kwargs = {} if p.method == "arithmetic" else {"offset": p.offset}
+    kwargs = {} if p.method in ("arithmetic", "sum") else {"offset": p.offset}
     st.scores = aggregate_tree(st.X, st.meta, method=p.method, weights=st.weights, **kwargs)
     return p.params(), {"aggregates": [c for c in st.scores.columns if c not in st.X.columns]}
 
@@ -464,12 +555,58 @@ def run_pipeline(data: pd.DataFrame, meta: pd.DataFrame, steps: Iterable) -> Ind
                        datasets=datasets, weights=st.weights)
 
 
+#: Keys of ``resolved`` that record values taken from the data, not step parameters.
+RESOLVED_VALUES = ("benchmark", "worst")
+
+
 def _canonical_resolved(name: str, resolved: dict) -> Any:
     """A logged ``resolved`` dict with today's defaults filled in (old logs recorded only some keys)."""
+    taken = {k: resolved[k] for k in RESOLVED_VALUES if k in resolved}
     try:
-        return parse_steps([{**resolved, "name": name}])[0].params()
+        params = {k: v for k, v in resolved.items() if k not in taken}
+        return {**parse_steps([{**params, "name": name}])[0].params(), **taken}
     except (ConfigError, PipelineError):
         return resolved
+
+
+def for_year(steps: Iterable, year: int) -> list[Step]:
+    """``steps`` with every benchmarks-file reference replaced by that file's values for ``year``.
+
+    The stored configuration then carries the numbers themselves (and the file as ``source``), so a
+    re-run never depends on the file staying where it was.
+    """
+    out = []
+    for s in as_steps(steps):
+        p = s.params
+        if s.name == "normalise" and p.get("method") == "benchmark" and p.get("reference") == "file":
+            bf = load_toml(Path(p["file"]), sm.BenchmarkFile, PipelineConfigError)
+            values = bf.for_year(year)
+            if not values:
+                years = sorted({b.year for b in bf.benchmark})
+                raise PipelineError(f"基准值文件 {p['file']} 没有 {year} 年的数值（有 {years}）/ benchmarks file "
+                                    f"{p['file']} has no values for {year} (it has {years})")
+            s = Step(s.name, {**p, "reference": "values", "values": values, "file": None,
+                              "source": f"{bf.meta.source} ({Path(p['file']).name}, {year})"})
+        out.append(s)
+    return as_steps(out)
+
+
+def fixed_base(steps: Iterable, base_log: list[dict], base_year: int) -> list[Step]:
+    """``steps`` with each benchmark normalisation fixed to the benchmarks (and worst values) that
+    ``base_log`` (the base year's run) resolved: a fixed-base index (中关村指数 style) whose scores are
+    comparable across years, because every year is measured against the same yardstick."""
+    steps = as_steps(steps)
+    if not any(s.name == "normalise" and s.params.get("method") == "benchmark" for s in steps):
+        raise PipelineError("定基指数需要基准值标准化（normalise method = \"benchmark\"，如 official-2021）/ a "
+                            "fixed-base index needs benchmark normalisation (e.g. --config official-2021)")
+    out = []
+    for s, e in zip(steps, sorted(base_log, key=lambda e: e["index"]), strict=True):
+        if s.name == "normalise" and s.params.get("method") == "benchmark":
+            r = e["resolved"]
+            s = Step(s.name, {**s.params, "reference": "values", "values": r["benchmark"], "worst": r["worst"],
+                              "file": None, "source": f"base year {base_year} / 基期 {base_year} 年"})
+        out.append(s)
+    return as_steps(out)
 
 
 def rerun(data: pd.DataFrame, meta: pd.DataFrame, log: list[dict] | str | Path, *, check_data: bool = True

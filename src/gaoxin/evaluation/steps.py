@@ -21,6 +21,7 @@ __all__ = [
     "STEP_MODELS",
     "STEP_NAMES",
     "AggregateStep",
+    "BenchmarkFile",
     "DenominateStep",
     "ImputeStep",
     "PipelineConfig",
@@ -130,6 +131,70 @@ class NormaliseRatioToBenchmark(_Normalise):
     scale: float = 1.0
 
 
+class NormaliseBenchmark(_Normalise):
+    """Score against a benchmark per indicator and year, clipped to [0, 1], times ``scale`` (official style).
+
+    ``reference``: ``best`` (all-zone max; min for cost indicators), ``percentile`` (``percentile``),
+    ``values`` (given per indicator; ``worst`` optional, else from the data) or ``file`` (a benchmarks
+    file, indicator × year → value, with its source; the evaluation turns it into ``values`` for its year).
+    Formulas: :func:`gaoxin.evaluation.methods.normalise.benchmark_score`.
+    """
+
+    method: Literal["benchmark"] = "benchmark"
+    reference: Literal["best", "percentile", "values", "file"] = "best"
+    percentile: float = Field(90.0, ge=0.0, le=100.0)
+    values: dict[str, float | None] | None = None  # reference = "values": iCode -> benchmark
+    worst: dict[str, float | None] | None = None  # reference = "values": iCode -> worst value (optional)
+    file: str | None = None  # reference = "file": a benchmarks .toml (BenchmarkFile)
+    source: str | None = None  # where given values come from (provenance, logged)
+    clip: bool = True
+    scale: float = Field(100.0, gt=0)
+
+    @model_validator(mode="after")
+    def _reference(self) -> NormaliseBenchmark:
+        if (self.values is not None) != (self.reference == "values"):
+            raise ValueError("`values` goes with reference = \"values\" (and it needs them) / values 与 reference = "
+                             "\"values\" 须同时给出")
+        if self.worst is not None and self.reference != "values":
+            raise ValueError("`worst` applies only to reference = \"values\" / worst 仅用于给定基准值")
+        if (self.file is not None) != (self.reference == "file"):
+            raise ValueError("`file` goes with reference = \"file\" (and it needs one) / file 与 reference = "
+                             "\"file\" 须同时给出")
+        return self
+
+
+class BenchmarkValue(StrictModel):
+    """One published benchmark: indicator code, year, value (in the indicator's own unit)."""
+
+    indicator: str
+    year: int
+    value: float
+
+
+class BenchmarkMeta(StrictModel):
+    source: str = Field(min_length=1)  # where the values are published (document, table, page)
+    notes: str = ""
+
+
+class BenchmarkFile(StrictModel):
+    """A benchmarks file for ``reference = "file"``: ``[meta] source`` and ``[[benchmark]]`` rows."""
+
+    meta: BenchmarkMeta
+    benchmark: list[BenchmarkValue] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> BenchmarkFile:
+        seen: set[tuple[str, int]] = set()
+        for b in self.benchmark:
+            if (b.indicator, b.year) in seen:
+                raise ValueError(f"benchmark for {b.indicator} {b.year} given twice / 基准值重复")
+            seen.add((b.indicator, b.year))
+        return self
+
+    def for_year(self, year: int) -> dict[str, float]:
+        return {b.indicator: b.value for b in self.benchmark if b.year == year}
+
+
 class NormaliseGoalposts(_Normalise):
     method: Literal["goalposts"] = "goalposts"
     lower: float | dict[str, float]
@@ -145,6 +210,7 @@ NORMALISE_MODELS: dict[str, type[_Normalise]] = {
     "distance_to_target": NormaliseDistanceToTarget,
     "ratio_to_benchmark": NormaliseRatioToBenchmark,
     "goalposts": NormaliseGoalposts,
+    "benchmark": NormaliseBenchmark,
 }
 NormaliseStep = tagged_union("method", NORMALISE_MODELS, default="minmax")
 
@@ -152,10 +218,12 @@ _DATA_DRIVEN = ("entropy", "critic", "pca")
 
 
 class WeightStep(_Step):
-    """Weights: from the meta, fixed, equal, data-driven (entropy, CRITIC, PCA) or AHP, optionally combined."""
+    """Weights: from the meta, fixed, equal, data-driven (entropy, CRITIC, PCA), AHP, or the framework's
+    multipliers (``multiplier``: indicator i of a pillar gets m_i / sum m_j of it; the pillars keep their
+    weights), optionally combined."""
 
     name: Literal["weight"] = "weight"
-    method: Literal["meta", "fixed", "equal", "entropy", "critic", "pca", "ahp"] = "meta"
+    method: Literal["meta", "fixed", "equal", "entropy", "critic", "pca", "ahp", "multiplier"] = "meta"
     level: int = Field(1, ge=1)  # weights of the children of the nodes of level + 1
     weights: dict[str, float] | None = None  # method = "fixed": iCode -> weight
     pca_method: Literal["squared", "abs"] = "squared"
@@ -172,21 +240,23 @@ class WeightStep(_Step):
             raise ValueError("`matrices` applies only to method = \"ahp\" / matrices 仅用于 ahp")
         if self.method == "ahp" and not self.matrices:
             raise ValueError("method \"ahp\" needs `matrices` (parent -> pairwise matrix)")
-        if self.method in _DATA_DRIVEN and self.level != 1:
-            raise ValueError("data-driven weights are computed on indicators (level = 1) / 数据驱动权重仅用于指标层")
+        if self.method in (*_DATA_DRIVEN, "multiplier") and self.level != 1:
+            raise ValueError("data-driven and multiplier weights are computed on indicators (level = 1) / "
+                             "数据驱动权重和赋权系数仅用于指标层")
         return self
 
 
 class AggregateStep(_Step):
-    """Weighted means level by level over the index tree (COINr ``Aggregate``)."""
+    """Weighted means level by level over the index tree (COINr ``Aggregate``); ``sum``: weighted sum with
+    the weights normalised over all children and a missing value counting 0 (official style)."""
 
     name: Literal["aggregate"] = "aggregate"
-    method: Literal["arithmetic", "geometric", "harmonic"] = "arithmetic"
+    method: Literal["arithmetic", "geometric", "harmonic", "sum"] = "arithmetic"
     offset: float = 0.0  # geometric / harmonic: added before the mean (values must then be > 0)
 
     @model_validator(mode="after")
     def _offset(self) -> AggregateStep:
-        if self.offset and self.method == "arithmetic":
+        if self.offset and self.method in ("arithmetic", "sum"):
             raise ValueError("`offset` applies only to geometric and harmonic means")
         return self
 

@@ -122,7 +122,8 @@ def run_demo(s: DemoSettings, step: Callable[[str, DemoResult], None] = lambda n
                                                               store)
             res.frameworks.append(fw["id"])
         done("indicators")
-        res.evaluation = evaluation.evaluate(store, s.framework, res.year, sid, runs=s.runs, seed=42)
+        res.evaluation = evaluation.evaluate(store, s.framework, res.year, sid, runs=s.runs, seed=42,
+                                             compare=evaluation.other_scoring(s.framework))
         res.files["evaluation"] = write_frame(res.evaluation.table, s.out_dir / f"evaluation-{res.year}.csv", store)
         done("evaluate")
         res.management = evaluation.dynamic_management(store, s.framework, range(since, res.year + 1), sid)

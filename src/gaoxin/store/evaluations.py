@@ -39,9 +39,11 @@ class EvaluationRecord:
     framework_id: str | None = None
     framework_version: str | None = None
     framework_toml: str | None = None  # the framework file's full text: what a re-run parses
+    config_name: str | None = None  # packaged configuration name (robust, official-2021), None for a file
 
 
-_TABLES = ("evaluation_score", "evaluation_uncertainty")
+_TABLES = ("evaluation_score", "evaluation_uncertainty", "evaluation_comparison")
+COMPARISON_COLUMNS = ["zone_id", "rank", "companion_rank", "shift", "score", "companion_score"]
 UNCERTAINTY_COLUMNS = ["zone_id", "nominal_rank", "median_rank", "rank_p05", "rank_p95", "mean_abs_shift"]
 
 
@@ -61,46 +63,98 @@ class Intervals:
         return s
 
 
+@dataclass(frozen=True)
+class Companion:
+    """An evaluation's companion to store with it: its own record and scores, and the comparison
+    (COMPARISON_COLUMNS, one row per zone) with Spearman's rho."""
+
+    record: EvaluationRecord
+    scores: pd.DataFrame
+    comparison: pd.DataFrame
+    spearman: float
+
+    def comparison_rows(self, eid: int) -> pd.DataFrame:
+        c = self.comparison[COMPARISON_COLUMNS].copy()
+        c.insert(0, "evaluation_id", int(eid))
+        return c
+
+
 def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, name: str) -> None:
     con.register(name, df)
     try:
-        con.execute(f"INSERT INTO {ident(table, _TABLES)} SELECT * FROM {ident(name, ('_scores', '_unc'))}")
+        con.execute(f"INSERT INTO {ident(table, _TABLES)} SELECT * FROM {ident(name, ('_scores', '_unc', '_cmp'))}")
     finally:
         con.unregister(name)
 
 
+def _insert_evaluation(con: duckdb.DuckDBPyConnection, eid: int, rec: EvaluationRecord, scores: pd.DataFrame,
+                       user: str, companion_of: int | None = None) -> None:
+    con.execute(
+        "INSERT INTO evaluation (id, created_at, framework, framework_hash, year, snapshot_id, config, "
+        "config_hash, log, gaoxin_version, created_by, framework_id, framework_version, framework_toml, "
+        "config_name, companion_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [eid, dt.datetime.now(), rec.framework, rec.framework_hash, rec.year, rec.snapshot,
+         json.dumps(rec.config, ensure_ascii=False), rec.config_hash,
+         json.dumps(rec.log, ensure_ascii=False, default=str), gaoxin.__version__, user,
+         rec.framework_id, rec.framework_version, rec.framework_toml, rec.config_name, companion_of],
+    )
+    rows = scores.copy()
+    rows.insert(0, "evaluation_id", int(eid))
+    _insert_frame(con, "evaluation_score", rows, "_scores")
+
+
 def save(con: duckdb.DuckDBPyConnection, rec: EvaluationRecord, scores: pd.DataFrame, user: str,
-         intervals: Intervals | None = None) -> int:
-    """Store one evaluation, its long score table and (optionally) its rank intervals in one transaction.
+         intervals: Intervals | None = None, companion: Companion | None = None) -> int:
+    """Store one evaluation, its long score table, (optionally) its rank intervals and its companion
+    (a second evaluation row, its scores and the comparison) in one transaction.
 
     Everything is computed before this is called, so a failure or a kill at any point leaves no trace.
     """
     con.execute("BEGIN TRANSACTION")
     try:
         eid = con.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluation").fetchall()[0][0]
-        con.execute(
-            "INSERT INTO evaluation (id, created_at, framework, framework_hash, year, snapshot_id, config, "
-            "config_hash, log, gaoxin_version, created_by, framework_id, framework_version, framework_toml) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [eid, dt.datetime.now(), rec.framework, rec.framework_hash, rec.year, rec.snapshot,
-             json.dumps(rec.config, ensure_ascii=False), rec.config_hash,
-             json.dumps(rec.log, ensure_ascii=False, default=str), gaoxin.__version__, user,
-             rec.framework_id, rec.framework_version, rec.framework_toml],
-        )
-        rows = scores.copy()
-        rows.insert(0, "evaluation_id", int(eid))
-        _insert_frame(con, "evaluation_score", rows, "_scores")
+        _insert_evaluation(con, eid, rec, scores, user)
         detail: dict[str, Any] = {"framework": rec.framework_id or rec.framework, "year": rec.year,
                                   "snapshot": rec.snapshot}
         if intervals is not None:
             _insert_frame(con, "evaluation_uncertainty", intervals.rows(int(eid)), "_unc")
             detail |= {"runs": intervals.runs, "seed": intervals.seed}
+        if companion is not None:
+            cid = eid + 1
+            _insert_evaluation(con, cid, companion.record, companion.scores, user, companion_of=eid)
+            shift = companion.comparison["shift"].astype("float64").abs().mean()
+            con.execute("INSERT INTO evaluation_companion VALUES (?, ?, ?, ?)",
+                        [eid, cid, _finite(companion.spearman), _finite(shift)])
+            _insert_frame(con, "evaluation_comparison", companion.comparison_rows(eid), "_cmp")
+            detail |= {"companion": int(cid), "companion_config": companion.record.config_name}
         audit.record(con, "evaluate", f"evaluation {eid}", **detail)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return int(eid)
+
+
+def _finite(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def companion(con: duckdb.DuckDBPyConnection, eid: int) -> dict[str, Any] | None:
+    """The companion of ``eid`` (companion_id, spearman, mean_abs_shift, config_name), or None."""
+    rows = con.execute(
+        "SELECT c.companion_id, c.spearman, c.mean_abs_shift, e.config_name FROM evaluation_companion c "
+        "JOIN evaluation e ON e.id = c.companion_id WHERE c.evaluation_id = ?", [int(eid)]).fetchall()
+    if not rows:
+        return None
+    cid, rho, shift, name = rows[0]
+    return {"companion_id": int(cid), "spearman": rho, "mean_abs_shift": shift, "config_name": name}
+
+
+def comparison(con: duckdb.DuckDBPyConnection, eid: int) -> pd.DataFrame:
+    """The stored per-zone comparison of ``eid`` with its companion (empty when it has none)."""
+    return con.execute(
+        "SELECT zone_id, rank, companion_rank, shift, score, companion_score FROM evaluation_comparison "
+        "WHERE evaluation_id = ? ORDER BY rank, zone_id", [int(eid)]).df()
 
 
 def load(con: duckdb.DuckDBPyConnection, eid: int) -> dict[str, Any]:
@@ -137,8 +191,9 @@ def previous(con: duckdb.DuckDBPyConnection, framework_hash: str, framework_id: 
 def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per evaluation; ``framework_id`` is NULL for rows stored before schema 4."""
     return con.execute(
-        "SELECT id, created_at, framework, framework_id, year, snapshot_id, config_hash, created_by "
-        "FROM evaluation ORDER BY id").df()
+        "SELECT e.id, e.created_at, e.framework, e.framework_id, e.year, e.snapshot_id, e.config_name, "
+        "e.config_hash, e.companion_of, c.companion_id, c.spearman, e.created_by "
+        "FROM evaluation e LEFT JOIN evaluation_companion c ON c.evaluation_id = e.id ORDER BY e.id").df()
 
 
 def save_uncertainty(con: duckdb.DuckDBPyConnection, eid: int, summary: pd.DataFrame, runs: int,

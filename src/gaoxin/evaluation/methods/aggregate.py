@@ -19,6 +19,8 @@ __all__ = [
     "geometric",
     "harmonic",
     "topsis",
+    "weighted_sum",
+    "weighted_sum_array",
 ]
 
 
@@ -81,7 +83,28 @@ def harmonic(X: pd.DataFrame, weights=None, offset: float = 0.0) -> pd.Series:
     return out.where(X.notna().any(axis=1))
 
 
-AGGREGATE_METHODS = {"arithmetic": arithmetic, "geometric": geometric, "harmonic": harmonic}
+def weighted_sum_array(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``sum_i w_i x_i`` over the last axis of a (..., units, children) array, a missing value counting 0.
+
+    No renormalisation over the available values (unlike :func:`arithmetic`): a zone that lacks an
+    indicator loses its points, as public implementations of the 2021 zone evaluation score it.
+    ``weights`` (children,) or (..., children) are used as given (normalise them beforehand).
+    """
+    x = np.asarray(x, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    return np.sum(np.where(np.isnan(x), 0.0, x) * w[..., None, :], axis=-1)
+
+
+def weighted_sum(X: pd.DataFrame, weights=None) -> pd.Series:
+    """Weighted sum with the weights normalised to sum 1 over *all* children; missing counts 0 (never NaN)."""
+    w = _weights(X, weights)
+    total = float(w.sum())
+    if total <= 0:
+        raise ValueError("weights sum to zero / 权重之和为零")
+    return pd.Series(weighted_sum_array(X.to_numpy(dtype=float), (w / total).to_numpy()), index=X.index)
+
+
+AGGREGATE_METHODS = {"arithmetic": arithmetic, "geometric": geometric, "harmonic": harmonic, "sum": weighted_sum}
 
 
 def aggregate(X: pd.DataFrame, weights=None, method: str = "arithmetic", **params) -> pd.Series:

@@ -7,6 +7,8 @@ Methods:
 * ``mean`` / ``median`` – column (indicator) mean or median over all units.
 * ``group_mean`` / ``group_median`` – mean/median of the unit's group (e.g. region, zone type,
   COINr ``i_mean_grp`` with ``use_group``). Units whose group has no value stay NaN.
+* ``zero`` – missing counts 0: the official-style scoring's rule, applied to *scores* after
+  normalisation (a zero raw value of a cost indicator would be the best value, not 0 points).
 * :func:`carry_forward` – panels: the latest earlier year's value of the same unit.
 """
 
@@ -14,11 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["IMPUTE_METHODS", "carry_forward", "impute", "impute_group", "impute_mean", "impute_median"]
+__all__ = ["IMPUTE_METHODS", "carry_forward", "impute", "impute_group", "impute_mean", "impute_median", "impute_zero"]
 
-IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median")
+IMPUTE_METHODS = ("none", "mean", "median", "group_mean", "group_median", "zero")
+
+
+def impute_zero(x: np.ndarray) -> np.ndarray:
+    """Missing → 0 on an array of any shape (e.g. (..., units, indicators) of scores)."""
+    x = np.asarray(x, dtype=float)
+    return np.where(np.isnan(x), 0.0, x)
 
 
 def impute_mean(X: pd.DataFrame) -> pd.DataFrame:
@@ -48,6 +57,8 @@ def impute(X: pd.DataFrame, method: str = "none", groups: pd.Series | None = Non
     """Dispatcher over :data:`IMPUTE_METHODS`."""
     if method == "none":
         return X.copy()
+    if method == "zero":
+        return pd.DataFrame(impute_zero(X.to_numpy(dtype=float)), index=X.index, columns=X.columns)
     if method == "mean":
         return impute_mean(X)
     if method == "median":

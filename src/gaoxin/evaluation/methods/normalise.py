@@ -12,7 +12,10 @@ import pandas as pd
 from ._common import as_directions, per_column
 
 __all__ = [
+    "BENCHMARK_REFERENCES",
     "NORMALISE_METHODS",
+    "benchmark_score",
+    "benchmark_values",
     "distance_to_target",
     "goalposts",
     "minmax",
@@ -150,6 +153,74 @@ def ratio_to_benchmark(X: pd.DataFrame, benchmark="max", directions=None, scale:
         else:
             out[c] = np.where(x > 0, b[c] / x.where(x > 0), np.where(x.notna(), 1.0, np.nan))
     return out.clip(lower=0.0, upper=1.0) * scale
+
+
+BENCHMARK_REFERENCES = ("best", "percentile")
+
+
+def benchmark_values(x: np.ndarray, directions: np.ndarray, reference: str = "best",
+                     percentile: float = 90.0) -> tuple[np.ndarray, np.ndarray]:
+    """(benchmark, worst) per indicator of a (..., units, indicators) array of raw values.
+
+    ``best``: the all-zone maximum of a benefit and minimum of a cost indicator (the yearly benchmark of
+    public implementations of the 2021 zone evaluation, domain.md); ``percentile``: the value better than
+    ``percentile`` % of the zones (benefit: that percentile, cost: 100 − it; linear interpolation, Excel
+    PERCENTILE.INC), which a single outlier cannot move. ``worst`` is the opposite extreme, used only
+    when the benchmark is not positive (see :func:`benchmark_score`). NaN values are ignored.
+    """
+    x = np.asarray(x, dtype=float)
+    d = np.asarray(directions, dtype=float)
+    nan = np.isnan(x)
+    has = (~nan).any(axis=-2)  # an indicator nobody has: benchmark NaN, every score NaN
+    hi = np.where(has, np.max(np.where(nan, -np.inf, x), axis=-2), np.nan)
+    lo = np.where(has, np.min(np.where(nan, np.inf, x), axis=-2), np.nan)
+    if reference == "best":
+        bench = np.where(d > 0, hi, lo)
+    elif reference == "percentile":
+        if not 0.0 <= percentile <= 100.0:
+            raise ValueError(f"percentile must be in [0, 100], got {percentile}")
+        filled = np.where(has[..., None, :], x, 0.0)  # all-NaN columns would warn; they are masked below
+        p_hi = np.nanpercentile(filled, percentile, axis=-2)
+        p_lo = np.nanpercentile(filled, 100.0 - percentile, axis=-2)
+        bench = np.where(has, np.where(d > 0, p_hi, p_lo), np.nan)
+    else:
+        raise ValueError(f"benchmark reference must be one of {BENCHMARK_REFERENCES}, got {reference!r}")
+    return bench, np.where(d > 0, lo, hi)
+
+
+def benchmark_score(x: np.ndarray, directions: np.ndarray, bench: np.ndarray, worst: np.ndarray | None = None,
+                    clip: bool = True, scale: float = 100.0) -> np.ndarray:
+    """Score of raw values against a benchmark per indicator, times ``scale`` (higher is better).
+
+    ``x`` is (..., units, indicators); ``bench`` and ``worst`` are (..., indicators) (a leading
+    replication axis broadcasts). With a positive benchmark B:
+
+    * benefit: ``x / B``;
+    * cost: ``B / x`` for ``x > 0`` (half the benchmark's cost scores 2 before clipping, twice scores
+      0.5); ``x <= 0`` is at least as good as any positive cost and scores 1.
+
+    A benchmark that is not positive makes a ratio meaningless (a cost such as the CO2 growth rate 3.2
+    can be negative): then the score is linear between the worst value W (0) and B (1),
+    ``(x - W)/(B - W)`` (benefit) or ``(W - x)/(W - B)`` (cost); when W = B a cost indicator scores 1 and a
+    benefit indicator 0 (nobody has a positive value, so nobody earns points). With ``clip`` the score
+    lies in [0, 1] before ``scale``. NaN stays NaN (missing counts 0 in a later ``impute zero`` step).
+    """
+    x = np.asarray(x, dtype=float)
+    d = np.asarray(directions, dtype=float)
+    b = np.asarray(bench, dtype=float)[..., None, :]
+    w = (np.full(np.shape(bench), np.nan) if worst is None else np.asarray(worst, dtype=float))[..., None, :]
+    pos = b > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(d > 0, x / np.where(pos, b, 1.0),
+                         np.where(x > 0, b / np.where(x > 0, x, 1.0), 1.0))
+        span = np.where(d > 0, b - w, w - b)
+        lin = np.where(span > 0, np.where(d > 0, x - w, w - x) / np.where(span > 0, span, 1.0),
+                       np.where(d > 0, 0.0, 1.0))
+    out = np.where(pos, ratio, lin)
+    out = np.where(np.isnan(x) | np.isnan(b), np.nan, out)
+    if clip:
+        out = np.clip(out, 0.0, 1.0)
+    return out * scale
 
 
 def goalposts(X: pd.DataFrame, lower, upper, directions=None, scale: float = 100.0) -> pd.DataFrame:

@@ -24,6 +24,7 @@ __all__ = [
     "entropy_weights",
     "equal_weights",
     "fixed_weights",
+    "multiplier_weights",
     "pca",
     "pca_weights",
 ]
@@ -225,3 +226,26 @@ def combine_weights(subjective: pd.Series, objective: pd.Series, method: str = "
             raise ValueError("alpha must be in [0, 1]")
         return _normalised(alpha * s + (1 - alpha) * o).rename("weight")
     raise ValueError("method must be 'multiplicative' or 'linear'")
+
+
+def multiplier_weights(multipliers: Mapping | pd.Series, groups: Mapping | pd.Series,
+                       group_weights: Mapping | pd.Series) -> pd.Series:
+    """Each indicator's weight in the index: ``W_g * m_i / sum_{j in g} m_j`` (g = the indicator's pillar).
+
+    The 2021 national system gives each second-level indicator a multiplier (赋权 m_i) and each pillar a
+    share W_g (20/20/15/15/30 %); dividing by the pillar's multiplier total lets the multipliers shift
+    weight *within* a pillar while every pillar keeps its share (gaoxin's reading until the official
+    weights are verified, docs/methods.md). The result sums to ``sum_g W_g`` (1 for shares that do).
+    """
+    m = pd.Series(multipliers, dtype=float)
+    g = pd.Series(groups).reindex(m.index)
+    if g.isna().any():
+        raise ValueError(f"no pillar for indicators {list(m.index[g.isna()])} / 指标缺少所属一级指标")
+    if (m <= 0).any() or not np.isfinite(m).all():
+        raise ValueError(f"multipliers must be positive: {m[(m <= 0) | ~np.isfinite(m)].to_dict()} / 赋权系数须为正数")
+    W = pd.Series(group_weights, dtype=float)
+    unknown = sorted(set(g) - set(W.index))
+    if unknown:
+        raise ValueError(f"no weight for pillars {unknown} / 一级指标缺少权重")
+    share = m / m.groupby(g).transform("sum")
+    return (share * g.map(W).astype(float)).rename("weight")
