@@ -403,7 +403,7 @@ def _weights_of(st: _State, p: sm.WeightStep, parent: str, kids: list[str], deta
 
 
 def _step_aggregate(st: _State, p: sm.AggregateStep) -> tuple[dict, dict]:
-    kwargs = {} if p.method == "arithmetic" else {"offset": p.offset}
+    kwargs = {"offset": p.offset} if p.method in ("geometric", "harmonic") else {}
     st.scores = aggregate_tree(st.X, st.meta, method=p.method, weights=st.weights, **kwargs)
     return p.params(), {"aggregates": [c for c in st.scores.columns if c not in st.X.columns]}
 

@@ -181,12 +181,13 @@ class AggregateStep(_Step):
     """Weighted means level by level over the index tree (COINr ``Aggregate``)."""
 
     name: Literal["aggregate"] = "aggregate"
-    method: Literal["arithmetic", "geometric", "harmonic"] = "arithmetic"
+    # topsis / vikor / gra: distance-to-ideal methods (methods/mcda.py), standard parameters (v = ρ = 0.5)
+    method: Literal["arithmetic", "geometric", "harmonic", "topsis", "vikor", "gra"] = "arithmetic"
     offset: float = 0.0  # geometric / harmonic: added before the mean (values must then be > 0)
 
     @model_validator(mode="after")
     def _offset(self) -> AggregateStep:
-        if self.offset and self.method == "arithmetic":
+        if self.offset and self.method not in ("geometric", "harmonic"):
             raise ValueError("`offset` applies only to geometric and harmonic means")
         return self
 

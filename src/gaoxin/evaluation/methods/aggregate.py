@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import as_directions
+from .mcda import MCDA_AGGREGATES
 
 __all__ = [
     "AGGREGATE_METHODS",
@@ -81,7 +82,7 @@ def harmonic(X: pd.DataFrame, weights=None, offset: float = 0.0) -> pd.Series:
     return out.where(X.notna().any(axis=1))
 
 
-AGGREGATE_METHODS = {"arithmetic": arithmetic, "geometric": geometric, "harmonic": harmonic}
+AGGREGATE_METHODS = {"arithmetic": arithmetic, "geometric": geometric, "harmonic": harmonic, **MCDA_AGGREGATES}
 
 
 def aggregate(X: pd.DataFrame, weights=None, method: str = "arithmetic", **params) -> pd.Series:

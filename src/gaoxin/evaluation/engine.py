@@ -1,0 +1,368 @@
+"""One engine for ranks, intervals and sensitivity: the evaluation's own pipeline, replicated.
+
+A replication is the evaluation's pipeline with (a) one option drawn for each step that has
+alternatives (imputation, treatment, normalisation, aggregation; option 0 is always the pipeline's own
+step, with its parameters) and (b) every weight of the tree multiplied by a perturbation. The data
+steps (denominate, impute, screen, treat, normalise, weight) are run **by the pipeline itself**
+(:func:`gaoxin.evaluation.pipeline.run_pipeline`, one step at a time, each distinct prefix once): they
+do not depend on the tree weights, so a combination of options yields one matrix shared by all the
+replications that drew it. Only the aggregation is replicated, by the vectorised implementations in
+:data:`VECTORISED_AGGREGATES` (one per aggregate-step method; a new method registers its own with
+:func:`register_aggregate`). Each mirrors its pandas twin operation for operation — the same products,
+the same reductions along a C-contiguous last axis — so the nominal replication reproduces the
+published scores (to the last bit in practice, 1e-12 tested) and therefore the published ranks, with the
+pipeline's tie rule ("min", :func:`rank_min`). Because every reduction runs along the criteria axis of
+each replication separately, a replication's numbers do not depend on how many are computed with it.
+
+No BLAS call is made (matrix products would change rounding with the batch size); BLAS threads are
+capped anyway while the engine runs (:func:`blas_threads`), so the pandas/scipy parts cannot
+oversubscribe a loaded machine. Decision 0019.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .methods.mcda import GRA_RHO, VIKOR_V, grey_relational_array, topsis_array, vikor_score_array
+from .pipeline import STEP_NAMES, PipelineError, Step, as_steps, normalise_meta, run_pipeline
+
+__all__ = [
+    "CHOICES",
+    "STEP_OF",
+    "VECTORISED_AGGREGATES",
+    "Engine",
+    "blas_threads",
+    "rank_min",
+    "register_aggregate",
+]
+
+#: The uncertain choices, in pipeline order, and the step each one swaps.
+CHOICES = ("imputation", "treatment", "normalisation", "aggregation")
+STEP_OF = {"imputation": "impute", "treatment": "treat", "normalisation": "normalise", "aggregation": "aggregate"}
+_CELLS = 4_000_000  # elements of one (replications × units × children) temporary: ~32 MB
+
+# ---------------------------------------------------------------------------------------------------------
+# vectorised aggregations: f(x (r|1, units, children), w (r, children), **params) -> (r, units)
+
+VectorisedAggregate = Callable[..., np.ndarray]
+#: aggregate-step method → its vectorised implementation (the Monte Carlo's registry).
+VECTORISED_AGGREGATES: dict[str, VectorisedAggregate] = {}
+
+
+def register_aggregate(name: str) -> Callable[[VectorisedAggregate], VectorisedAggregate]:
+    """Register the vectorised twin of aggregate-step method ``name`` (must broadcast a leading axis)."""
+
+    def deco(f: VectorisedAggregate) -> VectorisedAggregate:
+        VECTORISED_AGGREGATES[name] = f
+        return f
+
+    return deco
+
+
+def _lead(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Children first: ``x`` as (children, r|1, units), its availability, ``w`` as (children, r, 1)."""
+    xt = np.ascontiguousarray(np.moveaxis(x, -1, 0))
+    return xt, (~np.isnan(xt)).astype(float), np.ascontiguousarray(w.T)[:, :, None]
+
+
+def _avail_shares(m: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``aggregate._avail_weights``: weights × availability, renormalised per unit (NaN where the sum is 0)."""
+    W = m * w
+    tot = W.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return W / np.where(tot > 0, tot, np.nan)[None]
+
+
+def _nansum(p: np.ndarray) -> np.ndarray:
+    """pandas' ``sum(axis=1)`` over a frame's (children × units) block: NaN counted as 0, children added in
+    order (a reduction over the leading axis of a C-contiguous array, as pandas does it)."""
+    return np.where(np.isnan(p), 0.0, p).sum(axis=0)
+
+
+@register_aggregate("arithmetic")
+def _arithmetic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    xt, m, wt = _lead(x, w)
+    Wn = _avail_shares(m, wt)
+    out = _nansum(np.where(m > 0, xt, 0.0) * Wn)
+    return np.where(np.isnan(Wn).any(axis=0) | (m.sum(axis=0) == 0), np.nan, out)
+
+
+def _positive(x: np.ndarray, offset: float, what: str) -> np.ndarray:
+    y = x + offset
+    if (y[~np.isnan(y)] <= 0).any():
+        raise PipelineError(f"{what} mean needs strictly positive values: shift them (offset=...) / {what} 平均要求数据为正")
+    return y
+
+
+@register_aggregate("geometric")
+def _geometric(x: np.ndarray, w: np.ndarray, offset: float = 0.0) -> np.ndarray:
+    xt, m, wt = _lead(x, w)
+    y = _positive(xt, offset, "geometric")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logy = np.where(m > 0, np.log(np.where(m > 0, y, 1.0)), 0.0)
+    out = np.exp(_nansum(logy * _avail_shares(m, wt))) - offset
+    return np.where(m.sum(axis=0) > 0, out, np.nan)
+
+
+@register_aggregate("harmonic")
+def _harmonic(x: np.ndarray, w: np.ndarray, offset: float = 0.0) -> np.ndarray:
+    xt, m, wt = _lead(x, w)
+    y = _positive(xt, offset, "harmonic")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 1.0 / _nansum(_avail_shares(m, wt) / y) - offset
+    return np.where(m.sum(axis=0) > 0, out, np.nan)
+
+
+register_aggregate("topsis")(lambda x, w: topsis_array(x, w))
+register_aggregate("vikor")(lambda x, w: vikor_score_array(x, w, VIKOR_V))
+register_aggregate("gra")(lambda x, w: grey_relational_array(x, w, GRA_RHO))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# ranks and threads
+
+
+def rank_min(scores: np.ndarray) -> np.ndarray:
+    """Ranks per row, 1 = highest, ties share the best rank (pandas ``rank(method="min")``, the pipeline's
+    rule); NaN scores tie for last (rank = number of scored units + 1). int16 below 32,767 units."""
+    s = np.atleast_2d(np.asarray(scores, dtype=float))
+    key = np.where(np.isnan(s), -np.inf, s)
+    order = np.argsort(-key, axis=1, kind="stable")
+    srt = np.take_along_axis(key, order, axis=1)
+    new = np.ones(srt.shape, dtype=bool)
+    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    first = np.maximum.accumulate(np.where(new, np.arange(1, s.shape[1] + 1), 0), axis=1)
+    dtype = np.int16 if s.shape[1] < np.iinfo(np.int16).max else np.int32
+    ranks = np.empty(s.shape, dtype=dtype)
+    np.put_along_axis(ranks, order, first.astype(dtype), axis=1)
+    return ranks
+
+
+@contextlib.contextmanager
+def blas_threads(limit: int = 1) -> Iterator[None]:
+    """Cap BLAS threads while the engine runs (threadpoolctl when installed; otherwise nothing to do:
+    the engine itself calls no BLAS routine, and thread variables cannot act after numpy is loaded)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=limit, user_api="blas"):
+        yield
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the engine
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One combination of options: the pipeline-processed indicator matrix and what aggregates it."""
+
+    steps: list[Step]
+    z: np.ndarray  # (units, indicators) after the data steps, NaN = missing
+    w: np.ndarray  # (nodes,) weights after the data steps (the weight step's, else the meta's)
+    method: str
+    params: dict[str, Any]
+
+
+def _key(step: Step | None) -> str:
+    return "none" if step is None else json.dumps(step.to_dict(), sort_keys=True, ensure_ascii=False)
+
+
+def label(step: Step | None) -> str:
+    """Short name of an option: ``none`` (step left out) or the step's method (or name)."""
+    if step is None:
+        return "none"
+    return str(step.params.get("method", step.name))
+
+
+class Engine:
+    """The pipeline ``steps`` on ``data`` (units × columns) with the COINr-style ``meta``, replicable.
+
+    ``options`` maps each of :data:`CHOICES` to its options (option 0 = the pipeline's own step, ``None``
+    = the step left out); ``auto_offset`` lists aggregation options whose geometric/harmonic offset is
+    resolved per variant so that the smallest normalised value becomes 1.
+    """
+
+    def __init__(self, data: pd.DataFrame, meta: pd.DataFrame, steps: Sequence,
+                 options: dict[str, list[Step | None]] | None = None, auto_offset: frozenset[int] = frozenset()
+                 ) -> None:
+        self.meta = normalise_meta(meta)
+        self.steps = as_steps(steps)
+        if not any(s.name == "aggregate" for s in self.steps):
+            raise PipelineError("评价流程缺少聚合步骤 / the pipeline has no aggregate step")
+        self.data = data
+        tree = self.meta[self.meta["Type"].isin(["Indicator", "Aggregate"])]
+        self.indicators = list(tree.loc[tree["Type"] == "Indicator", "iCode"])
+        missing = [c for c in self.indicators if c not in data.columns]
+        if missing:
+            raise PipelineError(f"indicators not in data: {missing} / 数据中缺少指标列")
+        aggs = tree[tree["Type"] == "Aggregate"].assign(_pos=range(int((tree["Type"] == "Aggregate").sum())))
+        aggs = aggs.sort_values(["Level", "_pos"], kind="stable")
+        tops = list(aggs.loc[aggs["Level"] == aggs["Level"].max(), "iCode"])
+        if len(tops) != 1:
+            raise PipelineError(f"the index tree needs exactly one top aggregate, found {tops} / 指标树应只有一个总指数")
+        self.top = tops[0]
+        self.aggregates = [c for c in aggs["iCode"] if (tree["Parent"] == c).any()]
+        self.nodes = [c for c in tree["iCode"] if c != self.top]  # every weighted element
+        self.node_index = {c: i for i, c in enumerate(self.nodes)}
+        self._col = {c: j for j, c in enumerate(self.indicators)}
+        self.parent = tree.set_index("iCode")["Parent"]
+        self.children = {a: list(tree.loc[tree["Parent"] == a, "iCode"]) for a in self.aggregates}
+        self.level = tree.set_index("iCode")["Level"].astype(int)
+        self.options = options or {c: [self._own(c)] for c in CHOICES}
+        self.auto_offset = auto_offset
+        self._states: dict[tuple[str, ...], tuple[pd.DataFrame, pd.Series]] = {}
+        self._variants: dict[tuple[int, ...], Variant] = {}
+        x0 = data[self.indicators].apply(pd.to_numeric, errors="coerce").astype(float)
+        w0 = tree.set_index("iCode")["Weight"].astype(float)
+        self._states[()] = (x0, w0)
+        self.units = self._prepared(self.data_steps(self.steps))[0].index
+
+    # ---- options and variants ---------------------------------------------------------------------------
+
+    def _own(self, choice: str) -> Step | None:
+        name = STEP_OF[choice]
+        own = [s for s in self.steps if s.name == name]
+        return (own[-1] if name == "aggregate" else own[0]) if own else None
+
+    @property
+    def sizes(self) -> list[int]:
+        return [len(self.options[c]) for c in CHOICES]
+
+    def steps_for(self, combo: Sequence[int]) -> list[Step]:
+        """The pipeline of option combination ``combo`` (one option index per choice)."""
+        out = list(self.steps)
+        for choice, k in zip(CHOICES, combo, strict=True):
+            name, opt = STEP_OF[choice], self.options[choice][int(k)]
+            at = [i for i, s in enumerate(out) if s.name == name]
+            if at:
+                i = at[-1] if name == "aggregate" else at[0]
+                if opt is None:
+                    del out[i]
+                else:
+                    out[i] = opt
+            elif opt is not None:
+                rank = STEP_NAMES.index(name)
+                pos = next((i for i, s in enumerate(out) if STEP_NAMES.index(s.name) > rank), len(out))
+                out.insert(pos, opt)
+        return out
+
+    @staticmethod
+    def data_steps(steps: list[Step]) -> list[Step]:
+        return [s for s in steps if s.name != "aggregate"]
+
+    def _prepared(self, data_steps: list[Step]) -> tuple[pd.DataFrame, pd.Series]:
+        """Indicator matrix and weights after ``data_steps``, each distinct prefix run once by the pipeline."""
+        key: tuple[str, ...] = ()
+        x, w = self._states[()]
+        for s in data_steps:
+            key = (*key, _key(s))
+            if key not in self._states:
+                d = self.data.loc[x.index].copy()
+                d[x.columns] = x
+                res = run_pipeline(d, self.meta, [s])
+                self._states[key] = (res.scores[self.indicators], res.weights if s.name == "weight" else w)
+            x, w = self._states[key]
+        return x, w
+
+    def variant(self, combo: Sequence[int]) -> Variant:
+        combo = tuple(int(k) for k in combo)
+        if combo not in self._variants:
+            steps = self.steps_for(combo)
+            x, w = self._prepared(self.data_steps(steps))
+            z = np.ascontiguousarray(x.reindex(self.units)[self.indicators].to_numpy(dtype=float))
+            agg = [s for s in steps if s.name == "aggregate"][-1]
+            method = str(agg.params.get("method", "arithmetic"))
+            if method not in VECTORISED_AGGREGATES:
+                raise PipelineError(f"aggregation {method!r} has no vectorised implementation / 该聚合方法不支持模拟")
+            params: dict[str, Any] = {}
+            if method in ("geometric", "harmonic"):
+                offset = float(agg.params.get("offset", 0.0))
+                if combo[CHOICES.index("aggregation")] in self.auto_offset:
+                    lo = np.nanmin(z) if np.isfinite(z).any() else 1.0
+                    offset = max(0.0, 1.0 - float(lo))
+                params["offset"] = offset
+            wv = pd.Series(w, dtype=float).reindex(self.nodes).fillna(0.0).to_numpy()
+            self._variants[combo] = Variant(steps, z, wv, method, params)
+        return self._variants[combo]
+
+    # ---- vectorised scores ------------------------------------------------------------------------------
+
+    def aggregate(self, v: Variant, W: np.ndarray, codes: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """Scores of every aggregate (``{code: (r, units)}``) for weight rows ``W`` (r, nodes) on variant ``v``."""
+        f = VECTORISED_AGGREGATES[v.method]
+        r = W.shape[0]
+        vals: dict[str, np.ndarray] = {}
+        for a in self.aggregates:
+            kids = self.children[a]
+            idx = [self.node_index[k] for k in kids]
+            if not any(k in vals for k in kids):  # children are indicators: one matrix for every replication
+                x = v.z[:, [self._col[k] for k in kids]][None]
+            else:
+                x = np.stack([vals[k] if k in vals else np.broadcast_to(v.z[:, self._col[k]], (r, len(self.units)))
+                              for k in kids], axis=-1)
+            vals[a] = f(np.ascontiguousarray(x), np.ascontiguousarray(W[:, idx]), **v.params)
+        return vals if codes is None else {c: vals[c] for c in codes}
+
+    def top_scores(self, v: Variant, W: np.ndarray) -> np.ndarray:
+        """(r, units) index scores, computed in slices that keep temporaries near 32 MB."""
+        r = W.shape[0]
+        width = max(len(k) for k in self.children.values())
+        step = max(1, _CELLS // max(1, len(self.units) * width))
+        out = np.empty((r, len(self.units)))
+        for s in range(0, r, step):
+            out[s : s + step] = self.aggregate(v, W[s : s + step], [self.top])[self.top]
+        return out
+
+    def ranks(self, combos: np.ndarray, mult: np.ndarray) -> np.ndarray:
+        """(r, units) ranks of replications with option indices ``combos`` (r, choices) and weight
+        multipliers ``mult`` (r, nodes)."""
+        scores = np.empty((len(combos), len(self.units)))
+        keys, inverse = np.unique(combos, axis=0, return_inverse=True)
+        for k, combo in enumerate(keys):
+            rows = np.flatnonzero(inverse.reshape(-1) == k)
+            v = self.variant(combo)
+            scores[rows] = self.top_scores(v, v.w[None] * mult[rows])
+        return rank_min(scores)
+
+    def nominal(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The nominal replication: every aggregate's scores (units × aggregates) and the index ranks."""
+        v = self.variant([0] * len(CHOICES))
+        vals = self.aggregate(v, v.w[None])
+        scores = pd.DataFrame({c: a[0] for c, a in vals.items()}, index=self.units)
+        return scores, rank_min(scores[self.top].to_numpy()[None])[0]
+
+    # ---- weights -----------------------------------------------------------------------------------------
+
+    def siblings(self) -> np.ndarray:
+        """(nodes, nodes) 1 where two elements share a parent: the groups weights are shares of."""
+        p = self.parent.reindex(self.nodes).to_numpy()
+        return (p[:, None] == p[None, :]).astype(float)
+
+    def drop(self, codes: Sequence[str]) -> np.ndarray:
+        """Weight multipliers (len(codes), nodes): 1 everywhere but 0 for the dropped element (leave one out)."""
+        mult = np.ones((len(codes), len(self.nodes)))
+        for i, c in enumerate(codes):
+            mult[i, self.node_index[c]] = 0.0
+        return mult
+
+    def replay_steps(self, combo: Sequence[int], weights: np.ndarray) -> list[Step]:
+        """A plain pipeline that computes one replication: its steps with its weights fixed before the
+        aggregation (the reference the vectorised engine is tested against)."""
+        steps = self.steps_for(combo)
+        fixed = Step("weight", {"method": "fixed", "weights": {c: float(x) for c, x in zip(self.nodes, weights,
+                                                                                           strict=True)}})
+        agg = [s for s in steps if s.name == "aggregate"][-1]
+        v = self.variant(combo)
+        if "offset" in v.params and v.params["offset"] != agg.params.get("offset", 0.0):
+            agg = Step("aggregate", {**agg.params, "offset": v.params["offset"]})
+        return [*self.data_steps(steps), fixed, agg]
