@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from .methods.mcda import GRA_RHO, VIKOR_V, grey_relational_array, topsis_array, vikor_score_array
-from .pipeline import STEP_NAMES, PipelineError, Step, as_steps, normalise_meta, run_pipeline
+from . import pipeline as pl
+from .pipeline import STEP_NAMES, PipelineError, Step, as_steps, normalise_meta
 
 __all__ = [
     "CHOICES",
@@ -46,10 +47,11 @@ __all__ = [
 #: The uncertain choices, in pipeline order, and the step each one swaps.
 CHOICES = ("imputation", "treatment", "normalisation", "aggregation")
 STEP_OF = {"imputation": "impute", "treatment": "treat", "normalisation": "normalise", "aggregation": "aggregate"}
-_CELLS = 4_000_000  # elements of one (replications × units × children) temporary: ~32 MB
+_CELLS = 131_072  # elements of one (replications × units) temporary: 1 MB, so the working set stays in cache
 
 # ---------------------------------------------------------------------------------------------------------
-# vectorised aggregations: f(x (r|1, units, children), w (r, children), **params) -> (r, units)
+# vectorised aggregations: f(xs, w, **params) -> (r, units), where xs is the list of the children's values
+# (each (r, units) or (1, units), NaN = missing) and w (r, children) their weights in the replications
 
 VectorisedAggregate = Callable[..., np.ndarray]
 #: aggregate-step method → its vectorised implementation (the Monte Carlo's registry).
@@ -57,7 +59,7 @@ VECTORISED_AGGREGATES: dict[str, VectorisedAggregate] = {}
 
 
 def register_aggregate(name: str) -> Callable[[VectorisedAggregate], VectorisedAggregate]:
-    """Register the vectorised twin of aggregate-step method ``name`` (must broadcast a leading axis)."""
+    """Register the vectorised twin of aggregate-step method ``name``: ``f(xs, w, **params)`` as above."""
 
     def deco(f: VectorisedAggregate) -> VectorisedAggregate:
         VECTORISED_AGGREGATES[name] = f
@@ -66,63 +68,76 @@ def register_aggregate(name: str) -> Callable[[VectorisedAggregate], VectorisedA
     return deco
 
 
-def _lead(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Children first: ``x`` as (children, r|1, units), its availability, ``w`` as (children, r, 1)."""
-    xt = np.ascontiguousarray(np.moveaxis(x, -1, 0))
-    return xt, (~np.isnan(xt)).astype(float), np.ascontiguousarray(w.T)[:, :, None]
-
-
-def _avail_shares(m: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``aggregate._avail_weights``: weights × availability, renormalised per unit (NaN where the sum is 0)."""
-    W = m * w
-    tot = W.sum(axis=0)
+def _weighted_terms(xs: list[np.ndarray], w: np.ndarray,
+                    term: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``Σ_c term(x_c, m_c, W_c)`` with ``W = availability × w`` renormalised per unit, as pandas does it
+    in ``aggregate._avail_weights`` and ``(… * W).sum(axis=1)``: the children's terms added in order (a
+    frame's block reduced over its leading axis), NaN terms counted as 0. Returns (sum, total weight,
+    number of available children); one (r, units) temporary at a time."""
+    ms = [~np.isnan(x) for x in xs]
+    if all(m.all() for m in ms):  # complete data: W = w, the same for every unit (same numbers, 3× less work)
+        tot = w[:, :1].copy()
+        for j in range(1, w.shape[1]):
+            tot += w[:, j : j + 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inv = np.where(tot > 0, tot, np.nan)
+            acc = None
+            for j, (x, m) in enumerate(zip(xs, ms, strict=True)):
+                t = term(x, m, w[:, j : j + 1] / inv)
+                acc = t if acc is None else acc + t
+        shape = np.broadcast_shapes(acc.shape, *(x.shape for x in xs))
+        acc = np.broadcast_to(acc, shape)
+        return np.where(np.isnan(acc), 0.0, acc), np.broadcast_to(tot, shape), np.full(shape, len(xs))
+    tot = None
+    for j, m in enumerate(ms):
+        wc = m * w[:, j : j + 1]
+        tot = wc if tot is None else tot + wc
     with np.errstate(invalid="ignore", divide="ignore"):
-        return W / np.where(tot > 0, tot, np.nan)[None]
-
-
-def _nansum(p: np.ndarray) -> np.ndarray:
-    """pandas' ``sum(axis=1)`` over a frame's (children × units) block: NaN counted as 0, children added in
-    order (a reduction over the leading axis of a C-contiguous array, as pandas does it)."""
-    return np.where(np.isnan(p), 0.0, p).sum(axis=0)
+        inv = np.where(tot > 0, tot, np.nan)
+        acc = None
+        for j, (x, m) in enumerate(zip(xs, ms, strict=True)):
+            t = term(x, m, (m * w[:, j : j + 1]) / inv)
+            t = np.where(np.isnan(t), 0.0, t)
+            acc = t if acc is None else acc + t
+    count = sum(m.astype(np.int64) for m in ms)
+    return acc, tot, count
 
 
 @register_aggregate("arithmetic")
-def _arithmetic(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    xt, m, wt = _lead(x, w)
-    Wn = _avail_shares(m, wt)
-    out = _nansum(np.where(m > 0, xt, 0.0) * Wn)
-    return np.where(np.isnan(Wn).any(axis=0) | (m.sum(axis=0) == 0), np.nan, out)
+def _arithmetic(xs: list[np.ndarray], w: np.ndarray) -> np.ndarray:
+    acc, tot, _ = _weighted_terms(xs, w, lambda x, m, wn: np.where(m, x, 0.0) * wn)
+    return np.where(tot > 0, acc, np.nan)
 
 
-def _positive(x: np.ndarray, offset: float, what: str) -> np.ndarray:
-    y = x + offset
-    if (y[~np.isnan(y)] <= 0).any():
+def _check_positive(xs: list[np.ndarray], offset: float, what: str) -> None:
+    if any((x[~np.isnan(x)] + offset <= 0).any() for x in xs):
         raise PipelineError(f"{what} mean needs strictly positive values: shift them (offset=...) / {what} 平均要求数据为正")
-    return y
 
 
 @register_aggregate("geometric")
-def _geometric(x: np.ndarray, w: np.ndarray, offset: float = 0.0) -> np.ndarray:
-    xt, m, wt = _lead(x, w)
-    y = _positive(xt, offset, "geometric")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        logy = np.where(m > 0, np.log(np.where(m > 0, y, 1.0)), 0.0)
-    out = np.exp(_nansum(logy * _avail_shares(m, wt))) - offset
-    return np.where(m.sum(axis=0) > 0, out, np.nan)
+def _geometric(xs: list[np.ndarray], w: np.ndarray, offset: float = 0.0) -> np.ndarray:
+    _check_positive(xs, offset, "geometric")
+    acc, _, count = _weighted_terms(xs, w, lambda x, m, wn: np.where(m, np.log(np.where(m, x + offset, 1.0)), 0.0) * wn)
+    return np.where(count > 0, np.exp(acc) - offset, np.nan)
 
 
 @register_aggregate("harmonic")
-def _harmonic(x: np.ndarray, w: np.ndarray, offset: float = 0.0) -> np.ndarray:
-    xt, m, wt = _lead(x, w)
-    y = _positive(xt, offset, "harmonic")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = 1.0 / _nansum(_avail_shares(m, wt) / y) - offset
-    return np.where(m.sum(axis=0) > 0, out, np.nan)
+def _harmonic(xs: list[np.ndarray], w: np.ndarray, offset: float = 0.0) -> np.ndarray:
+    _check_positive(xs, offset, "harmonic")
+    acc, _, count = _weighted_terms(xs, w, lambda x, m, wn: wn / (x + offset))
+    with np.errstate(divide="ignore"):
+        return np.where(count > 0, 1.0 / acc - offset, np.nan)
 
 
-register_aggregate("topsis")(lambda x, w: topsis_array(x, w))
-register_aggregate("vikor")(lambda x, w: vikor_score_array(x, w, VIKOR_V))
-register_aggregate("gra")(lambda x, w: grey_relational_array(x, w, GRA_RHO))
+def _stacked(f: Callable[..., np.ndarray]) -> VectorisedAggregate:
+    """A (..., units, children) method over the children list."""
+    return lambda xs, w, **kw: f(np.stack(np.broadcast_arrays(*xs), axis=-1), w, **kw)
+
+
+register_aggregate("topsis")(_stacked(lambda x, w: topsis_array(x, w)))
+register_aggregate("vikor")(_stacked(lambda x, w: vikor_score_array(x, w, VIKOR_V)))
+register_aggregate("gra")(_stacked(lambda x, w: grey_relational_array(x, w, GRA_RHO)))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -167,7 +182,7 @@ class Variant:
     """One combination of options: the pipeline-processed indicator matrix and what aggregates it."""
 
     steps: list[Step]
-    z: np.ndarray  # (units, indicators) after the data steps, NaN = missing
+    zt: np.ndarray  # (indicators, units) after the data steps, NaN = missing
     w: np.ndarray  # (nodes,) weights after the data steps (the weight step's, else the meta's)
     method: str
     params: dict[str, Any]
@@ -267,12 +282,20 @@ class Engine:
         for s in data_steps:
             key = (*key, _key(s))
             if key not in self._states:
-                d = self.data.loc[x.index].copy()
-                d[x.columns] = x
-                res = run_pipeline(d, self.meta, [s])
-                self._states[key] = (res.scores[self.indicators], res.weights if s.name == "weight" else w)
+                self._states[key] = self._run_step(s, x, w)
             x, w = self._states[key]
         return x, w
+
+    def _run_step(self, step: Step, x: pd.DataFrame, w: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+        """One data step by the pipeline's own handler (what ``run_pipeline`` does for it, without the
+        per-call hashing and meta checks; ``tests/test_uncertainty.py`` checks both agree)."""
+        st = pl._State(data=self.data.loc[x.index], meta=self.meta, X=x, weights=w)
+        model = pl.parse_steps([step])[0]
+        try:
+            pl._HANDLERS[step.name](st, model)
+        except (ValueError, KeyError, TypeError) as e:
+            raise PipelineError(f"step {step.name}: {e}") from e
+        return st.X, st.weights
 
     def variant(self, combo: Sequence[int]) -> Variant:
         combo = tuple(int(k) for k in combo)
@@ -292,7 +315,7 @@ class Engine:
                     offset = max(0.0, 1.0 - float(lo))
                 params["offset"] = offset
             wv = pd.Series(w, dtype=float).reindex(self.nodes).fillna(0.0).to_numpy()
-            self._variants[combo] = Variant(steps, z, wv, method, params)
+            self._variants[combo] = Variant(steps, np.ascontiguousarray(z.T), wv, method, params)
         return self._variants[combo]
 
     # ---- vectorised scores ------------------------------------------------------------------------------
@@ -304,20 +327,15 @@ class Engine:
         vals: dict[str, np.ndarray] = {}
         for a in self.aggregates:
             kids = self.children[a]
-            idx = [self.node_index[k] for k in kids]
-            if not any(k in vals for k in kids):  # children are indicators: one matrix for every replication
-                x = v.z[:, [self._col[k] for k in kids]][None]
-            else:
-                x = np.stack([vals[k] if k in vals else np.broadcast_to(v.z[:, self._col[k]], (r, len(self.units)))
-                              for k in kids], axis=-1)
-            vals[a] = f(np.ascontiguousarray(x), np.ascontiguousarray(W[:, idx]), **v.params)
+            xs = [vals[k] if k in vals else v.zt[None, self._col[k]] for k in kids]
+            w = np.ascontiguousarray(W[:, [self.node_index[k] for k in kids]])
+            vals[a] = f(xs, w, **v.params)
         return vals if codes is None else {c: vals[c] for c in codes}
 
     def top_scores(self, v: Variant, W: np.ndarray) -> np.ndarray:
-        """(r, units) index scores, computed in slices that keep temporaries near 32 MB."""
+        """(r, units) index scores, computed in slices whose temporaries stay in cache."""
         r = W.shape[0]
-        width = max(len(k) for k in self.children.values())
-        step = max(1, _CELLS // max(1, len(self.units) * width))
+        step = max(1, _CELLS // max(1, len(self.units)))
         out = np.empty((r, len(self.units)))
         for s in range(0, r, step):
             out[s : s + step] = self.aggregate(v, W[s : s + step], [self.top])[self.top]
