@@ -301,7 +301,12 @@ class Engine:
         combo = tuple(int(k) for k in combo)
         if combo not in self._variants:
             steps = self.steps_for(combo)
-            x, w = self._prepared(self.data_steps(steps))
+            try:
+                x, w = self._prepared(self.data_steps(steps))
+            except PipelineError as e:
+                shown = ", ".join(f"{c}={label(self.options[c][k])}" for c, k in zip(CHOICES, combo, strict=True))
+                raise PipelineError(f"评价流程无法以此组合运行 / the pipeline cannot run with {shown}: {e}; "
+                                    "leave that alternative out (UncertaintySpec)") from e
             z = np.ascontiguousarray(x.reindex(self.units)[self.indicators].to_numpy(dtype=float))
             agg = [s for s in steps if s.name == "aggregate"][-1]
             method = str(agg.params.get("method", "arithmetic"))
@@ -310,9 +315,11 @@ class Engine:
             params: dict[str, Any] = {}
             if method in ("geometric", "harmonic"):
                 offset = float(agg.params.get("offset", 0.0))
-                if combo[CHOICES.index("aggregation")] in self.auto_offset:
-                    lo = np.nanmin(z) if np.isfinite(z).any() else 1.0
-                    offset = max(0.0, 1.0 - float(lo))
+                lo = float(np.nanmin(z)) if np.isfinite(z).any() else 1.0
+                # an alternative given by name, or one whose normalisation is not strictly positive,
+                # is shifted so that the smallest normalised value is 1 (the pipeline's own never is)
+                if combo[CHOICES.index("aggregation")] in self.auto_offset or lo + offset <= 0:
+                    offset = max(0.0, 1.0 - lo)
                 params["offset"] = offset
             wv = pd.Series(w, dtype=float).reindex(self.nodes).fillna(0.0).to_numpy()
             self._variants[combo] = Variant(steps, np.ascontiguousarray(z.T), wv, method, params)
@@ -344,13 +351,17 @@ class Engine:
     def ranks(self, combos: np.ndarray, mult: np.ndarray) -> np.ndarray:
         """(r, units) ranks of replications with option indices ``combos`` (r, choices) and weight
         multipliers ``mult`` (r, nodes)."""
+        return rank_min(self.scores(combos, mult))
+
+    def scores(self, combos: np.ndarray, mult: np.ndarray) -> np.ndarray:
+        """(r, units) index scores of those replications."""
         scores = np.empty((len(combos), len(self.units)))
         keys, inverse = np.unique(combos, axis=0, return_inverse=True)
         for k, combo in enumerate(keys):
             rows = np.flatnonzero(inverse.reshape(-1) == k)
             v = self.variant(combo)
             scores[rows] = self.top_scores(v, v.w[None] * mult[rows])
-        return rank_min(scores)
+        return scores
 
     def nominal(self) -> tuple[pd.DataFrame, np.ndarray]:
         """The nominal replication: every aggregate's scores (units × aggregates) and the index ranks."""

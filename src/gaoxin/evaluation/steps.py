@@ -156,7 +156,7 @@ class WeightStep(_Step):
 
     name: Literal["weight"] = "weight"
     method: Literal["meta", "fixed", "equal", "entropy", "critic", "pca", "ahp"] = "meta"
-    level: int = Field(1, ge=1)  # weights of the children of the nodes of level + 1
+    level: int = Field(1, ge=1)  # weights of the children of the nodes of level + 1 (pca: any level)
     weights: dict[str, float] | None = None  # method = "fixed": iCode -> weight
     pca_method: Literal["squared", "abs"] = "squared"
     matrices: dict[str, list[list[float]]] | None = None  # method = "ahp": parent -> pairwise matrix
@@ -172,8 +172,8 @@ class WeightStep(_Step):
             raise ValueError("`matrices` applies only to method = \"ahp\" / matrices 仅用于 ahp")
         if self.method == "ahp" and not self.matrices:
             raise ValueError("method \"ahp\" needs `matrices` (parent -> pairwise matrix)")
-        if self.method in _DATA_DRIVEN and self.level != 1:
-            raise ValueError("data-driven weights are computed on indicators (level = 1) / 数据驱动权重仅用于指标层")
+        if self.method in ("entropy", "critic") and self.level != 1:  # PCA works at any level
+            raise ValueError("entropy and CRITIC weights are computed on indicators (level = 1) / 熵权、CRITIC 仅用于指标层")
         return self
 
 

@@ -268,7 +268,7 @@ class LeaveOneOutResult:
     """Ranks with each element dropped (its weight set to 0, its siblings re-weighted within its parent)."""
 
     summary: pd.DataFrame  # index: dropped element; level, parent, max_abs_shift, mean_abs_shift
-    ranks: pd.DataFrame  # units × ("nominal", then one column per dropped element)
+    ranks: pd.DataFrame  # units × ("nominal", then one column per dropped element); <NA> = no score
 
 
 def uncertainty_analysis(
@@ -317,8 +317,12 @@ def uncertainty_analysis(
     labels = {c: np.array([label(o) for o in engine.options[c]], dtype=object) for c in CHOICES}
     design_df = pd.DataFrame({c: labels[c][choice[:, j]] for j, c in enumerate(CHOICES)})
     design_df.attrs["choice"] = choice
-    w_nom = engine.variant([0] * len(CHOICES)).w
-    weights = pd.DataFrame(mult * w_nom, columns=engine.nodes)
+    eff = np.empty_like(mult)  # the weights each replication aggregated with: its variant's × its draw
+    keys, inverse = np.unique(choice, axis=0, return_inverse=True)
+    for k, combo in enumerate(keys):
+        rows = inverse.reshape(-1) == k
+        eff[rows] = engine.variant(combo).w * mult[rows]
+    weights = pd.DataFrame(eff, columns=engine.nodes)
     return UncertaintyResult(summary, design_df, weights, np.concatenate([r for _, r in kept]), spec,
                              nominal_scores)
 
@@ -355,16 +359,20 @@ def rank_sensitivity(
 
 
 def _leave_out(engine: Engine, codes: list[str], nominal: np.ndarray) -> LeaveOneOutResult:
+    """Each element of ``codes`` dropped in turn: its weight multiplier 0, every option nominal."""
     combos = np.zeros((len(codes), len(CHOICES)), dtype=np.int64)
-    ranks = engine.ranks(combos, engine.drop(codes)).astype(np.int64) if codes else np.empty((0, len(nominal)))
+    scores = engine.scores(combos, engine.drop(codes))
+    ranks = rank_min(scores).astype(np.int64)
     shift = np.abs(ranks - nominal)
     summary = pd.DataFrame({"level": [int(engine.level[c]) for c in codes],
                             "parent": [str(engine.parent[c]) for c in codes],
                             "max_abs_shift": shift.max(axis=1) if codes else [],
                             "mean_abs_shift": shift.mean(axis=1) if codes else []},
                            index=pd.Index(codes, name="dropped"))
-    table = pd.DataFrame(ranks.T, index=engine.units, columns=codes)
-    table.insert(0, "nominal", nominal)
+    nominal_scores = engine.nominal()[0][engine.top].to_numpy()
+    table = pd.DataFrame(np.where(np.isnan(scores), -1, ranks).T, index=engine.units, columns=codes)
+    table.insert(0, "nominal", np.where(np.isnan(nominal_scores), -1, nominal))
+    table = table.astype("Int64").mask(table < 0)  # a unit without a score has no rank (as published)
     return LeaveOneOutResult(summary, table)
 
 
