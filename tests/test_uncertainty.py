@@ -90,7 +90,7 @@ def test_nominal_replication_is_the_published_result(index_data, name: str) -> N
 
 def test_a_combination_the_pipeline_refuses_is_named(index_data) -> None:
     data, meta = index_data
-    with pytest.raises(PipelineError, match="normalisation=zscore.*non-negative"):
+    with pytest.raises(PipelineError, match=r"normalisation=zscore.*non-negative"):
         uncertainty_analysis(data, meta, PIPELINES["entropy-harmonic"], n=200, seed=1)
 
 

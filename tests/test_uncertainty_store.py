@@ -61,7 +61,7 @@ def test_nominal_monte_carlo_rank_is_the_published_rank(store: Path, framework: 
     has = pub.notna()
     assert has.sum() >= 30
     differ = res.summary.loc[has, "nominal_rank"] != pub[has].astype(int)
-    assert not differ.any(), f"{int(differ.sum())} zones with a nominal rank ≠ published: {list(pub[has][differ].index)}"
+    assert not differ.any(), f"{int(differ.sum())} zones with nominal ≠ published rank: {list(pub[has][differ].index)}"
     np.testing.assert_allclose(res.nominal_scores[has], top["score"].reindex(res.summary.index)[has], rtol=0,
                                atol=1e-12)
 

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .methods.mcda import GRA_RHO, VIKOR_V, grey_relational_array, topsis_array, vikor_score_array
 from . import pipeline as pl
+from .methods.mcda import GRA_RHO, VIKOR_V, grey_relational_array, topsis_array, vikor_score_array
 from .pipeline import STEP_NAMES, PipelineError, Step, as_steps, normalise_meta
 
 __all__ = [
@@ -112,7 +112,8 @@ def _arithmetic(xs: list[np.ndarray], w: np.ndarray) -> np.ndarray:
 
 def _check_positive(xs: list[np.ndarray], offset: float, what: str) -> None:
     if any((x[~np.isnan(x)] + offset <= 0).any() for x in xs):
-        raise PipelineError(f"{what} mean needs strictly positive values: shift them (offset=...) / {what} 平均要求数据为正")
+        raise PipelineError(f"{what} mean needs strictly positive values: shift them (offset=...) / "
+                            f"{what} 平均要求数据为正")
 
 
 @register_aggregate("geometric")
@@ -224,7 +225,8 @@ class Engine:
         aggs = aggs.sort_values(["Level", "_pos"], kind="stable")
         tops = list(aggs.loc[aggs["Level"] == aggs["Level"].max(), "iCode"])
         if len(tops) != 1:
-            raise PipelineError(f"the index tree needs exactly one top aggregate, found {tops} / 指标树应只有一个总指数")
+            raise PipelineError(f"the index tree needs exactly one top aggregate, found {tops} / "
+                                "指标树应只有一个总指数")
         self.top = tops[0]
         self.aggregates = [c for c in aggs["iCode"] if (tree["Parent"] == c).any()]
         self.nodes = [c for c in tree["iCode"] if c != self.top]  # every weighted element
@@ -330,7 +332,6 @@ class Engine:
     def aggregate(self, v: Variant, W: np.ndarray, codes: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         """Scores of every aggregate (``{code: (r, units)}``) for weight rows ``W`` (r, nodes) on variant ``v``."""
         f = VECTORISED_AGGREGATES[v.method]
-        r = W.shape[0]
         vals: dict[str, np.ndarray] = {}
         for a in self.aggregates:
             kids = self.children[a]

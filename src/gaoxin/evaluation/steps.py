@@ -173,7 +173,8 @@ class WeightStep(_Step):
         if self.method == "ahp" and not self.matrices:
             raise ValueError("method \"ahp\" needs `matrices` (parent -> pairwise matrix)")
         if self.method in ("entropy", "critic") and self.level != 1:  # PCA works at any level
-            raise ValueError("entropy and CRITIC weights are computed on indicators (level = 1) / 熵权、CRITIC 仅用于指标层")
+            raise ValueError("entropy and CRITIC weights are computed on indicators (level = 1) / "
+                             "熵权、CRITIC 仅用于指标层")
         return self
 
 

@@ -199,7 +199,8 @@ def parse_leave_out(target: str | int | None) -> int | str | None:
         return target
     t = str(target).strip()
     if not t:
-        raise InputError("--leave-one-out 需要层级或指标代码 / --leave-one-out needs a LEVEL (1 = indicators) or a CODE")
+        raise InputError("--leave-one-out 需要层级或指标代码 / --leave-one-out needs a LEVEL (1 = indicators) "
+                         "or a CODE")
     return int(t) if t.isdigit() else t
 
 
