@@ -59,7 +59,8 @@ def naive(res: UncertaintyResult, data, meta, steps, rows: int) -> np.ndarray:
     out = np.empty((rows, len(engine.units)), dtype=np.int64)
     for i in range(rows):
         r = run_pipeline(data, meta, engine.replay_steps(choice[i], res.weights.iloc[i].to_numpy()))
-        out[i] = rank_scores(r.scores[engine.top]).reindex(engine.units).fillna(len(engine.units)).to_numpy()
+        ref = rank_scores(r.scores[engine.top]).reindex(engine.units)
+        out[i] = ref.fillna(ref.notna().sum() + 1).to_numpy()  # no score: tied for last, as the engine ranks
     return out
 
 

@@ -340,28 +340,29 @@ class Engine:
             vals[a] = f(xs, w, **v.params)
         return vals if codes is None else {c: vals[c] for c in codes}
 
-    def top_scores(self, v: Variant, W: np.ndarray) -> np.ndarray:
-        """(r, units) index scores, computed in slices whose temporaries stay in cache."""
+    def top_scores(self, v: Variant, W: np.ndarray, chunk: int | None = None) -> np.ndarray:
+        """(r, units) index scores, computed in slices (at most ``chunk`` replications) whose temporaries
+        stay in cache."""
         r = W.shape[0]
-        step = max(1, _CELLS // max(1, len(self.units)))
+        step = max(1, min(chunk or r, _CELLS // max(1, len(self.units))))
         out = np.empty((r, len(self.units)))
         for s in range(0, r, step):
             out[s : s + step] = self.aggregate(v, W[s : s + step], [self.top])[self.top]
         return out
 
-    def ranks(self, combos: np.ndarray, mult: np.ndarray) -> np.ndarray:
+    def ranks(self, combos: np.ndarray, mult: np.ndarray, chunk: int | None = None) -> np.ndarray:
         """(r, units) ranks of replications with option indices ``combos`` (r, choices) and weight
         multipliers ``mult`` (r, nodes)."""
-        return rank_min(self.scores(combos, mult))
+        return rank_min(self.scores(combos, mult, chunk))
 
-    def scores(self, combos: np.ndarray, mult: np.ndarray) -> np.ndarray:
-        """(r, units) index scores of those replications."""
+    def scores(self, combos: np.ndarray, mult: np.ndarray, chunk: int | None = None) -> np.ndarray:
+        """(r, units) index scores of those replications, each variant's rows together."""
         scores = np.empty((len(combos), len(self.units)))
         keys, inverse = np.unique(combos, axis=0, return_inverse=True)
         for k, combo in enumerate(keys):
             rows = np.flatnonzero(inverse.reshape(-1) == k)
             v = self.variant(combo)
-            scores[rows] = self.top_scores(v, v.w[None] * mult[rows])
+            scores[rows] = self.top_scores(v, v.w[None] * mult[rows], chunk)
         return scores
 
     def nominal(self) -> tuple[pd.DataFrame, np.ndarray]:

@@ -301,8 +301,7 @@ def uncertainty_analysis(
         kept: list[tuple[Design, np.ndarray]] = []
         for start in range(0, n, block):
             design = draws.next(min(block, n - start))
-            ranks = np.concatenate([engine.ranks(design.choice[s : s + chunk], design.mult[s : s + chunk])
-                                    for s in range(0, len(design), chunk)])
+            ranks = engine.ranks(design.choice, design.mult, chunk)  # grouped by variant, sliced inside
             tally.add(ranks)
             if keep_draws:
                 kept.append((design, ranks))
