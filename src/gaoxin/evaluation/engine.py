@@ -131,6 +131,19 @@ def _harmonic(xs: list[np.ndarray], w: np.ndarray, offset: float = 0.0) -> np.nd
         return np.where(count > 0, 1.0 / acc - offset, np.nan)
 
 
+@register_aggregate("sum")
+def _weighted_sum(xs: list[np.ndarray], w: np.ndarray) -> np.ndarray:
+    """``aggregate.weighted_sum`` (official style): weights normalised over *all* children, a missing value
+    counting 0, never renormalised; the weights' total as a Series sums it, the products added in order."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wn = w / np.sum(w, axis=-1, keepdims=True)
+    acc = None
+    for j, x in enumerate(xs):
+        t = np.where(np.isnan(x), 0.0, x) * wn[:, j : j + 1]
+        acc = t if acc is None else acc + t
+    return acc
+
+
 def _stacked(f: Callable[..., np.ndarray]) -> VectorisedAggregate:
     """A (..., units, children) method over the children list."""
     return lambda xs, w, **kw: f(np.stack(np.broadcast_arrays(*xs), axis=-1), w, **kw)
