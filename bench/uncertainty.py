@@ -55,7 +55,7 @@ def synthetic(units: int = 200, pillars: int = 5, per_pillar: int = 10, seed: in
 def naive(res: UncertaintyResult, data, meta, steps, rows: int) -> np.ndarray:
     """Replications one by one through the plain pipeline: the readable reference and the baseline."""
     engine = build_engine(data, meta, steps, res.spec)
-    choice = res.design.attrs["choice"]
+    choice = res.choices
     out = np.empty((rows, len(engine.units)), dtype=np.int64)
     for i in range(rows):
         r = run_pipeline(data, meta, engine.replay_steps(choice[i], res.weights.iloc[i].to_numpy()))

@@ -121,7 +121,7 @@ def test_every_replication_is_the_plain_pipeline(index_data, weights: str, name:
     res = uncertainty_analysis(data, meta, steps, spec=spec, n=12, seed=5)
     assert res.design.nunique().min() >= 2  # every choice actually varied
     engine = build_engine(data, meta, steps, spec)
-    choice = res.design.attrs["choice"]
+    choice = res.choices
     for i in range(12):
         r = run_pipeline(data, meta, engine.replay_steps(choice[i], res.weights.iloc[i].to_numpy()))
         ref = rank_scores(r.scores[engine.top]).reindex(engine.units)

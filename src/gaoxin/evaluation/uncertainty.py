@@ -252,6 +252,7 @@ class UncertaintyResult:
     ranks: np.ndarray | None  # (R × units) int16/int32, rank 1 = best
     spec: UncertaintySpec = field(repr=False)
     nominal_scores: pd.Series | None = None  # the nominal replication's index score per unit
+    choices: np.ndarray | None = None  # (R × choices) option indices (Engine.steps_for / replay_steps)
 
 
 @dataclass(frozen=True)
@@ -315,7 +316,6 @@ def uncertainty_analysis(
     mult = np.concatenate([d.mult for d, _ in kept])
     labels = {c: np.array([label(o) for o in engine.options[c]], dtype=object) for c in CHOICES}
     design_df = pd.DataFrame({c: labels[c][choice[:, j]] for j, c in enumerate(CHOICES)})
-    design_df.attrs["choice"] = choice
     eff = np.empty_like(mult)  # the weights each replication aggregated with: its variant's × its draw
     keys, inverse = np.unique(choice, axis=0, return_inverse=True)
     for k, combo in enumerate(keys):
@@ -323,7 +323,7 @@ def uncertainty_analysis(
         eff[rows] = engine.variant(combo).w * mult[rows]
     weights = pd.DataFrame(eff, columns=engine.nodes)
     return UncertaintyResult(summary, design_df, weights, np.concatenate([r for _, r in kept]), spec,
-                             nominal_scores)
+                             nominal_scores, choice)
 
 
 def rank_sensitivity(
