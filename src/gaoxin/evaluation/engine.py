@@ -3,22 +3,21 @@
 A replication is the evaluation's pipeline with (a) one option drawn for each step that has
 alternatives (imputation, treatment, normalisation, aggregation; option 0 is always the pipeline's own
 step, with its parameters) and (b) every weight of the tree multiplied by a perturbation. The data
-steps (denominate, impute, screen, treat, normalise, weight) are run **by the pipeline itself**
-(:func:`gaoxin.evaluation.pipeline.run_pipeline`, one step at a time, each distinct prefix once): they
-do not depend on the tree weights, so a combination of options yields one matrix shared by all the
-replications that drew it. Only the aggregation is replicated, by the vectorised implementations in
-:data:`VECTORISED_AGGREGATES` (one per aggregate-step method; a new method registers its own with
-:func:`register_aggregate`). Each mirrors its pandas twin operation for operation — the same products,
-the same reductions along a C-contiguous last axis — so the nominal replication reproduces the
+steps (denominate, impute, screen, treat, normalise, weight) are run **by the pipeline's own step
+handlers** (those :func:`gaoxin.evaluation.pipeline.run_pipeline` calls), one step at a time, each
+distinct prefix once: they do not depend on the tree weights, so a combination of options yields one
+matrix shared by all the replications that drew it. Only the aggregation is replicated, by the
+vectorised implementations in :data:`VECTORISED_AGGREGATES` (one per aggregate-step method; a new method
+registers its own with :func:`register_aggregate`). Each repeats its pandas twin operation for operation
+— the same products, the children added in the same order — so the nominal replication reproduces the
 published scores (to the last bit in practice, 1e-12 tested) and therefore the published ranks, with the
-pipeline's tie rule ("min", :func:`rank_min`). Because every reduction runs along the criteria axis of
-each replication separately, a replication's numbers do not depend on how many are computed with it.
+pipeline's tie rule ("min", :func:`rank_min`). Every reduction runs over one replication's children, so a
+replication's numbers do not depend on how many are computed with it.
 
-No BLAS call is made (matrix products would change rounding with the batch size); BLAS threads are
+No BLAS call is made (matrix products change their rounding with the batch shape); BLAS threads are
 capped anyway while the engine runs (:func:`blas_threads`), so the pandas/scipy parts cannot
 oversubscribe a loaded machine. Decision 0019.
 """
-
 from __future__ import annotations
 
 import contextlib
