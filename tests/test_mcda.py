@@ -93,3 +93,15 @@ def test_aggregate_step_methods(method: str) -> None:
                                    check_names=False)
     pd.testing.assert_series_equal(res.scores["I"], f(res.scores[["P", "Q"]], pd.Series({"P": 1.0, "Q": 3.0})),
                                    check_names=False)
+
+
+@pytest.mark.parametrize("f", [topsis_array, vikor_score_array, grey_relational_array])
+def test_children_that_all_weigh_zero_give_no_score(f) -> None:
+    """As a weighted mean whose children all weigh 0 (the only child of a parent left out): NaN, no error;
+    other replications are unaffected."""
+    x = np.arange(12.0).reshape(4, 3)
+    W = np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    out = f(x[None], W)
+    assert np.isnan(out[0]).all()
+    np.testing.assert_array_equal(out[1], f(x, W[1]))
+    assert AGGREGATE_METHODS["arithmetic"](pd.DataFrame(x), [0.0, 0.0, 0.0]).isna().all()

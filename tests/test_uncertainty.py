@@ -9,7 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from fixtures import frames, units_frame
 from gaoxin.evaluation.coin import DEFAULT_STEPS, read_coin
 from gaoxin.evaluation.engine import CHOICES, Engine, rank_min
 from gaoxin.evaluation.methods.results import rank_scores
@@ -237,3 +240,26 @@ def test_bad_inputs(index_data) -> None:
         uncertainty_analysis(data, meta, PLAIN[:-1], n=5)
     with pytest.raises(ValueError):
         uncertainty_analysis(data, meta, PLAIN, n=0)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=frames, method=st.sampled_from(["arithmetic", "geometric", "harmonic", "topsis", "vikor", "gra"]),
+       norm=st.sampled_from(["minmax", "rank", "percentile_rank"]), w=st.lists(st.integers(0, 3), min_size=5,
+                                                                                max_size=5))
+def test_nominal_equals_pipeline_with_ties(a, method: str, norm: str, w: list[int]) -> None:
+    """Integer-valued data (many ties, constant columns) and integer weights (some 0): the nominal
+    replication's ranks are the pipeline's, ties included."""
+    x = units_frame(a)
+    cols = list(x.columns)
+    weights = pd.Series([float(v) for v in w[: len(cols)]], index=cols)
+    if weights.sum() == 0:
+        weights.iloc[0] = 1.0
+    groups = {c: ("A" if j % 2 == 0 else "B") for j, c in enumerate(cols)}
+    data, meta = index_frame(x, pd.Series(1.0, index=cols), weights, groups)
+    offset = {"offset": 1.0} if method in ("geometric", "harmonic") else {}
+    steps = [{"name": "normalise", "method": norm}, {"name": "aggregate", "method": method, **offset}]
+    res = run_pipeline(data, meta, steps)
+    scores, ranks = Engine(data, meta, steps).nominal()
+    pub = res.ranks["Index"].reindex(scores.index)
+    np.testing.assert_allclose(scores["Index"], res.scores.loc[scores.index, "Index"], rtol=0, atol=1e-12)
+    assert (ranks[pub.notna().to_numpy()] == pub.dropna().to_numpy()).all()

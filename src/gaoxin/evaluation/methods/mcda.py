@@ -40,14 +40,20 @@ GRA_RHO = 0.5  # distinguishing coefficient ρ (Deng 1982; the usual value)
 
 
 def _shares(w: np.ndarray) -> np.ndarray:
+    """Weights as shares of their sum; all NaN when they sum to 0 (every unit then gets no score, as a
+    weighted mean whose children all weigh 0 — e.g. the only child of a parent left out)."""
     w = np.asarray(w, dtype=float)
     tot = w.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return w / tot
+        return np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), np.nan)
 
 
-def _incomplete(x: np.ndarray) -> np.ndarray:
-    return np.isnan(x).any(axis=-1)
+def _incomplete(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """Units without a score: a missing child value, or (with ``w``) weights summing to 0."""
+    inc = np.isnan(x).any(axis=-1)
+    if w is None:
+        return inc
+    return inc | ~(np.asarray(w, dtype=float).sum(axis=-1) > 0)[..., None]
 
 
 def topsis_array(x: np.ndarray, w: np.ndarray, directions: np.ndarray | None = None) -> np.ndarray:
@@ -74,7 +80,7 @@ def topsis_array(x: np.ndarray, w: np.ndarray, directions: np.ndarray | None = N
     d_minus = np.sqrt(np.ascontiguousarray((r - lo) ** 2 * w2).sum(axis=-1))
     with np.errstate(invalid="ignore", divide="ignore"):
         c = d_minus / (d_plus + d_minus)
-    return np.where(_incomplete(x) | ~np.isfinite(c), np.nan, c)
+    return np.where(_incomplete(x, w) | ~np.isfinite(c), np.nan, c)
 
 
 def vikor_array(x: np.ndarray, w: np.ndarray, v: float = VIKOR_V) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,10 +101,11 @@ def vikor_array(x: np.ndarray, w: np.ndarray, v: float = VIKOR_V) -> tuple[np.nd
     wd = d * _shares(w)[..., None, :]
     s = np.ascontiguousarray(wd).sum(axis=-1)
     r = wd.max(axis=-1)
-    s = np.where(inc, np.nan, s)
-    r = np.where(inc, np.nan, r)
+    dead = _incomplete(x, w)
+    s = np.where(dead, np.nan, s)
+    r = np.where(dead, np.nan, r)
     q = v * _spread(s) + (1.0 - v) * _spread(r)
-    return s, r, q
+    return s, r, np.where(dead, np.nan, q)
 
 
 def _spread(a: np.ndarray) -> np.ndarray:
@@ -136,7 +143,7 @@ def grey_relational_array(x: np.ndarray, w: np.ndarray, rho: float = GRA_RHO) ->
     with np.errstate(invalid="ignore", divide="ignore"):
         xi = np.where(dmax > 0, (dmin + rho * dmax) / (delta + rho * dmax), 1.0)
     g = np.ascontiguousarray(xi * _shares(w)[..., None, :]).sum(axis=-1)
-    return np.where(inc, np.nan, g)
+    return np.where(_incomplete(x, w), np.nan, g)
 
 
 # --- pandas wrappers ------------------------------------------------------------------------------------
@@ -150,8 +157,8 @@ def _prepare(X: pd.DataFrame, weights, directions) -> tuple[np.ndarray, np.ndarr
         w = pd.Series(weights, dtype=float).reindex(X.columns)
     else:
         w = pd.Series(np.asarray(weights, dtype=float), index=X.columns)
-    if w.isna().any() or (w < 0).any() or w.sum() <= 0:
-        raise ValueError(f"weights must be non-negative with a positive sum: {w.to_dict()} / 权重须为非负且和为正")
+    if w.isna().any() or (w < 0).any():
+        raise ValueError(f"weights must be non-negative: {w.to_dict()} / 权重须为非负")
     return np.ascontiguousarray(X.to_numpy(dtype=float) * d.to_numpy()), w.to_numpy(dtype=float)
 
 
