@@ -395,8 +395,9 @@ def leave_one_out(data: pd.DataFrame, meta: pd.DataFrame, steps: Sequence, targe
                 raise PipelineError(f"没有第 {target} 层的指标 / no element at level {target}; levels: {levels}")
         else:
             if target not in engine.node_index:
+                some = ", ".join(engine.children[engine.top][:8])
                 raise PipelineError(f"指标树中没有 {target!r} / {target!r} is not an element of the index tree "
-                                    "(the index itself cannot be left out)")
+                                    f"(the index itself cannot be left out); e.g. {some}, or a level number")
             codes = [str(target)]
         return _leave_out(engine, codes, nominal)
 
