@@ -159,6 +159,19 @@ def test_intervals_contain_the_published_rank_mostly(index_data) -> None:
     np.testing.assert_allclose((res.weights > 0).sum(axis=1), len(res.weights.columns))
 
 
+def test_dirichlet_weights_are_shares_around_the_nominal(index_data) -> None:
+    """Within each parent the drawn weights are Dirichlet(c · nominal shares): they sum to the parent's
+    nominal total and their mean share is the nominal share."""
+    data, meta = index_data
+    res = uncertainty_analysis(data, meta, PLAIN, spec=UncertaintySpec(weights="dirichlet", concentration=40.0),
+                               n=4000, seed=2)
+    w = meta.set_index("iCode")["Weight"]
+    kids = list(meta.loc[meta["Parent"] == "P1", "iCode"])
+    drawn = res.weights[kids]
+    np.testing.assert_allclose(drawn.sum(axis=1), w[kids].sum(), rtol=1e-12)
+    np.testing.assert_allclose((drawn / w[kids].sum()).mean(), w[kids] / w[kids].sum(), atol=0.01)
+
+
 def test_deterministic_for_a_seed(index_data) -> None:
     data, meta = index_data
     one = uncertainty_analysis(data, meta, PLAIN, n=300, seed=7, chunk=64)
@@ -208,9 +221,11 @@ def test_leave_one_out_errors(index_data) -> None:
         leave_one_out(data, meta, PLAIN, "Index")
 
 
-def test_rank_sensitivity(index_data) -> None:
+@pytest.mark.parametrize("weights", ["uniform", "dirichlet"])
+def test_rank_sensitivity(index_data, weights: str) -> None:
     data, meta = index_data
-    out = rank_sensitivity(data, meta, PIPELINES["default-like"], n=128, seed=0)
+    out = rank_sensitivity(data, meta, PIPELINES["default-like"], spec=UncertaintySpec(weights=weights), n=128,
+                           seed=0)
     assert list(out.indices.index) == ["weights", *CHOICES]
     assert out.n_runs == 128 * 7
     assert (out.indices["ST"] > -0.05).all() and out.indices["ST"].max() > 0.1
