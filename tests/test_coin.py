@@ -11,7 +11,7 @@ from gaoxin.cli import app
 from gaoxin.evaluation.coin import DEFAULT_STEPS, build_index, read_coin
 from gaoxin.evaluation.pipeline import run_pipeline
 
-ASEM = Path("/work/shared/reference/coinr_asem")
+ASEM = Path(__file__).parent / "data" / "coinr_asem"  # copy of shared/reference/coinr_asem (MIT)
 DATA, META = ASEM / "ASEM_iData.csv", ASEM / "ASEM_iMeta.csv"
 
 

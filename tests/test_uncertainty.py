@@ -26,7 +26,7 @@ from gaoxin.evaluation.uncertainty import (
     uncertainty_analysis,
 )
 
-ASEM = Path("/work/shared/reference/coinr_asem")
+ASEM = Path(__file__).parent / "data" / "coinr_asem"  # copy of shared/reference/coinr_asem (MIT)
 PLAIN = [{"name": "impute", "method": "mean"}, {"name": "normalise"}, {"name": "aggregate"}]
 
 
