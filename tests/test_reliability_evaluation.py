@@ -21,7 +21,7 @@ from gaoxin.cli import app
 from gaoxin.demo.synthetic import generate
 from gaoxin.evaluation.pipeline import PipelineError, Step
 from gaoxin.evaluation.provenance import FrameworkContentError
-from gaoxin.evaluation.uncertainty import UncertaintySpec, uncertainty_analysis
+from gaoxin.evaluation.uncertainty import UncertaintySpec, index_frame, uncertainty_analysis
 from gaoxin.indicators.formula import MAX_CHARS, FormulaError, parse
 from gaoxin.indicators.framework import builtin_dir
 from gaoxin.services import evaluation as evs
@@ -133,8 +133,10 @@ def mc_data():
     rng = np.random.default_rng(4)
     x = pd.DataFrame(rng.lognormal(size=(40, 9)), index=[f"Z{i}" for i in range(40)],
                      columns=[f"I{j}" for j in range(9)])
-    return x, pd.Series(1.0, index=x.columns), pd.Series(1.0, index=x.columns), {c: f"P{j % 3}" for j, c in
-                                                                                 enumerate(x.columns)}
+    data, meta = index_frame(x, pd.Series(1.0, index=x.columns), pd.Series(1.0, index=x.columns),
+                             {c: f"P{j % 3}" for j, c in enumerate(x.columns)})
+    steps = [{"name": "impute", "method": "mean"}, {"name": "normalise"}, {"name": "aggregate"}]
+    return data, meta, steps
 
 
 def peak_bytes(fn) -> int:
@@ -147,10 +149,10 @@ def peak_bytes(fn) -> int:
 
 
 def test_monte_carlo_memory_does_not_grow_with_runs(mc_data):
-    x, d, w, g = mc_data
+    data, meta, steps = mc_data
 
     def run(n: int, keep: bool) -> int:
-        return peak_bytes(lambda: uncertainty_analysis(x, d, w, groups=g, n=n, seed=1, block=500, keep_draws=keep))
+        return peak_bytes(lambda: uncertainty_analysis(data, meta, steps, n=n, seed=1, block=500, keep_draws=keep))
 
     small, large = run(2_000, False), run(20_000, False)
     assert large < 1.5 * small, (small, large)  # 10× the runs, (almost) the same peak
@@ -160,14 +162,14 @@ def test_monte_carlo_memory_does_not_grow_with_runs(mc_data):
 
 @pytest.mark.parametrize("weights", ["uniform", "dirichlet"])
 def test_same_numbers_whatever_the_chunk(mc_data, weights):
-    x, d, w, g = mc_data
+    data, meta, steps = mc_data
     spec = UncertaintySpec(weights=weights)
-    runs = [uncertainty_analysis(x, d, w, groups=g, spec=spec, n=1_000, seed=9, block=b, chunk=c)
+    runs = [uncertainty_analysis(data, meta, steps, spec=spec, n=1_000, seed=9, block=b, chunk=c)
             for b, c in ((1_000, 2048), (97, 2048), (7, 3), (300, 64))]
     for other in runs[1:]:
         np.testing.assert_array_equal(other.ranks, runs[0].ranks)
         pd.testing.assert_frame_equal(other.summary, runs[0].summary, check_exact=True)
-    streamed = uncertainty_analysis(x, d, w, groups=g, spec=spec, n=1_000, seed=9, block=64, keep_draws=False)
+    streamed = uncertainty_analysis(data, meta, steps, spec=spec, n=1_000, seed=9, block=64, keep_draws=False)
     pd.testing.assert_frame_equal(streamed.summary, runs[0].summary, check_exact=True)
     assert streamed.ranks is None and streamed.design is None
     # the streamed percentiles are numpy's, from the rank histogram alone

@@ -195,19 +195,3 @@ def test_user_errors_are_one_line_with_exit_code_2(store):
     r = subprocess.run([sys.executable, "-m", "gaoxin", "evaluate", "--rerun", "999", "--db", str(store)],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "evaluation not found" in r.stderr
-
-
-def test_monte_carlo_nominal_follows_the_evaluation_config():
-    from gaoxin.evaluation.mc_inputs import spec_for
-    from gaoxin.evaluation.pipeline import as_steps
-
-    def spec(steps):
-        return spec_for([s.to_dict() for s in as_steps(steps)])
-
-    s = spec([{"name": "impute", "method": "group_median", "group": "region"}, {"name": "treat"},
-              {"name": "normalise", "method": "zscore"}, {"name": "aggregate", "method": "geometric"}])
-    assert (s.imputations[0], s.treatments[0], s.normalisations[0], s.aggregations[0]) == (
-        "median", True, "zscore", "geometric")
-    assert set(s.normalisations) == {"minmax", "zscore", "rank"}  # alternatives stay in play
-    plain = spec([{"name": "normalise", "method": "minmax"}, {"name": "aggregate", "method": "arithmetic"}])
-    assert plain.imputations[0] == "none" and plain.treatments[0] is False

@@ -319,6 +319,9 @@ def uncertainty(
     seed: int = 42,
     sensitivity: Annotated[bool, typer.Option(help="Sobol 敏感性分析 / Sobol indices, leave-one-pillar-out")] = False,
     save: Annotated[bool, typer.Option(help="保存排名区间到评价 / store the intervals with the evaluation")] = False,
+    leave_one_out: Annotated[str | None, typer.Option(
+        "--leave-one-out", help="逐个去掉某层（1=指标）或某个指标/分项，在其上级内重新分配权重 / drop each element "
+                                "of a LEVEL (1 = indicators) or one CODE, re-weighting within its parent")] = None,
     as_json: JsonOpt = False,
     out_file: OutOpt = None,
     db: DbOpt = None,
@@ -330,11 +333,14 @@ def uncertainty(
     with open_store(db, "write" if save else "read") as store:
         res = ev_service.uncertainty(store, evaluation, runs, seed, save=save)
         sens = ev_service.sensitivity(store, evaluation, seed=seed) if sensitivity else None
+        loo = ev_service.leave_one_out(store, evaluation, leave_one_out) if leave_one_out is not None else None
     s = res.summary.sort_values("nominal_rank").reset_index(names="zone_id")
     if as_json:
         render.print_json({"intervals": s, **({"sobol": sens.indices.reset_index(names="input"),
                                                "leave_one_out": sens.leave_one_out.reset_index(names="pillar")}
-                                              if sens else {})})
+                                              if sens else {}),
+                           **({"leave_one_out_summary": loo.summary.reset_index(),
+                               "leave_one_out_ranks": loo.ranks.reset_index(names="zone_id")} if loo else {})})
         return
     console.print(f"{runs} 次模拟 replications in {time.perf_counter() - t0:.2f}s"
                   + ("（已保存 / stored）" if save else ""))
@@ -345,6 +351,12 @@ def uncertainty(
                      f"mean absolute rank shift ({sens.n_runs} runs)")
         render.frame(sens.leave_one_out.reset_index(names="pillar"),
                      "去掉一个一级指标后的排名变动 / leave one pillar out")
+    if loo:
+        render.frame(loo.summary.reset_index().rename(columns={
+            "dropped": "去掉 dropped", "level": "层级 level", "parent": "上级 parent",
+            "max_abs_shift": "最大变动 max |Δrank|", "mean_abs_shift": "平均变动 mean |Δrank|"}),
+            f"去掉一项后的排名变动（在上级内重新分配权重） / leave one out: {leave_one_out}", limit=None,
+            formats={"平均变动 mean |Δrank|": ".2f"})
 
 
 @app.command("manage")
@@ -420,10 +432,13 @@ def index_build(
     meta: Annotated[Path, typer.Option(help="iMeta.csv")],
     out_file: Annotated[Path, typer.Option("--out", help="results.csv")],
     config: Annotated[Path | None, typer.Option(help="pipeline.toml")] = None,
+    leave_one_out: Annotated[str | None, typer.Option(
+        "--leave-one-out", help="逐个去掉某层（1=指标）或某个元素，加一列去掉后的排名 / add Rank_without_<code> "
+                                "for each element of a LEVEL or one CODE (COINr remove_elements)")] = None,
 ) -> None:
     """从 COINr 格式文件构建综合指数 / build an index from COINr iData/iMeta files."""
     from gaoxin.services.evaluation import build_index
 
-    table = build_index(data, meta, config, out=out_file)
+    table = build_index(data, meta, config, out=out_file, leave_out=leave_one_out)
     console.print(f"写入 wrote {out_file} ({len(table)} units) and its log {out_file.with_suffix('.log.json')}")
     render.frame(table, "综合指数 index", limit=10, formats={})

@@ -85,14 +85,27 @@ def run_coin(idata, imeta, config=None) -> IndexResult:
     return run_pipeline(data, meta, _steps(config))
 
 
-def build_index(idata, imeta, config=None, out: str | Path | None = None) -> pd.DataFrame:
+def build_index(idata, imeta, config=None, out: str | Path | None = None,
+                leave_out: int | str | None = None) -> pd.DataFrame:
     """Build the index; return one row per unit: ``uCode``, ``Rank`` (of the top level), every aggregate.
 
     ``idata``/``imeta`` are CSV paths or frames; ``config`` as in :func:`run_coin`. With ``out`` the table is
     also written (see :func:`write_results`), plus the run log next to it (``<out stem>.log.json``).
+    ``leave_out`` (a tree level, 1 = indicators, or an element code) adds, for each element dropped in turn
+    with its siblings re-weighted within its parent (COINr ``remove_elements``), a column
+    ``Rank_without_<code>``: the rank the unit would have without that element.
     """
-    res = run_coin(idata, imeta, config)
+    data, meta = _read_data(idata), read_meta(imeta)
+    steps = _steps(config)
+    res = run_pipeline(data, meta, steps)
     table = res.table()
+    if leave_out is not None:
+        from .uncertainty import leave_one_out  # the Monte Carlo engine: loaded only for this option
+
+        loo = leave_one_out(data, meta, steps, leave_out).ranks.drop(columns="nominal")
+        loo.index = loo.index.astype(str)
+        for code in loo.columns:
+            table[f"Rank_without_{code}"] = table["uCode"].map(loo[code]).astype("Int64")
     if out is not None:
         write_results(table, out)
         Path(out).with_suffix(".log.json").write_text(res.log_json(), encoding="utf-8")

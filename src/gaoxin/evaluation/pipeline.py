@@ -441,11 +441,14 @@ def _step_weight(st: _State, p: sm.WeightStep) -> tuple[dict, dict]:
             w[c] = float(mult[c]) if pd.notna(mult[c]) else 1.0
         details["effective"] = _effective_weights(st.meta, w)
     elif p.method != "meta":
+        # above the indicators the children's values are their scores, aggregated (weighted arithmetic
+        # mean) with the weights as they stand: PCA of pillars, sub-indices … (docs/uncertainty.md)
+        values = aggregate_tree(st.X, st.meta, weights=w) if p.method == "pca" and p.level > 1 else st.X
         for parent in parents:
-            kids = [c for c in _children(st.meta, parent) if c in st.X.columns or p.level > 1]
+            kids = [c for c in _children(st.meta, parent) if c in values.columns or p.level > 1]
             if not kids:
                 continue
-            ww = _weights_of(st, p, parent, kids, details)
+            ww = _weights_of(st, p, parent, kids, details, values)
             if ww is None:
                 continue
             if p.combine is not None:
@@ -472,8 +475,10 @@ def _effective_weights(meta: pd.DataFrame, w: pd.Series) -> dict[str, float]:
     return out
 
 
-def _weights_of(st: _State, p: sm.WeightStep, parent: str, kids: list[str], details: dict) -> pd.Series | None:
-    """Weights of ``kids`` (the children of ``parent``) by ``p.method``; None when AHP has no matrix for it."""
+def _weights_of(st: _State, p: sm.WeightStep, parent: str, kids: list[str], details: dict,
+                values: pd.DataFrame | None = None) -> pd.Series | None:
+    """Weights of ``kids`` (the children of ``parent``) by ``p.method``; None when AHP has no matrix for it.
+    ``values``: the children's values (the indicators, or the scores of a level above them)."""
     if p.method == "equal":
         return wts.equal_weights(kids)
     if p.method == "entropy":
@@ -481,7 +486,7 @@ def _weights_of(st: _State, p: sm.WeightStep, parent: str, kids: list[str], deta
     if p.method == "critic":
         return wts.critic_weights(st.X[kids])
     if p.method == "pca":
-        res = wts.pca(st.X[kids], p.pca_method)
+        res = wts.pca((st.X if values is None else values)[kids], p.pca_method)
         if res.negative:
             details.setdefault("negative_loadings", {})[str(parent)] = res.negative
         return res.weights
@@ -494,7 +499,7 @@ def _weights_of(st: _State, p: sm.WeightStep, parent: str, kids: list[str], deta
 
 
 def _step_aggregate(st: _State, p: sm.AggregateStep) -> tuple[dict, dict]:
-    kwargs = {} if p.method in ("arithmetic", "sum") else {"offset": p.offset}
+    kwargs = {"offset": p.offset} if p.method in ("geometric", "harmonic") else {}
     st.scores = aggregate_tree(st.X, st.meta, method=p.method, weights=st.weights, **kwargs)
     return p.params(), {"aggregates": [c for c in st.scores.columns if c not in st.X.columns]}
 

@@ -224,7 +224,7 @@ class WeightStep(_Step):
 
     name: Literal["weight"] = "weight"
     method: Literal["meta", "fixed", "equal", "entropy", "critic", "pca", "ahp", "multiplier"] = "meta"
-    level: int = Field(1, ge=1)  # weights of the children of the nodes of level + 1
+    level: int = Field(1, ge=1)  # weights of the children of the nodes of level + 1 (pca: any level)
     weights: dict[str, float] | None = None  # method = "fixed": iCode -> weight
     pca_method: Literal["squared", "abs"] = "squared"
     matrices: dict[str, list[list[float]]] | None = None  # method = "ahp": parent -> pairwise matrix
@@ -240,9 +240,9 @@ class WeightStep(_Step):
             raise ValueError("`matrices` applies only to method = \"ahp\" / matrices 仅用于 ahp")
         if self.method == "ahp" and not self.matrices:
             raise ValueError("method \"ahp\" needs `matrices` (parent -> pairwise matrix)")
-        if self.method in (*_DATA_DRIVEN, "multiplier") and self.level != 1:
-            raise ValueError("data-driven and multiplier weights are computed on indicators (level = 1) / "
-                             "数据驱动权重和赋权系数仅用于指标层")
+        if self.method in ("entropy", "critic", "multiplier") and self.level != 1:  # PCA works at any level
+            raise ValueError("entropy, CRITIC and multiplier weights are computed on indicators (level = 1) / "
+                             "熵权、CRITIC 和赋权系数仅用于指标层")
         return self
 
 
@@ -251,12 +251,13 @@ class AggregateStep(_Step):
     the weights normalised over all children and a missing value counting 0 (official style)."""
 
     name: Literal["aggregate"] = "aggregate"
-    method: Literal["arithmetic", "geometric", "harmonic", "sum"] = "arithmetic"
+    # sum: official style; topsis / vikor / gra: distance-to-ideal methods (methods/mcda.py), v = ρ = 0.5
+    method: Literal["arithmetic", "geometric", "harmonic", "sum", "topsis", "vikor", "gra"] = "arithmetic"
     offset: float = 0.0  # geometric / harmonic: added before the mean (values must then be > 0)
 
     @model_validator(mode="after")
     def _offset(self) -> AggregateStep:
-        if self.offset and self.method in ("arithmetic", "sum"):
+        if self.offset and self.method not in ("geometric", "harmonic"):
             raise ValueError("`offset` applies only to geometric and harmonic means")
         return self
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from gaoxin.evaluation.evaluate import Evaluation
-    from gaoxin.evaluation.uncertainty import RankSensitivityResult, UncertaintyResult
+    from gaoxin.evaluation.uncertainty import LeaveOneOutResult, RankSensitivityResult, UncertaintyResult
     from gaoxin.indicators.coverage import Coverage
     from gaoxin.indicators.framework import Framework
 
@@ -173,7 +173,7 @@ def evaluate(store: Store, framework: str | Framework = "national-2021", year: i
     scores = scores_frame(ev)
     config_dicts = [s.to_dict() for s in steps]
     cov = _coverage(store, fw, year, sid, ev.data, config_dicts)
-    unc = _uncertainty(fw, scores, config_dicts, runs, seed) if runs else None
+    unc = _uncertainty({"data": ev.data, "meta": ev.meta, "steps": config_dicts}, runs, seed) if runs else None
     comp = cmp = rho = None
     if other is not None:
         comp, other_steps = evaluate_data(fw, data, year, sid, other[0])
@@ -314,25 +314,23 @@ def trend(store: Store, framework: str | Framework = "national-2021", years: ran
     return Trend(panel, table, base, name)
 
 
-def _with_data(raw: pd.DataFrame) -> pd.DataFrame:
-    """Level-1 rows of indicators some zone has: one that no zone has (kept, scored 0, by an official-style
-    pipeline) carries no variation for the Monte Carlo."""
-    return raw[raw.groupby("code")["value"].transform(lambda v: v.notna().any())]
-
-
-def _uncertainty(fw: Framework, scores: pd.DataFrame, steps: list[dict], runs: int, seed: int) -> UncertaintyResult:
-    from gaoxin.evaluation.mc_inputs import mc_inputs
+def _uncertainty(inputs: dict, runs: int, seed: int) -> UncertaintyResult:
+    """Rank intervals by the evaluation's own pipeline (the nominal replication is its published ranking)."""
     from gaoxin.evaluation.uncertainty import uncertainty_analysis
 
-    a = mc_inputs(fw, _with_data(scores[scores["level"] == 1]), steps)
     # only the summary is used: stream the replications, memory independent of runs (docs/reliability.md)
-    return uncertainty_analysis(a.pop("x"), a.pop("directions"), a.pop("weights"), n=runs, seed=seed,
-                                keep_draws=False, **a)
+    return uncertainty_analysis(inputs["data"], inputs["meta"], inputs["steps"], n=runs, seed=seed,
+                                keep_draws=False)
 
 
-def _stored_inputs(store: Store, eid: int) -> tuple[Framework, pd.DataFrame, list[dict]]:
+def _stored_inputs(store: Store, eid: int) -> dict:
+    """What the engine needs to replay stored evaluation ``eid`` (mc_inputs: data, meta, steps)."""
+    from gaoxin.evaluation.mc_inputs import mc_inputs
+
     row = stored.load(store.con, eid)
-    return _stored_framework(row, eid), stored.scores(store.con, eid, level=1), json.loads(row["config"])
+    zones = store_snapshots.zones(store.con, int(row["snapshot_id"]))
+    return mc_inputs(_stored_framework(row, eid), stored.scores(store.con, eid, level=1), zones,
+                     json.loads(row["config"]))
 
 
 def uncertainty(store: Store, eid: int, runs: int = 1000, seed: int = 42, *, save: bool = False) -> UncertaintyResult:
@@ -340,8 +338,7 @@ def uncertainty(store: Store, eid: int, runs: int = 1000, seed: int = 42, *, sav
     if save:
         store.require_write()
     check_runs(runs, allow_zero=False)
-    fw, raw, steps = _stored_inputs(store, eid)
-    res = _uncertainty(fw, raw, steps, runs, seed)
+    res = _uncertainty(_stored_inputs(store, eid), runs, seed)
     if save:
         stored.save_uncertainty(store.con, eid, res.summary.reset_index(names="zone_id"), runs, seed)
     return res
@@ -349,19 +346,42 @@ def uncertainty(store: Store, eid: int, runs: int = 1000, seed: int = 42, *, sav
 
 def sensitivity(store: Store, eid: int, n: int = 512, seed: int = 42) -> RankSensitivityResult:
     """Sobol indices of each uncertain choice on the mean absolute rank shift, and leave-one-pillar-out."""
-    from gaoxin.evaluation.mc_inputs import mc_inputs
     from gaoxin.evaluation.uncertainty import rank_sensitivity
 
-    fw, raw, steps = _stored_inputs(store, eid)
-    a = mc_inputs(fw, _with_data(raw), steps)
-    return rank_sensitivity(a.pop("x"), a.pop("directions"), a.pop("weights"), n=n, seed=seed, **a)
+    a = _stored_inputs(store, eid)
+    return rank_sensitivity(a["data"], a["meta"], a["steps"], n=n, seed=seed)
 
 
-def build_index(data: Path, meta: Path, config: Path | None, out: Path) -> pd.DataFrame:
-    """A composite index from COINr-format iData/iMeta files (no store), written to ``out`` with its log."""
+def parse_leave_out(target: str | int | None) -> int | str | None:
+    """``--leave-one-out LEVEL|CODE``: digits are a tree level (1 = indicators), anything else an element code."""
+    if target is None or isinstance(target, int):
+        return target
+    t = str(target).strip()
+    if not t:
+        raise InputError("--leave-one-out 需要层级或指标代码 / --leave-one-out needs a LEVEL (1 = indicators) "
+                         "or a CODE")
+    return int(t) if t.isdigit() else t
+
+
+def leave_one_out(store: Store, eid: int, target: str | int | None = None) -> LeaveOneOutResult:
+    """Ranks of stored evaluation ``eid`` with each element of a level (or one element) dropped and its
+    siblings re-weighted within its parent (= its weight set to 0 in the evaluation's own pipeline)."""
+    from gaoxin.evaluation.uncertainty import leave_one_out as loo
+
+    a = _stored_inputs(store, eid)
+    return loo(a["data"], a["meta"], a["steps"], parse_leave_out(target))
+
+
+def build_index(data: Path, meta: Path, config: Path | None, out: Path,
+                leave_out: str | int | None = None) -> pd.DataFrame:
+    """A composite index from COINr-format iData/iMeta files (no store), written to ``out`` with its log.
+
+    With ``leave_out`` (a level or an element code) the element(s) are dropped as COINr ``remove_elements``
+    does, each in turn; the table then carries one ``Rank_without_<code>`` column per dropped element.
+    """
     from gaoxin.evaluation.coin import build_index as build
 
-    return build(data, meta, config, out=out)
+    return build(data, meta, config, out=out, leave_out=parse_leave_out(leave_out))
 
 
 @dataclass

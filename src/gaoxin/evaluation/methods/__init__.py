@@ -5,6 +5,7 @@ See ``docs/methods.md`` for formulas, defaults and sources. Public import path: 
 
 from .aggregate import AGGREGATE_METHODS, aggregate, aggregate_tree, arithmetic, geometric, harmonic, topsis
 from .impute import IMPUTE_METHODS, carry_forward, impute, impute_group, impute_mean, impute_median
+from .mcda import grey_relational, topsis_score, vikor, vikor_score
 from .normalise import (
     NORMALISE_METHODS,
     distance_to_target,
@@ -95,3 +96,4 @@ __all__ = [
     "yoy_change",
     "zscore",
 ]
+__all__ += ["grey_relational", "topsis_score", "vikor", "vikor_score"]  # methods/mcda.py (issue #8)

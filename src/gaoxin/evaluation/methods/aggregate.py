@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import as_directions
+from .mcda import MCDA_AGGREGATES
 
 __all__ = [
     "AGGREGATE_METHODS",
@@ -104,7 +105,8 @@ def weighted_sum(X: pd.DataFrame, weights=None) -> pd.Series:
     return pd.Series(weighted_sum_array(X.to_numpy(dtype=float), (w / total).to_numpy()), index=X.index)
 
 
-AGGREGATE_METHODS = {"arithmetic": arithmetic, "geometric": geometric, "harmonic": harmonic, "sum": weighted_sum}
+AGGREGATE_METHODS = {"arithmetic": arithmetic, "geometric": geometric, "harmonic": harmonic, "sum": weighted_sum,
+                     **MCDA_AGGREGATES}
 
 
 def aggregate(X: pd.DataFrame, weights=None, method: str = "arithmetic", **params) -> pd.Series:

@@ -179,12 +179,17 @@ class PCAResult:
 
 
 def pca(X: pd.DataFrame, method: str = "squared") -> PCAResult:
-    """First principal component of the standardised data (correlation matrix).
+    """Weights from the first principal component of the standardised data (correlation matrix).
 
-    ``method="squared"``: w_j = l_j^2 / sum l^2 (the OECD/JRC Handbook choice: squared loadings are the
-    share of the component's variance explained by the indicator). ``method="abs"``: w_j = |l_j| / sum |l|.
-    The sign of the component is chosen so that the sum of loadings is positive; indicators that still
-    load negatively are listed in ``negative`` (they move against the others: check directions).
+    Convention (docs/uncertainty.md, "PCA weights"): the loadings ``l`` are the unit-length eigenvector
+    of the largest eigenvalue of the Pearson correlation matrix of the complete rows of ``X`` (the
+    columns may be indicators or, at a higher level, the scores of sub-indices).
+    **Weights**: ``method="squared"`` (default) w_j = l_j² / Σ l² — the OECD/JRC Handbook choice, the
+    share of the component's variance carried by column j; ``method="abs"``: w_j = |l_j| / Σ |l|.
+    Signed ("raw") loadings are not offered: a negative weight has no meaning in an aggregation.
+    **Sign rule**: an eigenvector's sign is arbitrary, so it is fixed by making Σ l > 0 (when Σ l = 0, by
+    making the largest |l_j| positive, first such j); columns that still load negatively are listed in
+    ``negative`` (they move against the others: check their directions) and logged by the pipeline.
     """
     if method not in ("squared", "abs"):
         raise ValueError("method must be 'squared' or 'abs'")
@@ -193,7 +198,8 @@ def pca(X: pd.DataFrame, method: str = "squared") -> PCAResult:
     np.fill_diagonal(R, 1.0)
     vals, vecs = np.linalg.eigh(R)
     v = vecs[:, -1]
-    if v.sum() < 0:
+    total = v.sum()
+    if total < 0 or (total == 0 and v[int(np.argmax(np.abs(v)))] < 0):
         v = -v
     loadings = pd.Series(v, index=X.columns, name="loading")
     w = loadings**2 if method == "squared" else loadings.abs()
