@@ -1,0 +1,566 @@
+"""Explain a zone's change of score and rank between two evaluations (``gaoxin explain``; docs/explain.md).
+
+Orchestration only: the decomposition is :mod:`gaoxin.evaluation.explain`, indicator values come from the
+indicator stage, stored explanations from :mod:`gaoxin.store.explanations`. The *after* evaluation is a
+stored one (``evaluation``) or the newest stored one of ``year``, else computed on the fly; the *before* one is
+``vs_evaluation``, else the stored evaluation of ``vs`` (default the year before) with the same framework,
+configuration and snapshot, else computed with the *after* evaluation's configuration on its snapshot.
+Explanations are computed on demand (about 0.3 s a zone) and stored with the evaluation when ``save``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gaoxin.services.errors import InputError, check_year_values
+from gaoxin.store import evaluations as stored
+from gaoxin.store import explanations as store_expl
+from gaoxin.store import snapshots as store_snapshots
+from gaoxin.store.db import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaoxin.evaluation.evaluate import Evaluation
+    from gaoxin.indicators.framework import Framework
+
+TOP_FIRMS = 5
+
+
+@dataclass
+class IndicatorChange:
+    """One indicator's part in the change: values in its unit, scores, effective weights, contribution (points
+    of the composite) and its split over the factors."""
+
+    code: str
+    ref: str | None
+    name_zh: str
+    name_en: str
+    pillar: str
+    unit: str
+    direction: str
+    value_before: float | None
+    value_after: float | None
+    score_before: float | None
+    score_after: float | None
+    weight_before: float
+    weight_after: float
+    contribution: float
+    own: float
+    peer: float
+    method: float
+    imputed_before: bool
+    imputed_after: bool
+    median_after: float | None
+    gap_after: float | None  # value − all-zone median, in the indicator's unit
+    below_median: bool  # worse than the all-zone median (direction-aware)
+
+
+@dataclass
+class FirmContribution:
+    """A firm's contribution to one indicator's change, in the indicator's own unit (贡献值)."""
+
+    indicator: str
+    credit_code: str
+    name: str
+    contribution: float
+
+
+@dataclass
+class Explanation:
+    """Why ``zone_id``'s composite moved from the *before* to the *after* evaluation."""
+
+    zone_id: str
+    zone_name: str
+    framework: str
+    year: int
+    base_year: int
+    evaluation_id: int | None
+    base_evaluation_id: int | None
+    snapshot: int
+    base_snapshot: int
+    config_hash: str
+    base_config_hash: str
+    aggregation: str
+    exact: bool  # additive aggregation: contributions add up to the change exactly
+    score_before: float
+    score_after: float
+    rank_before: int
+    rank_after: int
+    zones_before: int
+    zones_after: int
+    own: float  # the change split over the factors (Shapley over the composite)
+    peer: float
+    method: float
+    residual: float  # change − Σ indicator contributions (0 up to rounding when exact)
+    indicators: list[IndicatorChange] = field(default_factory=list)
+    pillars: dict[str, float] = field(default_factory=dict)  # pillar code → Σ contributions of its indicators
+    firms: list[FirmContribution] = field(default_factory=list)
+    firm_notes: dict[str, str] = field(default_factory=dict)  # indicator → why it has no firm contributions
+    narrative_zh: str = ""
+    narrative_en: str = ""
+
+    @property
+    def score_change(self) -> float:
+        return self.score_after - self.score_before
+
+    @property
+    def base_key(self) -> str:
+        return base_key(self.base_evaluation_id, self.base_year, self.base_snapshot, self.base_config_hash)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "score_change": self.score_change}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Explanation:
+        d = {k: v for k, v in d.items() if k != "score_change"}
+        d["indicators"] = [IndicatorChange(**i) for i in d.get("indicators", [])]
+        d["firms"] = [FirmContribution(**f) for f in d.get("firms", [])]
+        return cls(**d)
+
+    def indicator_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([asdict(i) for i in self.indicators])
+
+    def firm_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([asdict(f) for f in self.firms], columns=["indicator", "credit_code", "name",
+                                                                       "contribution"])
+
+
+def base_key(eid: int | None, year: int, snapshot: int, chash: str) -> str:
+    """How a stored explanation names its baseline."""
+    return f"evaluation:{eid}" if eid is not None else f"year:{year}:snapshot:{snapshot}:config:{chash}"
+
+
+@dataclass
+class _Side:
+    """One evaluation to compare: where it comes from and its (re-)computed result."""
+
+    fw: Framework
+    fw_hash: str
+    year: int
+    snapshot: int
+    steps: list
+    chash: str
+    eid: int | None
+    ev: Evaluation
+
+
+def _run(fw: Framework, data: pd.DataFrame, year: int, sid: int, steps: list) -> Evaluation:
+    from gaoxin.evaluation.evaluate import evaluate_data
+
+    return evaluate_data(fw, data, year, sid, steps)[0]
+
+
+def _side_stored(store: Store, eid: int) -> _Side:
+    from gaoxin.evaluation.pipeline import as_steps
+    from gaoxin.services.evaluation import _stored_framework, zone_data
+
+    row = stored.load(store.con, eid)
+    fw = _stored_framework(row, eid)
+    year, sid = int(row["year"]), int(row["snapshot_id"])
+    steps = as_steps(json.loads(row["config"]))
+    ev = _run(fw, zone_data(store, fw, year, sid), year, sid, steps)
+    return _Side(fw, str(row["framework_hash"]), year, sid, steps, str(row["config_hash"]), eid, ev)
+
+
+def _side_fresh(store: Store, fw: Framework, fw_hash: str, year: int, sid: int, steps: list | None) -> _Side:
+    from gaoxin.evaluation.evaluate import default_steps
+    from gaoxin.evaluation.pipeline import as_steps, config_hash
+    from gaoxin.services.evaluation import zone_data
+
+    steps = as_steps(steps) if steps is not None else default_steps()
+    ev = _run(fw, zone_data(store, fw, year, sid), year, sid, steps)
+    return _Side(fw, fw_hash, year, sid, steps, config_hash(steps), None, ev)
+
+
+def _newest(store: Store, framework_id: str, year: int) -> int | None:
+    df = stored.listing(store.con)
+    df = df[(df["year"] == year) & (df["framework_id"] == framework_id)]
+    return int(df["id"].max()) if len(df) else None
+
+
+def _sides(store: Store, year: int | None, vs: int | None, evaluation: int | None, vs_evaluation: int | None,
+           framework: str, snapshot: str | int | None) -> tuple[_Side, _Side]:
+    from gaoxin.evaluation.provenance import framework_source
+    from gaoxin.services.evaluation import _framework
+
+    check_year_values(year, vs)
+    if evaluation is None and year is not None:
+        fw0 = _framework(framework)
+        evaluation = _newest(store, fw0.id, year) if snapshot is None else None
+    if evaluation is not None:
+        after = _side_stored(store, evaluation)
+        if year is not None and after.year != year:
+            raise InputError(f"评价 {evaluation} 是 {after.year} 年的，不是 {year} 年 / evaluation {evaluation} is "
+                             f"of {after.year}, not {year}")
+    else:
+        src = framework_source(_framework(framework))
+        sid = store_snapshots.resolve(store.con, snapshot)
+        if year is None:
+            year = store_snapshots.last_year(store.con, sid)
+            if year is None:
+                raise InputError(f"快照{sid}没有企业数据 / snapshot {sid} holds no enterprise rows")
+        after = _side_fresh(store, src.framework, src.hash, year, sid, None)
+    if vs_evaluation is not None:
+        before = _side_stored(store, vs_evaluation)
+    else:
+        y0 = after.year - 1 if vs is None else vs
+        prev = stored.previous(store.con, after.fw_hash, after.fw.id, after.chash, y0, after.snapshot)
+        before = (_side_stored(store, prev) if prev else
+                  _side_fresh(store, after.fw, after.fw_hash, y0, after.snapshot, after.steps))
+    if before.fw_hash != after.fw_hash and before.fw.model_dump(exclude={"path"}) != after.fw.model_dump(
+            exclude={"path"}):
+        raise InputError("两次评价的指标体系不同，无法逐项分解 / the two evaluations use different frameworks: "
+                         "an indicator-by-indicator explanation needs the same framework")
+    if before.year == after.year and before.snapshot == after.snapshot and before.chash == after.chash:
+        raise InputError(f"对比的两次评价相同（{after.year} 年）/ both sides are the same evaluation ({after.year}); "
+                         "give --vs YEAR or --vs-evaluation ID")
+    return before, after
+
+
+# --------------------------------------------------------------------------- the decomposition
+
+
+def _hybrid(before: _Side, after: _Side, zone: str, s: frozenset[str]) -> Evaluation:
+    """The world where the factors in ``s`` take their *after* state (own row, other zones, method)."""
+    import pandas as pd
+
+    own = after if "own" in s else before
+    peer = after if "peer" in s else before
+    method = after if "method" in s else before
+    if own is peer and peer is method:
+        return own.ev
+    if own is peer and before.chash == after.chash:
+        return own.ev
+    data = pd.concat([peer.ev.data.drop(index=zone), own.ev.data.loc[[zone]]]).sort_index()
+    return _run(after.fw, data, peer.year, peer.snapshot, method.steps)
+
+
+def _zone_vector(ev: Evaluation, zone: str) -> tuple[pd.Series, pd.Series, float]:
+    from gaoxin.evaluation.explain import effective_weights
+
+    inds = [c for c in ev.meta.loc[ev.meta["Type"] == "Indicator", "iCode"] if c in ev.result.scores.columns]
+    s = ev.result.scores.loc[zone, inds].astype(float)
+    return s, effective_weights(ev.meta, ev.result.weights, s), float(ev.result.scores.loc[zone, ev.framework.meta.index_code])
+
+
+def _aggregation(side: _Side) -> tuple[str, dict]:
+    agg = [s for s in side.steps if s.name == "aggregate"][-1]
+    p = dict(agg.params)
+    return str(p.pop("method", "arithmetic")), p
+
+
+def _decompose(before: _Side, after: _Side, zone: str) -> tuple[pd.DataFrame, dict[str, float], bool, str]:
+    """Indicator × (contribution, own, peer, method, scores, weights); composite factor parts; exact; method."""
+    import numpy as np
+    import pandas as pd
+
+    from gaoxin.evaluation import explain as ex
+    from gaoxin.evaluation.methods.aggregate import aggregate_tree
+
+    players = ["own", "peer"] + (["method"] if before.chash != after.chash else [])
+    worlds: dict[frozenset[str], tuple[pd.Series, pd.Series, float]] = {}
+    from itertools import combinations
+
+    for k in range(len(players) + 1):
+        for c in combinations(players, k):
+            s = frozenset(c)
+            worlds[s] = _zone_vector(_hybrid(before, after, zone, s), zone)
+    composite = ex.shapley(lambda s: np.array(worlds[s][2]), players)
+    parts = {f: float(composite[f]) if f in composite else 0.0 for f in ex.FACTORS}
+    (m0, _), (m1, kw1) = _aggregation(before), _aggregation(after)
+    exact = m0 in ex.ADDITIVE_METHODS and m1 in ex.ADDITIVE_METHODS
+    full, none = frozenset(players), frozenset()
+    if exact:
+        df = ex.additive_factor_contributions({s: (v[0], v[1]) for s, v in worlds.items()}, players)
+    else:
+        ev1 = after.ev
+        root = ev1.framework.meta.index_code
+
+        def agg(frame: pd.DataFrame) -> np.ndarray:
+            return aggregate_tree(frame, ev1.meta, method=m1, weights=ev1.result.weights, **kw1)[root].to_numpy()
+
+        codes = sorted(set(worlds[none][0].index) | set(worlds[full][0].index))
+        b, a = worlds[none][0].reindex(codes), worlds[full][0].reindex(codes)
+        contrib, _ = ex.swap_contributions(agg, b.fillna(a), a.fillna(b))
+        score_parts = ex.shapley(lambda s: worlds[s][0].reindex(codes).to_numpy(dtype=float), players)
+        ds = (a - b).to_numpy(dtype=float)
+        df = pd.DataFrame({"contribution": contrib}, index=codes)
+        ok = np.isfinite(ds) & (ds != 0)
+        for f in ex.FACTORS:
+            share = np.where(ok, np.nan_to_num(score_parts.get(f, np.zeros(len(codes)))) / np.where(ok, ds, 1.0), 0.0)
+            df[f] = contrib.to_numpy() * share
+        df["own"] = df["own"] + np.where(ok, 0.0, contrib.to_numpy())  # missing on one side: the zone's data
+    df["score_before"] = worlds[none][0].reindex(df.index)
+    df["score_after"] = worlds[full][0].reindex(df.index)
+    df["weight_before"] = worlds[none][1].reindex(df.index).fillna(0.0)
+    df["weight_after"] = worlds[full][1].reindex(df.index).fillna(0.0)
+    return df, parts, exact, m1
+
+
+def _pillar_of(fw: Framework) -> dict[str, str]:
+    parent = {p.code: p.parent for p in fw.pillars}
+
+    def top(code: str) -> str:
+        while parent.get(code):
+            code = parent[code]  # type: ignore[assignment]
+        return code
+
+    return {i.code: top(i.parent) for i in fw.indicators}
+
+
+def _num(x: Any) -> float | None:
+    import math
+
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _indicators(before: _Side, after: _Side, zone: str, df: pd.DataFrame) -> list[IndicatorChange]:
+    fw = after.fw
+    pillar = _pillar_of(fw)
+    d0, d1 = before.ev.data, after.ev.data
+    out = []
+    for i in fw.indicators:
+        if i.code not in df.index:
+            continue
+        r = df.loc[i.code]
+        v0 = _num(d0.at[zone, i.code]) if i.code in d0.columns else None
+        v1 = _num(d1.at[zone, i.code]) if i.code in d1.columns else None
+        med = _num(d1[i.code].median()) if i.code in d1.columns else None
+        gap = None if v1 is None or med is None else v1 - med
+        sign = -1.0 if i.direction == "cost" else 1.0
+        out.append(IndicatorChange(
+            i.code, i.ref, i.name_zh, i.name_en, pillar[i.code], i.unit, i.direction, v0, v1,
+            _num(r["score_before"]), _num(r["score_after"]), float(r["weight_before"]), float(r["weight_after"]),
+            float(r["contribution"]), float(r["own"]), float(r["peer"]), float(r["method"]),
+            v0 is None and _num(r["score_before"]) is not None, v1 is None and _num(r["score_after"]) is not None,
+            med, gap, gap is not None and sign * gap < 0))
+    return out
+
+
+# --------------------------------------------------------------------------- enterprise contributions
+
+
+@dataclass
+class _FirmTerms:
+    """Every decomposable indicator's terms, and those terms per firm and per zone for one side."""
+
+    terms: dict[str, Any]  # indicator → Terms, or the reason it has none
+    column: dict[str, str]  # term source text → column name
+    firms: pd.DataFrame  # credit_code × (zone_id, term columns) of the year
+    zones: pd.DataFrame  # zone_id × zone-level term columns (facts)
+
+
+def _term_plan(fw: Framework) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    from gaoxin.evaluation.explain import Terms, formula_terms
+
+    terms = {i.code: formula_terms(i.formula) for i in fw.indicators}
+    ent: dict[str, str] = {}
+    zon: dict[str, str] = {}
+    for t in terms.values():
+        if isinstance(t, Terms):
+            for src in t.enterprise.values():
+                ent.setdefault(src, f"x{len(ent)}")
+            for src in t.zone.values():
+                zon.setdefault(src, f"z{len(zon)}")
+    return terms, ent, zon
+
+
+def _term_framework(columns: dict[str, str]) -> Framework:
+    from gaoxin.indicators.framework import parse_framework
+
+    return parse_framework({
+        "framework": {"id": "explain-terms", "name_zh": "分解项", "name_en": "explanation terms", "version": "1",
+                      "source": "gaoxin explain"},
+        "pillar": [{"code": "p", "name_zh": "项", "name_en": "terms"}],
+        "indicator": [{"code": col, "name_zh": col, "name_en": col, "parent": "p", "formula": src,
+                       "source": "gaoxin explain"} for src, col in columns.items()]}, "<explain terms>")
+
+
+def _firm_terms(store: Store, fw: Framework, year: int, sid: int) -> _FirmTerms:
+    import pandas as pd
+
+    from gaoxin.indicators.compute import compute_indicators
+
+    terms, ent, zon = _term_plan(fw)
+    firms = pd.DataFrame(columns=["zone_id"])
+    zones = pd.DataFrame()
+    if ent:
+        f = compute_indicators(store.cursor(), _term_framework(ent), (year, year), sid, unit="enterprise-year")
+        firms = f[f["year"] == year].drop(columns="year").set_index("credit_code")
+    if zon:
+        z = compute_indicators(store.cursor(), _term_framework(zon), (year, year), sid)
+        zones = z[z["year"] == year].drop(columns="year").set_index("zone_id")
+    return _FirmTerms(terms, {**ent, **zon}, firms, zones)
+
+
+def _zone_terms(ft: _FirmTerms, zone: str) -> tuple[pd.DataFrame, dict[str, float | None]]:
+    """The zone's firms × term columns, and the zone's term values (firm sums; facts)."""
+    rows = ft.firms[ft.firms["zone_id"] == zone].drop(columns="zone_id").astype(float)
+    vals: dict[str, float | None] = {c: float(rows[c].fillna(0.0).sum()) for c in rows.columns}
+    if zone in ft.zones.index:
+        vals.update({c: _num(ft.zones.at[zone, c]) for c in ft.zones.columns})
+    return rows, vals
+
+
+def _firms(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms, ft1: _FirmTerms,
+           top: int) -> tuple[list[FirmContribution], dict[str, str]]:
+    import pandas as pd
+
+    from gaoxin.evaluation.explain import Terms, firm_contributions, term_shapley, top_by_magnitude
+
+    r0, v0 = _zone_terms(ft0, zone)
+    r1, v1 = _zone_terms(ft1, zone)
+    firms: list[FirmContribution] = []
+    notes: dict[str, str] = {}
+    picked: dict[str, pd.Series] = {}
+    for code, t in ft1.terms.items():
+        if not isinstance(t, Terms):
+            notes[code] = t
+            continue
+        local = {name: ft1.column[src] for name, src in {**t.enterprise, **t.zone}.items()}
+        b = {name: v0.get(col) for name, col in local.items()}
+        a = {name: v1.get(col) for name, col in local.items()}
+        shares = term_shapley(t, b, a)
+        if shares is None:
+            notes[code] = "一方无值，不能分解 / missing in one year: no firm split"
+            continue
+        cols = [local[n] for n in t.enterprise]
+        d = r1.reindex(columns=cols).fillna(0.0).sub(r0.reindex(columns=cols).fillna(0.0), fill_value=0.0)
+        d = d.reindex(r0.index.union(r1.index)).fillna(0.0)
+        d.columns = list(t.enterprise)
+        c = firm_contributions(shares, d)
+        picked[code] = c
+        zone_part = sum(shares[n] for n in t.zone)
+        for cc in top_by_magnitude(c, top):
+            firms.append(FirmContribution(code, str(cc), "", float(c[cc])))
+        rest = float(c.drop(index=top_by_magnitude(c, top)).sum())
+        if rest:
+            firms.append(FirmContribution(code, "", f"其他企业 other firms ({len(c) - min(top, len(c))})", rest))
+        if zone_part:
+            firms.append(FirmContribution(code, "", "园区统计 zone statistics", float(zone_part)))
+    names = store_expl.enterprise_names(store.con, after.snapshot, after.year, [f.credit_code for f in firms
+                                                                                 if f.credit_code])
+    for f in firms:
+        if f.credit_code:
+            f.name = names.get(f.credit_code, f.credit_code)
+    return firms, notes
+
+
+# --------------------------------------------------------------------------- the whole explanation
+
+
+def _explain_zone(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms | None,
+                  ft1: _FirmTerms | None, top: int) -> Explanation:
+    from gaoxin.evaluation.explain import narrative
+
+    for side, label in ((before, "基期 before"), (after, "报告期 after")):
+        if zone not in side.ev.result.scores.index:
+            raise InputError(f"园区 {zone} 不在{label.split()[0]}评价（{side.year} 年）中 / zone {zone} is not in the "
+                             f"{label.split()[1]} evaluation ({side.year})")
+    df, parts, exact, method = _decompose(before, after, zone)
+    root = after.fw.meta.index_code
+    s0 = float(before.ev.result.scores.at[zone, root])
+    s1 = float(after.ev.result.scores.at[zone, root])
+    inds = _indicators(before, after, zone, df)
+    pillars: dict[str, float] = {}
+    for i in inds:
+        pillars[i.pillar] = pillars.get(i.pillar, 0.0) + i.contribution
+    zones = store_snapshots.zones(store.con, after.snapshot).set_index("zone_id")["name"]
+    firms, notes = (_firms(store, before, after, zone, ft0, ft1, top) if ft0 is not None and ft1 is not None
+                    else ([], {}))
+    e = Explanation(
+        zone, str(zones.get(zone, zone)), after.fw.id, after.year, before.year, after.eid, before.eid,
+        after.snapshot, before.snapshot, after.chash, before.chash, method, exact, s0, s1,
+        int(before.ev.result.ranks.at[zone, root]), int(after.ev.result.ranks.at[zone, root]),
+        int(before.ev.result.scores[root].notna().sum()), int(after.ev.result.scores[root].notna().sum()),
+        parts["own"], parts["peer"], parts["method"], (s1 - s0) - float(df["contribution"].sum()),
+        inds, pillars, firms, notes)
+    names = {p.code: (p.name_zh, p.name_en) for p in after.fw.pillars}
+    e.narrative_zh, e.narrative_en = narrative(e.to_dict(), names)
+    return e
+
+
+def _check_zone(zone: str | None) -> str:
+    if not zone or not str(zone).strip():
+        raise InputError("请给出园区代码 / give a zone code (--zone)")
+    return str(zone).strip()
+
+
+def explain(store: Store, zone: str, year: int | None = None, vs: int | None = None, *,
+            evaluation: int | None = None, vs_evaluation: int | None = None, framework: str = "national-2021",
+            snapshot: str | int | None = None, save: bool = False, recompute: bool = False,
+            top_firms: int = TOP_FIRMS) -> Explanation:
+    """Why ``zone``'s score and rank changed (see the module docstring for which two evaluations).
+
+    A stored explanation of the same evaluation and baseline is returned as stored unless ``recompute``;
+    ``save`` stores a computed one with the evaluation (which must then be a stored one).
+    """
+    zone = _check_zone(zone)
+    if save:
+        store.require_write()
+    if top_firms < 0:
+        raise InputError(f"企业数应 ≥ 0，而不是 {top_firms} / --top-firms must be ≥ 0, not {top_firms}")
+    if not recompute and evaluation is not None and vs is None and vs_evaluation is None:
+        hit = store_expl.load(store.con, evaluation, zone)
+        if hit is not None:
+            return Explanation.from_dict(hit)
+    before, after = _sides(store, year, vs, evaluation, vs_evaluation, framework, snapshot)
+    if not recompute and after.eid is not None:
+        key = base_key(before.eid, before.year, before.snapshot, before.chash)
+        hit = store_expl.load(store.con, after.eid, zone, key)
+        if hit is not None:
+            return Explanation.from_dict(hit)
+    ft0 = _firm_terms(store, after.fw, before.year, before.snapshot)
+    ft1 = _firm_terms(store, after.fw, after.year, after.snapshot)
+    e = _explain_zone(store, before, after, zone, ft0, ft1, top_firms)
+    if save:
+        _save(store, after, [e])
+    return e
+
+
+def explain_all(store: Store, evaluation: int, vs: int | None = None, vs_evaluation: int | None = None, *,
+                save: bool = True, top_firms: int = TOP_FIRMS) -> list[Explanation]:
+    """Explanations of every zone of stored evaluation ``evaluation`` present in both (stored when ``save``)."""
+    if save:
+        store.require_write()
+    before, after = _sides(store, None, vs, evaluation, vs_evaluation, "national-2021", None)
+    ft0 = _firm_terms(store, after.fw, before.year, before.snapshot)
+    ft1 = _firm_terms(store, after.fw, after.year, after.snapshot)
+    common = sorted(set(before.ev.result.scores.index) & set(after.ev.result.scores.index))
+    out = [_explain_zone(store, before, after, z, ft0, ft1, top_firms) for z in common]
+    if save:
+        _save(store, after, out)
+    return out
+
+
+def _save(store: Store, after: _Side, items: list[Explanation]) -> None:
+    if after.eid is None:
+        raise InputError("只能随已保存的评价存储解释；请先运行 gaoxin evaluate / an explanation is stored with a stored "
+                         "evaluation: run gaoxin evaluate for that year first")
+    if not items:
+        return
+    e = items[0]
+    store_expl.save(store.con, after.eid, e.base_key, e.base_evaluation_id, e.base_year,
+                    {x.zone_id: _jsonable(x.to_dict()) for x in items})
+
+
+def _jsonable(obj: Any) -> Any:
+    """Plain JSON (no NaN: missing is null)."""
+    import math
+
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, str):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
