@@ -125,11 +125,22 @@ class Explanation:
 
         return pd.DataFrame([asdict(i) for i in self.indicators])
 
-    def firm_frame(self) -> pd.DataFrame:
+    def firm_frame(self, top_indicators: int | None = None) -> pd.DataFrame:
+        """Firm contributions (``shown``: with sign and the indicator's unit), optionally only for the
+        ``top_indicators`` indicators that contributed most."""
         import pandas as pd
 
-        return pd.DataFrame([asdict(f) for f in self.firms], columns=["indicator", "credit_code", "name",
-                                                                       "contribution"])
+        from gaoxin.evaluation.explain import fmt_change, top_by_magnitude
+
+        df = pd.DataFrame([asdict(f) for f in self.firms], columns=["indicator", "credit_code", "name",
+                                                                    "contribution"])
+        units = {i.code: i.unit for i in self.indicators}
+        if top_indicators is not None:
+            contrib = pd.Series({i.code: i.contribution for i in self.indicators}, dtype=float)
+            df = df[df["indicator"].isin(top_by_magnitude(contrib, top_indicators))]
+        df["shown"] = [("+" if c > 0 else "−") + fmt_change(c, units.get(k, ""))
+                       for k, c in zip(df["indicator"], df["contribution"], strict=True)]
+        return df.reset_index(drop=True)
 
 
 def base_key(eid: int | None, year: int, snapshot: int, chash: str) -> str:
