@@ -143,7 +143,7 @@ def test_swaps_with_two_indicators_are_the_shapley_values():
     def agg(f):
         return aggregate_tree(f, tree, method="geometric")["p"].to_numpy()
 
-    c, res = ex.swap_contributions(agg, pd.Series({"a": 4.0, "b": 9.0}), pd.Series({"a": 16.0, "b": 1.0}))
+    _, res = ex.swap_contributions(agg, pd.Series({"a": 4.0, "b": 9.0}), pd.Series({"a": 16.0, "b": 1.0}))
     assert res == pytest.approx(0.0, abs=1e-12)
 
 

@@ -21,7 +21,8 @@ def explain(
     vs_evaluation: Annotated[int | None, typer.Option(help="基期评价编号（可用不同配置）/ base evaluation id")] = None,
     framework: Annotated[str, typer.Option(help="指标体系 / framework")] = "national-2021",
     snapshot: Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")] = None,
-    all_zones: Annotated[bool, typer.Option("--all", help="所有园区（需 --evaluation）/ every zone of --evaluation")] = False,
+    all_zones: Annotated[bool, typer.Option("--all", help="所有园区（需 --evaluation）/ every zone of --evaluation")
+                         ] = False,
     save: Annotated[bool, typer.Option(help="随评价存储 / store with the evaluation")] = False,
     recompute: Annotated[bool, typer.Option(help="忽略已存解释重新计算 / ignore a stored explanation")] = False,
     top_firms: Annotated[int, typer.Option(help="每项指标列出的企业数 / firms listed per indicator")] = 5,
@@ -70,8 +71,8 @@ def explain(
         ["indicator", "value_before", "value_after", "contribution", "own", "peer", "method"]].rename(columns={
             "indicator": "指标 indicator", "value_before": f"{e.base_year}", "value_after": f"{e.year}",
             "contribution": "贡献 points", "own": "自身 own", "peer": "其他园区 peer", "method": "方法 method"})
-    render.frame(shown, f"得分变化分解 / contributions ({'精确 exact' if e.exact else f'近似 approx., 残差 {e.residual:.3g}'})",
-                 limit=12)
+    how = "精确 exact" if e.exact else f"近似 approx., 残差 residual {e.residual:.3g}"
+    render.frame(shown, f"得分变化分解 / contributions ({how})", limit=12)
     firms = e.firm_frame(top_indicators=3)
     if len(firms):
         render.frame(firms[["indicator", "credit_code", "name", "shown"]].rename(columns={

@@ -32,8 +32,8 @@ import pandas as pd
 from gaoxin.indicators.formula import parse
 
 __all__ = [
-    "FACTORS",
     "ADDITIVE_METHODS",
+    "FACTORS",
     "Terms",
     "additive_factor_contributions",
     "effective_weights",
@@ -145,7 +145,7 @@ def additive_factor_contributions(worlds: Mapping[frozenset[str], tuple[pd.Serie
     parts = shapley(c, players)
     out = pd.DataFrame({"contribution": c(frozenset(players)) - c(frozenset())}, index=codes)
     for f in FACTORS:
-        out[f] = parts[f] if f in parts else 0.0
+        out[f] = parts.get(f, 0.0)
     return out
 
 
@@ -318,7 +318,8 @@ def term_shapley(terms: Terms, before: Mapping[str, float | None], after: Mappin
 
 
 def _same(a: float | None, b: float | None) -> bool:
-    na, nb = a is None or (isinstance(a, float) and math.isnan(a)), b is None or (isinstance(b, float) and math.isnan(b))
+    na = a is None or (isinstance(a, float) and math.isnan(a))
+    nb = b is None or (isinstance(b, float) and math.isnan(b))
     return (na and nb) or (not na and not nb and float(a) == float(b))
 
 
@@ -454,7 +455,8 @@ def narrative(e: Mapping, pillar_names: Mapping[str, tuple[str, str]] | None = N
         en.append("Mainly because " + "; ".join(en_parts) + ".")
     if offset:
         c = offset[0]
-        zh.append(f"部分被 {_label(inds[c], 'zh')}{_move(inds[c], 'zh')}（{_signed(inds[c]['contribution'])} 分）抵消。")
+        zh.append(f"部分被 {_label(inds[c], 'zh')}{_move(inds[c], 'zh')}"
+                  f"（{_signed(inds[c]['contribution'])} 分）抵消。")
         en.append(f"Partly offset by {_label(inds[c], 'en')}{_move(inds[c], 'en')} "
                   f"({_signed(inds[c]['contribution'])} points).")
     firms = [f for f in e.get("firms", []) if f["credit_code"] and main and f["indicator"] == main[0]]
@@ -475,7 +477,8 @@ def narrative(e: Mapping, pillar_names: Mapping[str, tuple[str, str]] | None = N
     below.sort(key=lambda i: (-(abs(i["gap_after"] / i["median_after"]) if i["median_after"] else 0.0), i["code"]))
     if below:
         zh.append("低于全部园区中位数的指标：" + "；".join(
-            f"{_label(i, 'zh')} {fmt_value(i['value_after'], i['unit'])}（中位数 {fmt_value(i['median_after'], i['unit'])}"
+            f"{_label(i, 'zh')} {fmt_value(i['value_after'], i['unit'])}"
+            f"（中位数 {fmt_value(i['median_after'], i['unit'])}"
             f"，差 {fmt_change(i['gap_after'], i['unit'], 'zh')}）" for i in below[:n]) + "。")
         en.append("Below the all-zone median: " + "; ".join(
             f"{_label(i, 'en')} {fmt_value(i['value_after'], i['unit'])} (median "

@@ -258,7 +258,8 @@ def _zone_vector(ev: Evaluation, zone: str) -> tuple[pd.Series, pd.Series, float
 
     inds = [c for c in ev.meta.loc[ev.meta["Type"] == "Indicator", "iCode"] if c in ev.result.scores.columns]
     s = ev.result.scores.loc[zone, inds].astype(float)
-    return s, effective_weights(ev.meta, ev.result.weights, s), float(ev.result.scores.loc[zone, ev.framework.meta.index_code])
+    composite = float(ev.result.scores.loc[zone, ev.framework.meta.index_code])
+    return s, effective_weights(ev.meta, ev.result.weights, s), composite
 
 
 def _aggregation(side: _Side) -> tuple[str, dict]:
@@ -422,7 +423,6 @@ def _zone_terms(ft: _FirmTerms, zone: str) -> tuple[pd.DataFrame, dict[str, floa
 
 def _firms(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms, ft1: _FirmTerms,
            top: int) -> tuple[list[FirmContribution], dict[str, str]]:
-    import pandas as pd
 
     from gaoxin.evaluation.explain import Terms, firm_contributions, term_shapley, top_by_magnitude
 
@@ -553,8 +553,8 @@ def explain_all(store: Store, evaluation: int, vs: int | None = None, vs_evaluat
 
 def _save(store: Store, after: _Side, items: list[Explanation]) -> None:
     if after.eid is None:
-        raise InputError("只能随已保存的评价存储解释；请先运行 gaoxin evaluate / an explanation is stored with a stored "
-                         "evaluation: run gaoxin evaluate for that year first")
+        raise InputError("只能随已保存的评价存储解释；请先运行 gaoxin evaluate / an explanation is stored with a "
+                         "stored evaluation: run gaoxin evaluate for that year first")
     if not items:
         return
     e = items[0]
