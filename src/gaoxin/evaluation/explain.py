@@ -49,7 +49,10 @@ __all__ = [
 ]
 
 FACTORS = ("own", "peer", "method")
-ADDITIVE_METHODS = frozenset({"arithmetic"})
+#: Aggregations that are a weighted sum of indicator scores (``sum``: weights over all children, missing = 0).
+ADDITIVE_METHODS = frozenset({"arithmetic", "sum"})
+#: Keys of a benchmark normalisation that hold reference data (published benchmarks), not method choices.
+REFERENCE_KEYS = ("values", "worst", "source")
 
 
 # --------------------------------------------------------------------------- Shapley over factors
@@ -86,12 +89,13 @@ def shapley(value: Callable[[frozenset[str]], np.ndarray], players: Sequence[str
 
 
 def effective_weights(meta: pd.DataFrame, weights: Mapping[str, float] | pd.Series | None,
-                      scores: pd.Series) -> pd.Series:
-    """Each indicator's share of the zone's composite under the weighted arithmetic mean over the tree.
+                      scores: pd.Series, renormalise: bool = True) -> pd.Series:
+    """Each indicator's share of the zone's composite under a weighted sum over the tree.
 
-    Weights are renormalised within each parent over the children the zone has a score for (as
-    :func:`gaoxin.evaluation.methods.aggregate.aggregate_tree` does), so ``sum_j W_j s_j`` is the composite
-    and an indicator without a score has ``W_j = 0``.
+    With ``renormalise`` (the arithmetic mean) weights are renormalised within each parent over the
+    children the zone has a score for (as :func:`gaoxin.evaluation.methods.aggregate.aggregate_tree` does);
+    without (the official-style ``sum``) over all children, a missing score counting 0. Either way
+    ``sum_j W_j s_j`` (missing s = 0) is the composite.
     """
     tree = meta[meta["Type"].isin(["Indicator", "Aggregate"])]
     w = tree.set_index("iCode")["Weight"].astype(float)
@@ -114,7 +118,7 @@ def effective_weights(meta: pd.DataFrame, weights: Mapping[str, float] | pd.Seri
              and c not in inds]
 
     def walk(code: str, share: float) -> None:
-        live = [k for k in kids.get(code, []) if has(k)]
+        live = [k for k in kids.get(code, []) if has(k) or not renormalise]
         tot = float(sum(w[k] for k in live))
         for k in live:
             part = share * w[k] / tot if tot > 0 else 0.0
@@ -149,30 +153,93 @@ def additive_factor_contributions(worlds: Mapping[frozenset[str], tuple[pd.Serie
     return out
 
 
-def swap_contributions(aggregate: Callable[[pd.DataFrame], np.ndarray], before: pd.Series,
-                       after: pd.Series) -> tuple[pd.Series, float]:
-    """Symmetric one-at-a-time swaps for an aggregation that is not a weighted sum; returns (contributions,
-    residual).
+def swap_contributions(agg_before: Callable[[pd.DataFrame], float], agg_after: Callable[[pd.DataFrame], float],
+                       before: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.Series, float]:
+    """Indicator contributions by symmetric one-at-a-time swaps, for an aggregation that is not a weighted
+    sum; returns (contributions, residual).
 
-    ``aggregate`` maps a frame of score vectors (one row each) to their composites. Indicator ``j``
-    contributes the mean of swapping it alone into *before* and out of *after*:
-    ``½[(A(b with j←a) − A(b)) + (A(a) − A(a with j←b))]``. Exact for a weighted sum and for two
-    indicators; the residual ``ΔA − Σ c_j`` is the interaction the approximation leaves out.
+    ``before`` / ``after`` are the indicator scores of every zone (zones × indicators) and ``agg_*`` give the
+    explained zone's composite from such a frame with that side's weights (a whole frame, because TOPSIS,
+    VIKOR and grey relational analysis score a zone against all of them). Indicator ``j`` contributes
+    ``½[(A₀(before, j from after) − A₀(before)) + (A₁(after) − A₁(after, j from before))]``: the order of the
+    indicators does not matter, the result is exact for a weighted sum and for two indicators, and the
+    residual ``ΔA − Σ c_j`` is the interaction the approximation leaves out (reported, never hidden).
     """
-    codes = list(before.index)
-    b, a = before.to_numpy(dtype=float), after.reindex(codes).to_numpy(dtype=float)
-    rows = [b, a]
-    for j in range(len(codes)):
-        x = b.copy()
-        x[j] = a[j]
-        y = a.copy()
-        y[j] = b[j]
-        rows += [x, y]
-    vals = np.asarray(aggregate(pd.DataFrame(rows, columns=codes)), dtype=float)
-    base, end = vals[0], vals[1]
-    contrib = 0.5 * ((vals[2::2] - base) + (end - vals[3::2]))
-    contrib = np.where(np.isfinite(contrib), contrib, 0.0)
-    return pd.Series(contrib, index=codes), float((end - base) - contrib.sum())
+    codes = sorted(set(before.columns) | set(after.columns))
+    zones = before.index.union(after.index)
+    b = before.reindex(index=zones, columns=codes)
+    a = after.reindex(index=zones, columns=codes)
+    b_rows, a_rows = before.index, after.index
+    in_a, in_b = zones.isin(a_rows), zones.isin(b_rows)
+    base, end = agg_before(b.loc[b_rows]), agg_after(a.loc[a_rows])
+    out = {}
+    for c in codes:
+        x, y = b.copy(), a.copy()
+        x[c] = a[c].where(in_a, b[c])  # zones that are on one side only keep their own score
+        y[c] = b[c].where(in_b, a[c])
+        out[c] = 0.5 * ((agg_before(x.loc[b_rows]) - base) + (end - agg_after(y.loc[a_rows])))
+    contrib = pd.Series(out, dtype=float).fillna(0.0)
+    return contrib, float((end - base) - contrib.sum())
+
+
+def steps_without_reference(steps: Sequence) -> list[dict]:
+    """Steps as plain dicts with the published benchmark values of benchmark normalisations removed: two
+    configurations equal after this differ only in reference data, which is the peers' factor, not the
+    method's (a benchmarks file gives each year its own values)."""
+    out = []
+    for s in steps:
+        p = dict(s.params)
+        if s.name == "normalise" and p.get("method") == "benchmark":
+            p = {k: v for k, v in p.items() if k not in REFERENCE_KEYS}
+        out.append({"name": s.name, "params": p})
+    return out
+
+
+def with_reference(method_steps: Sequence, reference_steps: Sequence) -> list[tuple[str, dict]]:
+    """``method_steps`` with the benchmark values of ``reference_steps`` (the peers' side) where both have a
+    benchmark normalisation with given values; as ``(name, params)`` pairs for the pipeline."""
+    ref = [s for s in reference_steps if s.name == "normalise" and s.params.get("method") == "benchmark"]
+    out = []
+    for s in method_steps:
+        p = dict(s.params)
+        if (s.name == "normalise" and p.get("method") == "benchmark" and p.get("reference") == "values" and ref
+                and ref[0].params.get("reference") == "values"):
+            p.update({k: ref[0].params.get(k) for k in REFERENCE_KEYS})
+        out.append((s.name, p))
+    return out
+
+
+def normalise_references(steps: Sequence, log: Sequence[Mapping], datasets: Mapping[str, pd.DataFrame],
+                         directions: pd.Series) -> pd.DataFrame:
+    """Per indicator, the reference its normalisation scored against: ``best`` and ``worst`` (min-max range,
+    ratio benchmark, or the benchmark scoring's logged ``resolved`` benchmark and worst value), or ``mean``
+    and ``sd`` (z-scores), in the units of the normalisation's input; empty rows for rank-type methods and
+    for indicators the treatment log-transformed (their reference is not in the indicator's unit)."""
+    cols = ["best", "worst", "mean", "sd"]
+    names = [s.name for s in steps]
+    if "normalise" not in names:
+        return pd.DataFrame(columns=cols, dtype=float)
+    k = names.index("normalise")
+    x = datasets.get(names[k - 1] if k > 0 else "raw", datasets.get("raw"))
+    entry = next((e for e in log if e.get("step") == "normalise"), {})
+    method = steps[k].params.get("method", "minmax")
+    logged = [r.get("iCode") for e in log if e.get("step") == "treat"
+              for r in e.get("details", {}).get("treatment", []) if r.get("status") == "log"]
+    out = pd.DataFrame(np.nan, index=list(x.columns), columns=cols)
+    d = directions.reindex(x.columns).fillna(1.0)
+    use_dir = steps[k].params.get("use_directions", True)
+    for c in x.columns:
+        v = x[c].astype(float)
+        up = d[c] > 0 or not use_dir
+        if method in ("minmax", "ratio_to_benchmark", "distance_to_target"):
+            out.loc[c, ["best", "worst"]] = (v.max(), v.min()) if up else (v.min(), v.max())
+        elif method == "zscore":
+            out.loc[c, ["mean", "sd"]] = (v.mean(), v.std(ddof=1))
+        elif method == "benchmark":
+            r = entry.get("resolved", {})
+            out.loc[c, ["best", "worst"]] = (r.get("benchmark", {}).get(c), r.get("worst", {}).get(c))
+    out.loc[[c for c in logged if c in out.index]] = np.nan
+    return out.astype(float)
 
 
 # --------------------------------------------------------------------------- enterprise terms
@@ -427,6 +494,12 @@ def _move(i: Mapping, lang: str) -> str:
     return f" {'rose' if d > 0 else 'fell'} by {fmt_change(d, i['unit'], 'en')}"
 
 
+def _best_moved(i: Mapping) -> bool:
+    b0 = (i.get("reference_before") or {}).get("best")
+    b1 = (i.get("reference_after") or {}).get("best")
+    return b0 is not None and b1 is not None and np.isfinite(b0) and np.isfinite(b1) and b0 != b1
+
+
 def narrative(e: Mapping, pillar_names: Mapping[str, tuple[str, str]] | None = None, n: int = 3) -> tuple[str, str]:
     """A short explanation in Chinese and in English: the rank and score change, the indicators that moved
     it most (with their change in their own unit and their contribution in points, and how much of that
@@ -453,6 +526,14 @@ def narrative(e: Mapping, pillar_names: Mapping[str, tuple[str, str]] | None = N
                     + (f", method {_signed(inds[c]['method'])}" if inds[c]["method"] else "") + ")" for c in main]
         zh.append("主要因为 " + "；".join(zh_parts) + "。")
         en.append("Mainly because " + "; ".join(en_parts) + ".")
+        moved = next((c for c in main if abs(inds[c]["peer"]) > abs(inds[c]["own"]) and _best_moved(inds[c])), None)
+        if moved:
+            i = inds[moved]
+            b0, b1 = i["reference_before"]["best"], i["reference_after"]["best"]
+            zh.append(f"{_label(i, 'zh')} 的标杆（全部园区最优值或基准值）由 {fmt_value(b0, i['unit'])} "
+                      f"{'升至' if b1 > b0 else '降至'} {fmt_value(b1, i['unit'])}。")
+            en.append(f"The yardstick of {_label(i, 'en')} (best zone or benchmark) moved from "
+                      f"{fmt_value(b0, i['unit'])} to {fmt_value(b1, i['unit'])}.")
     if offset:
         c = offset[0]
         zh.append(f"部分被 {_label(inds[c], 'zh')}{_move(inds[c], 'zh')}"
@@ -476,11 +557,11 @@ def narrative(e: Mapping, pillar_names: Mapping[str, tuple[str, str]] | None = N
     below = [i for i in e["indicators"] if i.get("below_median") and i.get("score_after") is not None]
     below.sort(key=lambda i: (-(abs(i["gap_after"] / i["median_after"]) if i["median_after"] else 0.0), i["code"]))
     if below:
-        zh.append("低于全部园区中位数的指标：" + "；".join(
+        zh.append("劣于全部园区中位数的指标：" + "；".join(
             f"{_label(i, 'zh')} {fmt_value(i['value_after'], i['unit'])}"
             f"（中位数 {fmt_value(i['median_after'], i['unit'])}"
             f"，差 {fmt_change(i['gap_after'], i['unit'], 'zh')}）" for i in below[:n]) + "。")
-        en.append("Below the all-zone median: " + "; ".join(
+        en.append("Worse than the all-zone median: " + "; ".join(
             f"{_label(i, 'en')} {fmt_value(i['value_after'], i['unit'])} (median "
             f"{fmt_value(i['median_after'], i['unit'])}, gap {fmt_change(i['gap_after'], i['unit'], 'en')})"
             for i in below[:n]) + ".")

@@ -56,6 +56,8 @@ class IndicatorChange:
     median_after: float | None
     gap_after: float | None  # value − all-zone median, in the indicator's unit
     below_median: bool  # worse than the all-zone median (direction-aware)
+    reference_before: dict[str, float | None] = field(default_factory=dict)  # best/worst or mean/sd scored against
+    reference_after: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -238,28 +240,40 @@ def _sides(store: Store, year: int | None, vs: int | None, evaluation: int | Non
 # --------------------------------------------------------------------------- the decomposition
 
 
-def _hybrid(before: _Side, after: _Side, zone: str, s: frozenset[str]) -> Evaluation:
-    """The world where the factors in ``s`` take their *after* state (own row, other zones, method)."""
+def _has_method(before: _Side, after: _Side) -> bool:
+    """Whether the configurations differ in more than reference data (published benchmark values)."""
+    from gaoxin.evaluation.explain import steps_without_reference
+
+    return steps_without_reference(before.steps) != steps_without_reference(after.steps)
+
+
+def _hybrid(before: _Side, after: _Side, zone: str, s: frozenset[str], has_method: bool) -> Evaluation:
+    """The world where the factors in ``s`` take their *after* state: the zone's own row, the other zones'
+    rows (with the benchmark values published for their year) and the method."""
     import pandas as pd
+
+    from gaoxin.evaluation.explain import with_reference
 
     own = after if "own" in s else before
     peer = after if "peer" in s else before
-    method = after if "method" in s else before
-    if own is peer and peer is method:
-        return own.ev
-    if own is peer and before.chash == after.chash:
+    method = (after if "method" in s else before) if has_method else peer
+    if own is peer and method is peer:
         return own.ev
     data = pd.concat([peer.ev.data.drop(index=zone), own.ev.data.loc[[zone]]]).sort_index()
-    return _run(after.fw, data, peer.year, peer.snapshot, method.steps)
+    return _run(after.fw, data, peer.year, peer.snapshot, with_reference(method.steps, peer.steps))
 
 
-def _zone_vector(ev: Evaluation, zone: str) -> tuple[pd.Series, pd.Series, float]:
+def _zone_vector(ev: Evaluation, zone: str, renormalise: bool) -> tuple[pd.Series, pd.Series, float]:
     from gaoxin.evaluation.explain import effective_weights
 
-    inds = [c for c in ev.meta.loc[ev.meta["Type"] == "Indicator", "iCode"] if c in ev.result.scores.columns]
+    inds = _inds(ev)
     s = ev.result.scores.loc[zone, inds].astype(float)
     composite = float(ev.result.scores.loc[zone, ev.framework.meta.index_code])
-    return s, effective_weights(ev.meta, ev.result.weights, s), composite
+    return s, effective_weights(ev.meta, ev.result.weights, s, renormalise), composite
+
+
+def _inds(ev: Evaluation) -> list[str]:
+    return [c for c in ev.meta.loc[ev.meta["Type"] == "Indicator", "iCode"] if c in ev.result.scores.columns]
 
 
 def _aggregation(side: _Side) -> tuple[str, dict]:
@@ -268,47 +282,59 @@ def _aggregation(side: _Side) -> tuple[str, dict]:
     return str(p.pop("method", "arithmetic")), p
 
 
+def _aggregator(side: _Side, zone: str):  # noqa: ANN202 (a closure over the side's tree and weights)
+    from gaoxin.evaluation.methods.aggregate import aggregate_tree
+
+    method, kw = _aggregation(side)
+    ev = side.ev
+    root = ev.framework.meta.index_code
+
+    def agg(frame: pd.DataFrame) -> float:
+        return float(aggregate_tree(frame, ev.meta, method=method, weights=ev.result.weights, **kw).at[zone, root])
+
+    return agg
+
+
 def _decompose(before: _Side, after: _Side, zone: str) -> tuple[pd.DataFrame, dict[str, float], bool, str]:
     """Indicator × (contribution, own, peer, method, scores, weights); composite factor parts; exact; method."""
+    from itertools import combinations
+
     import numpy as np
     import pandas as pd
 
     from gaoxin.evaluation import explain as ex
-    from gaoxin.evaluation.methods.aggregate import aggregate_tree
 
-    players = ["own", "peer"] + (["method"] if before.chash != after.chash else [])
+    has_method = _has_method(before, after)
+    players = ["own", "peer"] + (["method"] if has_method else [])
+    (m0, _), (m1, _) = _aggregation(before), _aggregation(after)
+    exact = m0 in ex.ADDITIVE_METHODS and m1 in ex.ADDITIVE_METHODS
     worlds: dict[frozenset[str], tuple[pd.Series, pd.Series, float]] = {}
-    from itertools import combinations
-
     for k in range(len(players) + 1):
         for c in combinations(players, k):
             s = frozenset(c)
-            worlds[s] = _zone_vector(_hybrid(before, after, zone, s), zone)
+            side = after if "method" in s or not has_method else before
+            worlds[s] = _zone_vector(_hybrid(before, after, zone, s, has_method), zone,
+                                     _aggregation(side)[0] != "sum")
     composite = ex.shapley(lambda s: np.array(worlds[s][2]), players)
     parts = {f: float(composite[f]) if f in composite else 0.0 for f in ex.FACTORS}
-    (m0, _), (m1, kw1) = _aggregation(before), _aggregation(after)
-    exact = m0 in ex.ADDITIVE_METHODS and m1 in ex.ADDITIVE_METHODS
     full, none = frozenset(players), frozenset()
     if exact:
         df = ex.additive_factor_contributions({s: (v[0], v[1]) for s, v in worlds.items()}, players)
     else:
-        ev1 = after.ev
-        root = ev1.framework.meta.index_code
-
-        def agg(frame: pd.DataFrame) -> np.ndarray:
-            return aggregate_tree(frame, ev1.meta, method=m1, weights=ev1.result.weights, **kw1)[root].to_numpy()
-
-        codes = sorted(set(worlds[none][0].index) | set(worlds[full][0].index))
+        contrib, _ = ex.swap_contributions(_aggregator(before, zone), _aggregator(after, zone),
+                                           before.ev.result.scores[_inds(before.ev)],
+                                           after.ev.result.scores[_inds(after.ev)])
+        codes = list(contrib.index)
         b, a = worlds[none][0].reindex(codes), worlds[full][0].reindex(codes)
-        contrib, _ = ex.swap_contributions(agg, b.fillna(a), a.fillna(b))
         score_parts = ex.shapley(lambda s: worlds[s][0].reindex(codes).to_numpy(dtype=float), players)
         ds = (a - b).to_numpy(dtype=float)
-        df = pd.DataFrame({"contribution": contrib}, index=codes)
         ok = np.isfinite(ds) & (ds != 0)
-        for f in ex.FACTORS:
-            share = np.where(ok, np.nan_to_num(score_parts.get(f, np.zeros(len(codes)))) / np.where(ok, ds, 1.0), 0.0)
-            df[f] = contrib.to_numpy() * share
-        df["own"] = df["own"] + np.where(ok, 0.0, contrib.to_numpy())  # missing on one side: the zone's data
+        df = pd.DataFrame({"contribution": contrib}, index=codes)
+        for f in ex.FACTORS:  # the indicator's contribution split like its own score's change
+            part = np.nan_to_num(score_parts[f]) if f in score_parts else np.zeros(len(codes))
+            df[f] = contrib.to_numpy() * np.where(ok, part / np.where(ok, ds, 1.0), 0.0)
+        # no score change of the zone's own: the contribution came through the other zones (ideal points)
+        df["peer"] = df["peer"] + np.where(ok, 0.0, contrib.to_numpy())
     df["score_before"] = worlds[none][0].reindex(df.index)
     df["score_after"] = worlds[full][0].reindex(df.index)
     df["weight_before"] = worlds[none][1].reindex(df.index).fillna(0.0)
@@ -333,9 +359,19 @@ def _num(x: Any) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
+def _references(side: _Side) -> dict[str, dict[str, float | None]]:
+    from gaoxin.evaluation.explain import normalise_references
+
+    r = side.ev.result
+    dirs = side.ev.meta.set_index("iCode")["Direction"].astype(float)
+    refs = normalise_references(r.steps, r.log, r.datasets, dirs)
+    return {c: {k: _num(v) for k, v in row.items() if _num(v) is not None} for c, row in refs.iterrows()}
+
+
 def _indicators(before: _Side, after: _Side, zone: str, df: pd.DataFrame) -> list[IndicatorChange]:
     fw = after.fw
     pillar = _pillar_of(fw)
+    ref0, ref1 = _references(before), _references(after)
     d0, d1 = before.ev.data, after.ev.data
     out = []
     for i in fw.indicators:
@@ -352,7 +388,7 @@ def _indicators(before: _Side, after: _Side, zone: str, df: pd.DataFrame) -> lis
             _num(r["score_before"]), _num(r["score_after"]), float(r["weight_before"]), float(r["weight_after"]),
             float(r["contribution"]), float(r["own"]), float(r["peer"]), float(r["method"]),
             v0 is None and _num(r["score_before"]) is not None, v1 is None and _num(r["score_after"]) is not None,
-            med, gap, gap is not None and sign * gap < 0))
+            med, gap, gap is not None and sign * gap < 0, ref0.get(i.code, {}), ref1.get(i.code, {})))
     return out
 
 
