@@ -22,7 +22,7 @@ def run(*args: str):
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     d = tmp_path_factory.mktemp("explain")
-    f = generate(d / "data", zones=12, enterprises=900, years=(2022, 2024), seed=5)
+    f = generate(d / "data", zones=8, enterprises=400, years=(2022, 2024), seed=5)
     ingest_path([f.zones, f.enterprises, f.zone_facts], d / "db.duckdb")
     for y in ("2023", "2024"):
         r = run("evaluate", "--year", y, "--db", str(d / "db.duckdb"))
@@ -32,7 +32,14 @@ def db(tmp_path_factory):
                    '[[step]]\nname = "normalise"\nmethod = "zscore"\nmean = 50.0\nsd = 10.0\n\n'
                    '[[step]]\nname = "aggregate"\n', encoding="utf-8")
     r = run("evaluate", "--year", "2023", "--config", str(cfg), "--db", str(d / "db.duckdb"))
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 0, r.output  # evaluation 3
+    geo = d / "geometric.toml"
+    geo.write_text('[[step]]\nname = "impute"\nmethod = "group_median"\ngroup = "region"\n\n'
+                   '[[step]]\nname = "normalise"\nlo = 1.0\nhi = 100.0\n\n'
+                   '[[step]]\nname = "aggregate"\nmethod = "geometric"\n', encoding="utf-8")
+    for y in ("2023", "2024"):  # evaluations 4 and 5
+        r = run("evaluate", "--year", y, "--config", str(geo), "--db", str(d / "db.duckdb"))
+        assert r.exit_code == 0, r.output
     return d / "db.duckdb"
 
 
@@ -51,7 +58,7 @@ def _identities(e: sx.Explanation) -> None:
 
 def test_explain_matches_the_stored_evaluations_and_adds_up(db):
     z = _zone(db)
-    res = run("explain", "--zone", z, "--year", "2024", "--json", "--db", str(db))
+    res = run("explain", "--zone", z, "--evaluation", "2", "--json", "--db", str(db))
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     e = sx.Explanation.from_dict(d)
@@ -68,7 +75,7 @@ def test_explain_matches_the_stored_evaluations_and_adds_up(db):
 def test_enterprise_contributions_add_up_to_the_change_of_a_count(db):
     z = _zone(db)
     with Store(db, "read") as s:
-        e = sx.explain(s, z, 2024, top_firms=3)
+        e = sx.explain(s, z, evaluation=2, top_firms=3)
     ind = next(i for i in e.indicators if i.code == "tech_smes")  # count(is_tech_sme): a sum over firms
     firms = [f for f in e.firms if f.indicator == "tech_smes"]
     assert len([f for f in firms if f.credit_code]) <= 3
@@ -87,6 +94,19 @@ def test_method_part_when_configurations_differ(db):
     assert e.base_config_hash != e.config_hash and abs(e.method) > 0
 
 
+def test_geometric_aggregation_is_approximated_with_its_residual_shown(db):
+    z = _zone(db)
+    with Store(db, "read") as s:
+        e = sx.explain(s, z, evaluation=5)
+    assert e.base_evaluation_id == 4 and not e.exact and e.aggregation == "geometric"
+    df = e.indicator_frame()
+    assert df["contribution"].sum() + e.residual == pytest.approx(e.score_change, abs=1e-9)
+    assert abs(e.residual) < 0.05 * max(1.0, df["contribution"].abs().sum())  # an approximation, a small residual
+    assert e.own + e.peer + e.method == pytest.approx(e.score_change, abs=1e-9)  # the factors stay exact
+    assert ((df["own"] + df["peer"] + df["method"]) - df["contribution"]).abs().max() < 1e-9
+    assert "残差" in e.narrative_zh and "residual" in e.narrative_en
+
+
 def test_saved_explanation_is_read_back_without_recomputing(db):
     z = _zone(db)
     res = run("explain", "--zone", z, "--evaluation", "2", "--save", "--json", "--db", str(db))
@@ -96,6 +116,9 @@ def test_saved_explanation_is_read_back_without_recomputing(db):
         assert n == 1
         again = sx.explain(s, z, evaluation=2)
     assert again.to_dict() == json.loads(res.stdout)
+    with Store(db, "read") as s:  # --year: the newest stored evaluation of that year, against its own previous year
+        e = sx.explain(s, z, 2024)
+    assert (e.evaluation_id, e.base_evaluation_id) == (5, 4)
     res = run("explain", "--zone", z, "--year", "2024", "--db", str(db))
     assert res.exit_code == 0 and "排名" in res.stdout and not re.search(r"\bnan\b", res.stdout, re.I)
 

@@ -503,14 +503,18 @@ def _firms(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms
 # --------------------------------------------------------------------------- the whole explanation
 
 
+def _require_zone(before: _Side, after: _Side, zone: str) -> None:
+    for side, zh, en in ((before, "基期", "base"), (after, "报告期", "explained")):
+        if zone not in side.ev.result.scores.index:
+            raise InputError(f"园区 {zone} 不在{zh}评价（{side.year} 年）中 / zone {zone} is not in the {en} "
+                             f"evaluation ({side.year})")
+
+
 def _explain_zone(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms | None,
                   ft1: _FirmTerms | None, top: int) -> Explanation:
     from gaoxin.evaluation.explain import narrative
 
-    for side, label in ((before, "基期 before"), (after, "报告期 after")):
-        if zone not in side.ev.result.scores.index:
-            raise InputError(f"园区 {zone} 不在{label.split()[0]}评价（{side.year} 年）中 / zone {zone} is not in the "
-                             f"{label.split()[1]} evaluation ({side.year})")
+    _require_zone(before, after, zone)
     df, parts, exact, method = _decompose(before, after, zone)
     root = after.fw.meta.index_code
     s0 = float(before.ev.result.scores.at[zone, root])
@@ -564,6 +568,7 @@ def explain(store: Store, zone: str, year: int | None = None, vs: int | None = N
         hit = store_expl.load(store.con, after.eid, zone, key)
         if hit is not None:
             return Explanation.from_dict(hit)
+    _require_zone(before, after, zone)
     ft0 = _firm_terms(store, after.fw, before.year, before.snapshot)
     ft1 = _firm_terms(store, after.fw, after.year, after.snapshot)
     e = _explain_zone(store, before, after, zone, ft0, ft1, top_firms)
