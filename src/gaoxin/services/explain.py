@@ -21,6 +21,8 @@ from gaoxin.store import snapshots as store_snapshots
 from gaoxin.store.db import Store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
     from gaoxin.evaluation.evaluate import Evaluation
@@ -282,7 +284,7 @@ def _aggregation(side: _Side) -> tuple[str, dict]:
     return str(p.pop("method", "arithmetic")), p
 
 
-def _aggregator(side: _Side, zone: str):  # noqa: ANN202 (a closure over the side's tree and weights)
+X
     from gaoxin.evaluation.methods.aggregate import aggregate_tree
 
     method, kw = _aggregation(side)
