@@ -284,7 +284,8 @@ def _aggregation(side: _Side) -> tuple[str, dict]:
     return str(p.pop("method", "arithmetic")), p
 
 
-X
+def _aggregator(side: _Side, zone: str) -> Callable[[pd.DataFrame], float]:
+    """The zone's composite from a frame of every zone's indicator scores, with ``side``'s tree and weights."""
     from gaoxin.evaluation.methods.aggregate import aggregate_tree
 
     method, kw = _aggregation(side)
