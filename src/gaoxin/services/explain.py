@@ -508,9 +508,10 @@ def _firms(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms
 
 def _require_zone(before: _Side, after: _Side, zone: str) -> None:
     for side, zh, en in ((before, "基期", "base"), (after, "报告期", "explained")):
-        if zone not in side.ev.result.scores.index:
-            raise InputError(f"园区 {zone} 不在{zh}评价（{side.year} 年）中 / zone {zone} is not in the {en} "
-                             f"evaluation ({side.year})")
+        scores = side.ev.result.scores
+        if zone not in scores.index or not bool(scores[side.fw.meta.index_code].notna().get(zone, False)):
+            raise InputError(f"园区 {zone} 不在{zh}评价（{side.year} 年）中或没有综合得分 / zone {zone} is not in "
+                             f"the {en} evaluation ({side.year}) or has no index score there")
 
 
 def _explain_zone(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms | None,
