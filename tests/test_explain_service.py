@@ -109,13 +109,17 @@ def test_geometric_aggregation_is_approximated_with_its_residual_shown(db):
 
 def test_saved_explanation_is_read_back_without_recomputing(db):
     z = _zone(db)
-    res = run("explain", "--zone", z, "--evaluation", "2", "--save", "--json", "--db", str(db))
+    res = run("explain", "--evaluation", "2", "--all", "--save", "--json", "--db", str(db))
     assert res.exit_code == 0, res.output
+    every = {d["zone_id"]: d for d in json.loads(res.stdout)}
     with Store(db, "read") as s:
         n = s.con.execute("SELECT count(*) FROM evaluation_explanation WHERE evaluation_id = 2").fetchall()[0][0]
-        assert n == 1
-        again = sx.explain(s, z, evaluation=2)
-    assert again.to_dict() == json.loads(res.stdout)
+        zones = s.con.execute("SELECT count(*) FROM zones_at(1)").fetchall()[0][0]
+        assert n == len(every) == zones
+        again = sx.explain(s, z, evaluation=2)  # read back, not recomputed
+    assert again.to_dict() == every[z]
+    for d in every.values():
+        _identities(sx.Explanation.from_dict(d))
     with Store(db, "read") as s:  # --year: the newest stored evaluation of that year, against its own previous year
         e = sx.explain(s, z, 2024)
     assert (e.evaluation_id, e.base_evaluation_id) == (5, 4)

@@ -397,13 +397,11 @@ def firm_contributions(shares: Mapping[str, float], firm_deltas: pd.DataFrame) -
     A term's firm changes add up to the term's change, so the firm contributions add up to the enterprise
     terms' share of the indicator's change exactly (zone-level terms such as ``fact()`` are not firms').
     """
-    out = pd.Series(0.0, index=firm_deltas.index)
-    for t in firm_deltas.columns:
-        d = firm_deltas[t].astype(float).fillna(0.0)
-        tot = float(d.sum())
-        if tot != 0.0 and shares.get(t, 0.0):
-            out = out + shares[t] * d / tot
-    return out
+    d = firm_deltas.to_numpy(dtype=float, na_value=0.0)
+    tot = d.sum(axis=0)
+    f = np.array([shares.get(t, 0.0) for t in firm_deltas.columns], dtype=float)
+    scale = np.divide(f, tot, out=np.zeros_like(f), where=tot != 0)
+    return pd.Series(d @ scale, index=firm_deltas.index)
 
 
 # --------------------------------------------------------------------------- numbers for people
@@ -451,8 +449,9 @@ def top_by_magnitude(values: pd.Series, n: int, sign: float | None = None) -> li
     if sign is not None:
         v = v[np.sign(v) == np.sign(sign)]
     v = v[v != 0]
-    order = sorted(v.index, key=lambda k: (-abs(float(v[k])), str(k)))
-    return order[:n]
+    labels = np.asarray([str(k) for k in v.index])
+    order = np.lexsort((labels, -np.abs(v.to_numpy(dtype=float))))[:n]
+    return [v.index[i] for i in order]
 
 
 # --------------------------------------------------------------------------- the narrative

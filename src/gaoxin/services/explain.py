@@ -164,6 +164,7 @@ class _Side:
     chash: str
     eid: int | None
     ev: Evaluation
+    references: dict[str, dict[str, float | None]] | None = None  # per indicator, computed once
 
 
 def _run(fw: Framework, data: pd.DataFrame, year: int, sid: int, steps: list) -> Evaluation:
@@ -365,10 +366,13 @@ def _num(x: Any) -> float | None:
 def _references(side: _Side) -> dict[str, dict[str, float | None]]:
     from gaoxin.evaluation.explain import normalise_references
 
-    r = side.ev.result
-    dirs = side.ev.meta.set_index("iCode")["Direction"].astype(float)
-    refs = normalise_references(r.steps, r.log, r.datasets, dirs)
-    return {c: {k: _num(v) for k, v in row.items() if _num(v) is not None} for c, row in refs.iterrows()}
+    if side.references is None:
+        r = side.ev.result
+        dirs = side.ev.meta.set_index("iCode")["Direction"].astype(float)
+        refs = normalise_references(r.steps, r.log, r.datasets, dirs)
+        side.references = {c: {k: _num(v) for k, v in row.items() if _num(v) is not None}
+                           for c, row in refs.iterrows()}
+    return side.references
 
 
 def _indicators(before: _Side, after: _Side, zone: str, df: pd.DataFrame) -> list[IndicatorChange]:
@@ -467,9 +471,12 @@ def _firms(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms
 
     r0, v0 = _zone_terms(ft0, zone)
     r1, v1 = _zone_terms(ft1, zone)
+    cols_all = sorted(set(r0.columns) | set(r1.columns))
+    firm_ids = r0.index.union(r1.index)  # firms on one side only count with 0 on the other
+    delta = (r1.reindex(index=firm_ids, columns=cols_all).fillna(0.0)
+             - r0.reindex(index=firm_ids, columns=cols_all).fillna(0.0))
     firms: list[FirmContribution] = []
     notes: dict[str, str] = {}
-    picked: dict[str, pd.Series] = {}
     for code, t in ft1.terms.items():
         if not isinstance(t, Terms):
             notes[code] = t
@@ -481,16 +488,14 @@ def _firms(store: Store, before: _Side, after: _Side, zone: str, ft0: _FirmTerms
         if shares is None:
             notes[code] = "一方无值，不能分解 / missing in one year: no firm split"
             continue
-        cols = [local[n] for n in t.enterprise]
-        d = r1.reindex(columns=cols).fillna(0.0).sub(r0.reindex(columns=cols).fillna(0.0), fill_value=0.0)
-        d = d.reindex(r0.index.union(r1.index)).fillna(0.0)
+        d = delta[[local[n] for n in t.enterprise]]
         d.columns = list(t.enterprise)
         c = firm_contributions(shares, d)
-        picked[code] = c
         zone_part = sum(shares[n] for n in t.zone)
-        for cc in top_by_magnitude(c, top):
+        best = top_by_magnitude(c, top)
+        for cc in best:
             firms.append(FirmContribution(code, str(cc), "", float(c[cc])))
-        rest = float(c.drop(index=top_by_magnitude(c, top)).sum())
+        rest = float(c.sum() - c[best].sum())
         if rest:
             firms.append(FirmContribution(code, "", f"其他企业 other firms ({len(c) - min(top, len(c))})", rest))
         if zone_part:
