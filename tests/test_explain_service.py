@@ -134,3 +134,20 @@ def test_user_errors_are_one_line(db):
     assert res.exit_code == 2
     res = run("explain", "--zone", _zone(db), "--year", "2024", "--save", "--vs", "2022", "--db", str(db))
     assert res.exit_code == 0, res.output  # baseline computed on the fly, stored with evaluation 2
+
+
+def test_out_writes_the_whole_explanation(db, tmp_path):
+    import pandas as pd
+
+    z = _zone(db)
+    res = run("explain", "--zone", z, "--evaluation", "2", "--vs-evaluation", "1", "--out", str(tmp_path / "e.xlsx"),
+              "--db", str(db))
+    assert res.exit_code == 0, res.output
+    sheets = pd.read_excel(tmp_path / "e.xlsx", sheet_name=None, engine="calamine")
+    assert list(sheets) == ["说明 summary", "指标 indicators", "企业 firms"]
+    ind = sheets["指标 indicators"]
+    assert ind["contribution"].sum() == pytest.approx(sheets["说明 summary"]["score_change"].iloc[0], abs=1e-9)
+    res = run("explain", "--zone", z, "--evaluation", "2", "--vs-evaluation", "1", "--out", str(tmp_path / "e.csv"),
+              "--db", str(db))
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(tmp_path / "e.csv")) == len(ind)

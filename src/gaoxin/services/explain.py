@@ -125,9 +125,17 @@ class Explanation:
         return cls(**d)
 
     def indicator_frame(self) -> pd.DataFrame:
+        """One row per indicator; the references flattened to columns (``best_before`` …) for tables."""
         import pandas as pd
 
-        return pd.DataFrame([asdict(i) for i in self.indicators])
+        rows = []
+        for i in self.indicators:
+            r = asdict(i)
+            for side in ("before", "after"):
+                ref = r.pop(f"reference_{side}") or {}
+                r.update({f"{k}_{side}": ref.get(k) for k in ("best", "worst", "mean", "sd")})
+            rows.append(r)
+        return pd.DataFrame(rows)
 
     def firm_frame(self, top_indicators: int | None = None) -> pd.DataFrame:
         """Firm contributions (``shown``: with sign and the indicator's unit), optionally only for the
