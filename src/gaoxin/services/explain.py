@@ -194,13 +194,14 @@ def _side_stored(store: Store, eid: int) -> _Side:
 
 
 def _side_fresh(store: Store, fw: Framework, fw_hash: str, year: int, sid: int, steps: list | None) -> _Side:
-    from gaoxin.evaluation.evaluate import default_steps
+    """An evaluation computed on the fly, unsaved (``steps`` None: the evaluation stage's default for it)."""
+    from gaoxin.evaluation.evaluate import evaluate_data
     from gaoxin.evaluation.pipeline import as_steps, config_hash
     from gaoxin.services.evaluation import zone_data
 
-    steps = as_steps(steps) if steps is not None else default_steps()
-    ev = _run(fw, zone_data(store, fw, year, sid), year, sid, steps)
-    return _Side(fw, fw_hash, year, sid, steps, config_hash(steps), None, ev)
+    ev, used = evaluate_data(fw, zone_data(store, fw, year, sid), year, sid, steps)
+    used = as_steps(used)
+    return _Side(fw, fw_hash, year, sid, used, config_hash(used), None, ev)
 
 
 def _newest(store: Store, framework_id: str, year: int) -> int | None:
