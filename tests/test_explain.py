@@ -286,3 +286,39 @@ def test_narrative_by_hand():
     assert "排名由第12位降至第19位" in zh
     assert "1.3 研发经费内部支出占营业收入比例 下降 0.80 个百分点（贡献 −2.1 分" in zh
     assert "the rank fell from 12 to 19" in en
+
+
+# --------------------------------------------------------------------------- references and reference data
+
+
+def test_published_benchmark_values_are_reference_data_not_method():
+    from gaoxin.evaluation.pipeline import Step
+
+    def steps(values, scale=100.0):
+        return [Step("normalise", {"method": "benchmark", "reference": "values", "values": values, "worst": None,
+                                   "source": "file (2024)", "scale": scale}), Step("aggregate", {"method": "sum"})]
+
+    a, b = steps({"x": 1.0}), steps({"x": 2.0})
+    assert ex.steps_without_reference(a) == ex.steps_without_reference(b)  # no method factor
+    assert ex.steps_without_reference(a) != ex.steps_without_reference(steps({"x": 1.0}, scale=1.0))
+    mixed = ex.with_reference(steps({"x": 1.0}, scale=1.0), b)  # method of one side, benchmarks of the other
+    assert mixed[0][1]["values"] == {"x": 2.0} and mixed[0][1]["scale"] == 1.0
+
+
+def test_normalise_references_from_the_input_and_the_log():
+    from gaoxin.evaluation.pipeline import Step
+
+    x = pd.DataFrame({"up": [1.0, 4.0, 2.0], "down": [3.0, 9.0, 5.0], "skew": [1.0, 2.0, 3.0]})
+    d = pd.Series({"up": 1.0, "down": -1.0, "skew": 1.0})
+    log = [{"step": "treat", "details": {"treatment": [{"iCode": "skew", "status": "log"}]}},
+           {"step": "normalise", "resolved": {}}]
+    steps = [Step("treat", {}), Step("normalise", {"method": "minmax"})]
+    r = ex.normalise_references(steps, log, {"raw": x, "treat": x}, d)
+    assert r.loc["up", ["best", "worst"]].tolist() == [4.0, 1.0]
+    assert r.loc["down", ["best", "worst"]].tolist() == [3.0, 9.0]  # a cost indicator's best is its minimum
+    assert r.loc["skew"].isna().all()  # log-transformed: its reference is not in the indicator's unit
+    z = ex.normalise_references([Step("normalise", {"method": "zscore"})], [], {"raw": x}, d)
+    assert z.loc["up", "mean"] == pytest.approx(7 / 3) and z.loc["up", "sd"] == pytest.approx(x["up"].std())
+    bench = [{"step": "normalise", "resolved": {"benchmark": {"up": 5.0}, "worst": {"up": 0.5}}}]
+    b = ex.normalise_references([Step("normalise", {"method": "benchmark"})], bench, {"raw": x}, d)
+    assert b.loc["up", ["best", "worst"]].tolist() == [5.0, 0.5]
