@@ -132,6 +132,10 @@ def test_user_errors_are_one_line(db):
     assert res.exit_code == 2 and "NOPE" in res.output
     res = run("explain", "--zone", _zone(db), "--year", "2024", "--vs", "2024", "--db", str(db))
     assert res.exit_code == 2
+    res = run("explain", "--zone", _zone(db), "--year", "2024", "--snapshot", "1", "--save", "--db", str(db))
+    assert res.exit_code == 2 and "gaoxin evaluate" in res.output  # computed on the fly: nothing to store it with
+    res = run("explain", "--year", "2024", "--db", str(db))
+    assert res.exit_code == 2 and "--zone" in res.output
     res = run("explain", "--zone", _zone(db), "--year", "2024", "--save", "--vs", "2022", "--db", str(db))
     assert res.exit_code == 0, res.output  # baseline computed on the fly, stored with evaluation 2
 

@@ -587,6 +587,8 @@ def explain(store: Store, zone: str, year: int | None = None, vs: int | None = N
         if hit is not None:
             return Explanation.from_dict(hit)
     _require_zone(before, after, zone)
+    if save:
+        _check_saveable(after)
     ft0 = _firm_terms(store, after.fw, before.year, before.snapshot)
     ft1 = _firm_terms(store, after.fw, after.year, after.snapshot)
     e = _explain_zone(store, before, after, zone, ft0, ft1, top_firms)
@@ -601,6 +603,8 @@ def explain_all(store: Store, evaluation: int, vs: int | None = None, vs_evaluat
     if save:
         store.require_write()
     before, after = _sides(store, None, vs, evaluation, vs_evaluation, "national-2021", None)
+    if save:
+        _check_saveable(after)
     ft0 = _firm_terms(store, after.fw, before.year, before.snapshot)
     ft1 = _firm_terms(store, after.fw, after.year, after.snapshot)
     common = sorted(set(before.ev.result.scores.index) & set(after.ev.result.scores.index))
@@ -610,10 +614,14 @@ def explain_all(store: Store, evaluation: int, vs: int | None = None, vs_evaluat
     return out
 
 
-def _save(store: Store, after: _Side, items: list[Explanation]) -> None:
+def _check_saveable(after: _Side) -> None:
     if after.eid is None:
         raise InputError("只能随已保存的评价存储解释；请先运行 gaoxin evaluate / an explanation is stored with a "
                          "stored evaluation: run gaoxin evaluate for that year first")
+
+
+def _save(store: Store, after: _Side, items: list[Explanation]) -> None:
+    _check_saveable(after)
     if not items:
         return
     e = items[0]
