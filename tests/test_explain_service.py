@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import ingest_path
@@ -155,3 +157,17 @@ def test_out_writes_the_whole_explanation(db, tmp_path):
               "--db", str(db))
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(tmp_path / "e.csv")) == len(ind)
+
+
+ARG = st.one_of(st.text(max_size=10), st.sampled_from(["", "-1", "0", "2024", "2023", "1e400", "9" * 30, "nan",
+                                                       "x'; DROP TABLE audit_log; --", "GX001", "1", "2"]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(ARG, min_size=4, max_size=4))
+def test_arbitrary_arguments_never_give_a_traceback(db, values):
+    args = ["explain"]
+    for opt, v in zip(["--zone", "--year", "--vs", "--evaluation"], values, strict=True):
+        args += [opt, v]
+    res = CliRunner().invoke(app, [*args, "--db", str(db)])
+    assert res.exit_code in (0, 2), (args, res.output, res.exception)

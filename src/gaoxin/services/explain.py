@@ -556,10 +556,16 @@ def _explain_zone(store: Store, before: _Side, after: _Side, zone: str, ft0: _Fi
     return e
 
 
-def _check_zone(zone: str | None) -> str:
+def _check_zone(store: Store, zone: str | None, evaluation: int | None, snapshot: str | int | None) -> str:
+    """A zone code that names a zone of the snapshot in question (cheap: before anything is computed)."""
     if not zone or not str(zone).strip():
         raise InputError("请给出园区代码 / give a zone code (--zone)")
-    return str(zone).strip()
+    zone = str(zone).strip()
+    sid = (int(stored.load(store.con, evaluation)["snapshot_id"]) if evaluation is not None
+           else store_snapshots.resolve(store.con, snapshot))
+    if zone not in set(store_snapshots.zones(store.con, sid)["zone_id"]):
+        raise InputError(f"快照{sid}中没有园区 {zone} / no zone {zone!r} in snapshot {sid}")
+    return zone
 
 
 def explain(store: Store, zone: str, year: int | None = None, vs: int | None = None, *,
@@ -571,7 +577,7 @@ def explain(store: Store, zone: str, year: int | None = None, vs: int | None = N
     A stored explanation of the same evaluation and baseline is returned as stored unless ``recompute``;
     ``save`` stores a computed one with the evaluation (which must then be a stored one).
     """
-    zone = _check_zone(zone)
+    zone = _check_zone(store, zone, evaluation, snapshot)
     if save:
         store.require_write()
     if top_firms < 0:
