@@ -281,9 +281,11 @@ def test_narrative_never_says_nan(rows, r0, r1):
 def test_narrative_by_hand():
     e = {"zone_id": "GX012", "zone_name": "示例高新区", "year": 2025, "base_year": 2024, "score_before": 60.0,
          "score_after": 57.9, "rank_before": 12, "rank_after": 19, "zones_after": 169, "exact": True,
-         "indicators": [_indicator("rd_intensity", -2.1, 0.05, 0.042)], "firms": [], "pillars": {}}
+         "indicators": [_indicator("rd_intensity", -2.1, 0.05, 0.042)], "firms": [], "pillars": {},
+         "own": -1.5, "peer": -0.6, "method": 0.0}
     zh, en = ex.narrative(e)
     assert "排名由第12位降至第19位" in zh
+    assert "其中自身数据 −1.5 分、其他园区变化 −0.6 分。" in zh and "方法" not in zh
     assert "1.3 研发经费内部支出占营业收入比例 下降 0.80 个百分点（贡献 −2.1 分" in zh
     assert "the rank fell from 12 to 19" in en
 

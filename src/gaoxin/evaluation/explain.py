@@ -516,6 +516,11 @@ def narrative(e: Mapping, pillar_names: Mapping[str, tuple[str, str]] | None = N
     en = [f"{e['zone_name']} ({e['zone_id']}) scored {fmt_number(e['score_after'], 1)} in {y1}, "
           f"{'up' if ds > 0 else 'down' if ds < 0 else 'unchanged'} {fmt_number(abs(ds), 1)} points on {y0}; "
           f"{_rank_en(e['rank_before'], e['rank_after'])} (of {e['zones_after']} zones)."]
+    if ds != 0 and "own" in e:
+        meth_zh = f"、方法变化 {_signed(e['method'])}" if e.get("method") else ""
+        meth_en = f", method {_signed(e['method'])}" if e.get("method") else ""
+        zh.append(f"其中自身数据 {_signed(e['own'])} 分、其他园区变化 {_signed(e['peer'])} 分{meth_zh}。")
+        en.append(f"Of the change, own data {_signed(e['own'])}, other zones {_signed(e['peer'])}{meth_en} points.")
     if main:
         zh_parts = [f"{_label(inds[c], 'zh')}{_move(inds[c], 'zh')}（贡献 {_signed(inds[c]['contribution'])} 分，"
                     f"其中自身数据 {_signed(inds[c]['own'])}、其他园区 {_signed(inds[c]['peer'])}"
