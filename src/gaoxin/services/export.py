@@ -71,6 +71,8 @@ def record(store: Store | Path | None, action: str, target: str, **detail) -> No
 
 def as_user_error(e: BaseException, path: Path | None = None) -> Exception | None:
     """An OSError or DuckDB error as the user's one-line error (a full disk, an unwritable path), else None."""
+    if not isinstance(e, OSError) and e.args and isinstance(e.args[0], OSError):
+        e = e.args[0]  # xlsxwriter's FileCreateError wraps the OSError of its final write
     full = disk_full(e, path, output=True)
     if full is not None:
         return full

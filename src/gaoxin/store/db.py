@@ -77,6 +77,7 @@ class DiskFull(StoreError):
 
 _NO_SPACE = re.compile(r"No space left on device|Disk quota exceeded|File too large|disk is full", re.IGNORECASE)
 _FILE_IN_MESSAGE = re.compile(r'file "([^"]+)"')
+_TEMP_FULL = "max_temp_directory_size"  # in DuckDB's "failed to offload data block" error
 _FULL_ERRNOS = {errno.ENOSPC: "no space left on device", errno.EFBIG: "file too large",
                 errno.EDQUOT: "disk quota exceeded"}
 
@@ -86,13 +87,19 @@ def disk_full(e: BaseException, path: str | os.PathLike | None, *, output: bool 
 
     DuckDB reports a full disk as an IO, transaction or fatal error whose text
     holds the OS's message and the file (``Could not write file "…wal": No space
-    left on device``); Python's writers raise OSError with ENOSPC / EFBIG.
+    left on device``), or, for its spill files in ``<store>.tmp``, as an out-of-memory
+    error naming ``max_temp_directory_size`` (by default the free space there);
+    Python's writers raise OSError with ENOSPC / EFBIG.
     """
     if isinstance(e, DiskFull):
         return e
     if isinstance(e, OSError) and e.errno in _FULL_ERRNOS:
         return DiskFull(e.filename or path or "?", _FULL_ERRNOS[e.errno], output=output)
     text = str(e)
+    if isinstance(e, duckdb.OutOfMemoryException) and _TEMP_FULL in text:
+        # DuckDB's spill files ran out of room: by default its limit is the free space where they live
+        return DiskFull(f"{path}.tmp" if path else "temp_directory", "no space left for DuckDB's temp files",
+                        output=output)
     m = _NO_SPACE.search(text) if isinstance(e, duckdb.Error | OSError) else None
     if not m:
         return None
