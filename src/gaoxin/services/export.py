@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ class ExportError(ValueError):
 
 
 __all__ = ["FORMATS", "DiskFull", "ExportError", "as_user_error", "check_target", "disk_full", "record",
-           "replacing", "write_frame", "write_sheets"]
+           "replacing", "write_beside", "write_frame", "write_sheets"]
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
@@ -42,8 +43,6 @@ def check_target(path: Path, store_file: Path | None) -> Path:
     """Refuse an output path with an unknown suffix or that resolves to the store or its WAL."""
     if path.suffix.lower() not in FORMATS:
         raise ExportError(f"输出文件须为 {', '.join(FORMATS)} / --out must end in {', '.join(FORMATS)}: {path}")
-    if path.is_dir():
-        raise ExportError(f"输出路径是一个目录 / the output path is a directory: {path}")
     if store_file is not None:
         target = Path(os.path.realpath(path))
         db = Path(os.path.realpath(store_file))
@@ -105,6 +104,25 @@ def replacing(path: Path) -> Iterator[Path]:
         if mapped is not None:
             raise mapped from None
         raise
+
+
+def write_beside(path: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
+    """Run ``write(p)`` (a writer of one or more files named after ``p``) in a temporary folder beside
+    ``path``, then move what it wrote next to ``path``: all files or none (the rejection report).
+
+    Errors are not mapped (the caller decides what a failed report means); the folder is removed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    work.mkdir()
+    try:
+        written = write(work / path.name)
+        final = [path.with_name(p.name) for p in written]
+        for src, dst in zip(written, final, strict=True):
+            os.replace(src, dst)
+        return final
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def write_frame(df: pd.DataFrame, path: Path, store: Store | Path | None = None, **detail) -> Path:

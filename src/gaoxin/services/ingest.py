@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gaoxin.services.export import check_target, record
+from gaoxin.services.export import check_target, record, write_beside
 from gaoxin.store.db import Store
 from gaoxin.store.load import IngestResult
 
@@ -60,7 +60,7 @@ def ingest_files(store: Store, files: list[Path], *, snapshot_name: str | None =
     if not report:
         return IngestOutcome(result)
     try:  # after the commit: a failure here must not misreport the snapshot (issue #7 item 8)
-        written = write_report(result.batch, report)
+        written = write_beside(report, lambda p: write_report(result.batch, p))  # all files or none
     except OSError as e:
         reason = e.strerror or str(e)
         return IngestOutcome(result, [], f"问题报告未能写入 / the report could not be written: {report}: {reason}")
