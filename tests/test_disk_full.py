@@ -263,3 +263,24 @@ def test_a_full_tmpfs_for_duckdbs_temp_files_is_disk_full_naming_them(files, tin
     r = cli("ingest", str(files["big"]), "--db", str(db), env={"GAOXIN_MEMORY_LIMIT": "12MB"})
     line = one_disk_full_line(r, f"{db}.tmp")
     assert "temp files" in line and state(db) == before
+
+
+def test_a_rejection_report_to_a_full_disk_leaves_nothing_and_the_outcome_stands(files, tmp_path):
+    """Every row refers to an unknown zone: nothing is accepted (exit 1, no commit); the report of 1,000 rejected
+    rows does not fit, so there is no report file and no temporary folder, and the JSON says so."""
+    import json
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(files["mid"].read_text("utf-8").replace("GX001", "GX999"), "utf-8")
+    db = fresh(files, tmp_path)
+    before = state(db)
+    for name in ("报告 report.xlsx", "报告 report.csv"):
+        report = tmp_path / "out" / name
+        with file_size_limit(16_384):
+            res = CliRunner().invoke(app, ["ingest", str(bad), "--db", str(db), "--report", str(report), "--json"])
+        assert res.stdout.strip().startswith("{"), (res.output, repr(res.exception))
+        out = json.loads(res.stdout)
+        assert res.exit_code == 1 and out["exit_code"] == 1 and out["rejected"] == 1000, res.output
+        assert out["report"] == [] and "too large" in out["report_error"].lower(), out["report_error"]
+        assert list((tmp_path / "out").iterdir()) == []  # no half-written report, no temporary folder
+        assert state(db)[:2] == before[:2]

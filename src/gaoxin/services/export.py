@@ -110,7 +110,8 @@ def write_beside(path: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
     """Run ``write(p)`` (a writer of one or more files named after ``p``) in a temporary folder beside
     ``path``, then move what it wrote next to ``path``: all files or none (the rejection report).
 
-    Errors are not mapped (the caller decides what a failed report means); the folder is removed.
+    Errors stay OSErrors (the caller decides what a failed report means; xlsxwriter's wrapper is
+    unwrapped); the folder is removed whatever happens.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     work = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
@@ -121,6 +122,10 @@ def write_beside(path: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
         for src, dst in zip(written, final, strict=True):
             os.replace(src, dst)
         return final
+    except Exception as e:
+        if not isinstance(e, OSError) and e.args and isinstance(e.args[0], OSError):
+            raise e.args[0] from e  # xlsxwriter's FileCreateError: the OSError of its final write
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
