@@ -118,6 +118,21 @@ def test_numbers_with_separators_and_full_width(db, tmp_path, zones_csv, codes):
     assert stored(db, "SELECT year, revenue, employees FROM enterprise_years_at(1)") == [(2023, 12345.0, 12)]
 
 
+def test_money_in_the_stored_unit_is_rounded_as_written(db, tmp_path, zones_csv, codes):
+    """Read straight as DECIMAL(18,3): the text is rounded half away from zero, never via a binary double."""
+    hdr = ["统一社会信用代码", "企业名称", "园区代码", "年份", "营业收入（千元）", "净利润（千元）", "年末从业人员"]
+    rows = [[codes[0], "甲", "GX001", 2023, "2.0005", "-0.0005", 1],
+            [codes[1], "乙", "GX001", 2023, "1e3", " 5.5", 2],
+            [codes[2], "丙", "GX001", 2023, "1,234.5", "1234567890123456", 3],
+            [codes[3], "丁", "GX001", 2023, "inf", "1", 4]]
+    r = ingest([zones_csv, write_csv(tmp_path / "e.csv", hdr, rows)], db)
+    got = stored(db, "SELECT name, CAST(revenue AS VARCHAR), CAST(net_profit AS VARCHAR) FROM enterprise_years_at(1) "
+                     "ORDER BY name")
+    assert sorted(got) == sorted([("甲", "2.001", "-0.001"), ("乙", "1000.000", "5.500")])
+    assert sorted((i.row, i.reason_en) for i in r.batch.issues if i.severity == "error") == [
+        (4, "number too large (|value| >= 10^15 in the stored unit)"), (5, "not a finite number (inf/nan)")]
+
+
 def test_strict_refuses_and_writes_nothing(db, tmp_path, zones_csv, enterprises_rows, enterprises_csv):
     assert ingest([zones_csv, enterprises_csv], db).snapshot == 1
     before = stored(db, "SELECT * FROM enterprise_year ORDER BY row_id")

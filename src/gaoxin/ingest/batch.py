@@ -313,16 +313,30 @@ def _collect(con: duckdb.DuckDBPyConnection, b: Batch) -> None:
             k = s.columns.get(column)
             if k is None and col is not None and column in ("indicator", "value"):
                 k = col  # wide zone facts: the indicator's own column
-            value = values[k] if k is not None else None
+            value = clip(values[k]) if k is not None else None
             en, zh = message(code)
             if code == "credit_code" and value is not None:
                 why = why_invalid(_fold(value))
                 en = f"{en}: {why}" if why else en
                 zh = f"{zh}（{_zh_why(why)}）" if why else zh
             sev = "warning" if code in WARNING_CODES else "error"
-            raw_json = None if ok else json.dumps(dict(zip(headers, values, strict=True)), ensure_ascii=False)
+            raw_json = None if ok else json.dumps(dict(zip(headers, map(clip, values), strict=True)),
+                                                  ensure_ascii=False)
             b.issues.append(Issue(sev, kind, s.raw.source, s.raw.sheet, row, s.raw.headers[k] if k is not None
-                                  else column, value, en, zh, raw_json))
+                                  else None if column == "_record" else column, value, en, zh, raw_json))
+
+
+CLIP_CHARS = 200
+
+
+def clip(text: str | None) -> str | None:
+    """A cell as shown in messages and the rejection report: at most ``CLIP_CHARS`` characters, with the length.
+
+    A rejected cell can be megabytes long (and a spreadsheet cell holds at most 32,767 characters).
+    """
+    if text is None or len(text) <= CLIP_CHARS:
+        return text
+    return f"{text[:CLIP_CHARS]}…（共 {len(text):,} 字符 / {len(text):,} characters）"
 
 
 def _fold(text: str) -> str:

@@ -27,6 +27,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from gaoxin.ingest import contract
 from gaoxin.ingest.encoding import (
     BROKEN_UTF8_EXTRA,
     HEAD_BYTES,
@@ -88,6 +89,14 @@ def _parse_lines(lines: list[str], delimiter: str) -> list[list[str | None]]:
     return rows
 
 
+def _width(row: list[str | None]) -> int:
+    """Columns up to the last non-blank cell."""
+    w = len(row)
+    while w and row[w - 1] is None:
+        w -= 1
+    return w
+
+
 def _no_header(file: str) -> ReadError:
     examples = "统一社会信用代码, 企业名称, 园区代码, 年份, 营业收入"
     return ReadError(
@@ -131,13 +140,26 @@ def read_csv(path: Path, source: str, workdir: Path, progress: Progress | None) 
     forced = named_table(path.stem)
     found: HeaderFound | None = None
     delim = ","
+    limit = contract.rules().limits.max_columns
+    too_wide: tuple[int, int] | None = None  # (line, columns) of the first line over the limit
     for d in DELIMITERS:
         if d != "," and not any(d in ln for ln in lines):
             continue
-        f = find_header(_parse_lines(lines, d), forced)
+        rows = _parse_lines(lines, d)
+        # header detection scores every cell: a 100,000-column file would take minutes before any refusal
+        wide = next(((i + 1, w) for i, r in enumerate(rows) if (w := _width(r)) > limit), None)
+        if wide:
+            too_wide = too_wide or wide
+            continue
+        f = find_header(rows, forced)
         if f and (found is None or f.score > found.score):
             found, delim = f, d
     if found is None:
+        if too_wide:
+            line, width = too_wide
+            raise ReadError(source, row=line,
+                            en=f"{width:,} columns, more than the limit of {limit:,} (limits.max_columns)",
+                            zh=f"共 {width:,} 列，超过上限 {limit:,}（limits.max_columns）")
         raise _no_header(source)
     skip = found.data_start
     notes = [f"header in line {header_span(found)}"]

@@ -75,6 +75,18 @@ class WorkbookLimits(StrictModel):
                                "characters)")
 
 
+class InputLimits(StrictModel):
+    """Limits on the shape of any input (CSV or sheet), so that a hostile or broken file is refused, not loaded."""
+
+    max_cell_kb: float = Field(
+        1024, gt=0, description="most KiB (UTF-8) of one cell; a longer cell rejects its row, naming the column "
+                                "(Excel itself stops at 32,767 characters, about 96 KiB of CJK text)")
+    max_record_mb: float = Field(
+        16, gt=0, description="most MiB of one CSV record (line); a longer record is rejected whole with its row "
+                              "number")
+    max_columns: int = Field(2000, gt=0, description="most columns of a CSV or a sheet")
+
+
 class IngestRules(StrictModel):
     """Every validation threshold and token list of ingest (``ingest/data/rules.toml``)."""
 
@@ -85,7 +97,8 @@ class IngestRules(StrictModel):
     totals: TotalsRule = Field(default_factory=TotalsRule, description="total-row markers")
     bool_: BoolRule = Field(default_factory=BoolRule, alias="bool", description="yes/no tokens")
     workbook: WorkbookLimits = Field(default_factory=WorkbookLimits, description="limits of a workbook")
+    limits: InputLimits = Field(default_factory=InputLimits, description="limits of cells, records and columns")
 
 
-__all__ = ["BoolRule", "FoundedYearRule", "IngestRules", "MissingRule", "TotalsRule", "WarningRules",
+__all__ = ["BoolRule", "FoundedYearRule", "IngestRules", "InputLimits", "MissingRule", "TotalsRule", "WarningRules",
            "WorkbookLimits", "YearRule"]

@@ -57,6 +57,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "province": ("unknown province code (GB/T 2260)", "省份代码无效（GB/T 2260）"),
     "zone_unknown": ("zone not found in this batch or the store", "园区代码在本批次和数据库中均不存在"),
     "duplicate": ("duplicate key in this batch (all copies rejected)", "本批次内重复（所有重复行均被拒绝）"),
+    "cell_too_long": ("cell longer than {cell_kb:g} KiB (limit limits.max_cell_kb)",
+                      "单元格超过 {cell_kb:g} KiB（上限 limits.max_cell_kb）"),
+    "record_too_long": ("line longer than {record_mb:g} MiB (limit limits.max_record_mb): rejected whole, "
+                        "cells not read",
+                        "该行超过 {record_mb:g} MiB（上限 limits.max_record_mb）：整行拒绝，未读取单元格"),
     # warnings
     "rd_over_revenue": ("R&D expense above revenue", "研发经费高于营业收入"),
     "growth": ("revenue grew more than {x}x over the previous year (unit mix-up?)",
@@ -76,6 +81,8 @@ def message(code: str, **ctx) -> tuple[str, str]:
     ctx.setdefault("lo", r.year.min)
     ctx.setdefault("hi", max_year())
     ctx.setdefault("x", r.warnings.max_growth_ratio)
+    ctx.setdefault("cell_kb", r.limits.max_cell_kb)
+    ctx.setdefault("record_mb", r.limits.max_record_mb)
     return en.format(**ctx), zh.format(**ctx)
 
 
@@ -291,13 +298,36 @@ def _not_blank(names: list[str], cast: bool = False) -> str:
     return f"(ascii({first}) BETWEEN 33 AND 126 OR coalesce({', '.join(cells)}) IS NOT NULL)"
 
 
-def _text_source(con: duckdb.DuckDBPyConnection, source: str, names: list[str], out: str) -> None:
-    run(con, f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM ({source}) WHERE {_not_blank(names)}")
+def _text_source(con: duckdb.DuckDBPyConnection, source: str, names: list[str], out: str,
+                 keep: str | None = None) -> None:
+    """Non-blank rows of ``source`` into ``out``; ``keep``: a boolean column whose rows are kept even if blank."""
+    cond = f"({keep} OR {_not_blank(names)})" if keep else _not_blank(names)
+    run(con, f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM ({source}) WHERE {cond}")
 
 
 def _numeric_index(st: Staged) -> set[int]:
     spec = contract.tables()[st.raw.table]
     return {k for name, k in st.columns.items() if spec.column(name).type in ("number", "int")}
+
+
+def _decimal_index(st: Staged) -> set[int]:
+    """Numeric columns DuckDB's reader parses straight into the store's exact type (no cast when inserting).
+
+    Enterprise money and quantities in the stored unit (factor 1): the text is
+    rounded to 3 decimals half away from zero as written (``2.0005`` -> 2.001),
+    never through a binary double.  Values the type cannot hold (>= 10^15, inf)
+    fail the read and take the text path, which names them.
+    """
+    if st.raw.table not in DIRECT:
+        return set()
+    spec = contract.tables()[st.raw.table]
+    return {k for name, k in st.columns.items()
+            if spec.column(name).type == "number" and float(st.factors[name]) == 1.0
+            and store_type(st.raw.table, spec.column(name)) == EXACT_NUMBER}
+
+
+def _read_type(k: int, numeric: set[int], decimal: set[int]) -> str:
+    return EXACT_NUMBER if k in decimal else "DOUBLE" if k in numeric else "VARCHAR"
 
 
 def _read_typed(con: duckdb.DuckDBPyConnection, st: Staged, out: str, paths: list[str], skip: int, types: str,
@@ -311,9 +341,23 @@ def _read_typed(con: duckdb.DuckDBPyConnection, st: Staged, out: str, paths: lis
     run(con,
         f"""CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM read_csv($paths, columns={types},
             header=false, skip={int(skip)}, delim=$delim, quote='"', escape='"', auto_detect=false,
-            null_padding=true, strict_mode=false{opts},
+            null_padding=true, strict_mode=false, max_line_size={max_record_bytes()}{opts},
             store_rejects=true, rejects_table='rej_{out}', rejects_scan='rejscan_{out}')""",
         {"paths": paths, "delim": st.raw.csv_delimiter, **params()})
+
+
+def max_record_bytes() -> int:
+    """DuckDB's ``max_line_size``: a longer CSV record is put aside and rejected whole (``record_too_long``)."""
+    return int(contract.rules().limits.max_record_mb * 2**20)
+
+
+def max_cell_bytes() -> int:
+    return int(contract.rules().limits.max_cell_kb * 2**10)
+
+
+# DuckDB's rejects table names a line longer than max_line_size by this error type (and keeps its first 10,000
+# characters only): such a line is rejected whole, never split into cells (they would be wrong)
+LINE_TOO_LONG = "LINE SIZE OVER MAXIMUM"
 
 
 def _first_rowid(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -322,10 +366,14 @@ def _first_rowid(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def _rejected(con: duckdb.DuckDBPyConnection, out: str, starts: list[int]) -> list[tuple[int, str]]:
-    """(line, text) of the lines ``_read_typed`` put aside, lines counted over all parts, in order."""
-    sql = (f"SELECT CAST(line AS BIGINT) + $starts[CAST(file_id AS BIGINT) + 1] AS l, any_value(csv_line) "
+    """(line, text) of the lines ``_read_typed`` put aside, lines counted over all parts, in order.
+
+    The text of a line longer than the record limit is ``None``: DuckDB keeps only its head.
+    """
+    sql = (f"SELECT CAST(line AS BIGINT) + $starts[CAST(file_id AS BIGINT) + 1] AS l, "
+           f"CASE WHEN bool_or(error_type = $long) THEN NULL ELSE any_value(csv_line) END "
            f"FROM rej_{out} GROUP BY ALL ORDER BY l")
-    return [(int(a), b) for a, b in run(con, sql, {"starts": starts}).fetchall()]
+    return [(int(a), b) for a, b in run(con, sql, {"starts": starts, "long": LINE_TOO_LONG}).fetchall()]
 
 
 def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[str]) -> list[str]:
@@ -337,8 +385,8 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
     text path, which folds full-width digits and names every bad cell.
     """
     raw = st.raw
-    numeric = _numeric_index(st)
-    types = "{" + ", ".join(f"'{c}': '{'DOUBLE' if k in numeric else 'VARCHAR'}'" for k, c in enumerate(names)) + "}"
+    numeric, decimal = _numeric_index(st), _decimal_index(st)
+    types = "{" + ", ".join(f"'{c}': '{_read_type(k, numeric, decimal)}'" for k, c in enumerate(names)) + "}"
     paths = [str(raw.csv_path), *map(str, raw.csv_parts)]
     _read_typed(con, st, f"raw_{n}_t", paths, raw.csv_skip, types, full=False)
     bad = _rejected(con, f"raw_{n}_t", [0, *raw.part_lines])
@@ -360,10 +408,11 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
             FROM raw_{n}_t t {join} WHERE {_not_blank(names, cast=True)}"""
     )
     source, cells = f"raw_{n}_v", f"raw_{n}_t"
-    rest = bad
-    if bad and not any("\n" in t.strip("\r\n") or "\r" in t.strip("\r\n") for _, t in bad):
-        rest = _second_pass(con, st, n, names, types, bad, base)
-        if len(rest) < len(bad):
+    too_long = [line for line, t in bad if t is None]
+    rest = parsable = [(line, t) for line, t in bad if t is not None]
+    if parsable and not any("\n" in t.strip("\r\n") or "\r" in t.strip("\r\n") for _, t in parsable):
+        rest = _second_pass(con, st, n, names, types, parsable, base)
+        if len(rest) < len(parsable):
             cells = f"raw_{n}_ta"
             con.execute(f"CREATE OR REPLACE TEMP VIEW {cells} AS SELECT * FROM raw_{n}_t UNION ALL "
                         f"SELECT * FROM raw_{n}_t2")
@@ -376,23 +425,26 @@ def _csv_fast(con: duckdb.DuckDBPyConnection, st: Staged, n: int, names: list[st
         f"ELSE CAST({c} AS VARCHAR) END AS {c}" if k in numeric else c for k, c in enumerate(names))
     if not bad:
         st.raw_rowid = (f"raw_{n}_t", 1 + raw.csv_skip + base - r0, text_cells)
-    if not rest:
+    if not rest and not too_long:
         con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{n} AS SELECT {text_cells}, _row FROM {source}")
         return [f"stage_{n}_a"]
-    # lines DuckDB could not parse: split them with Python's csv module, then the text path
+    # lines DuckDB could not parse: split them with Python's csv module, then the text path;
+    # lines over the record limit are not split (DuckDB kept only their head): rejected whole
     rows = []
     for line, text in rest:
         row = next(csv.reader([text.strip("\r\n")], delimiter=raw.csv_delimiter), [])
         row = (row + [None] * len(names))[: len(names)]
-        rows.append([c if c != "" else None for c in row] + [line + base])
+        rows.append([c if c != "" else None for c in row] + [line + base, False])
+    rows += [[None] * len(names) + [line + base, True] for line in too_long]
+    rows.sort(key=lambda r: r[-2])
     import pandas as pd  # only when lines need the text path: pandas costs ~100 MB of a clean run's memory
 
-    frame = pd.DataFrame(rows, columns=[*names, "_row"]).astype({c: object for c in names})
+    frame = pd.DataFrame(rows, columns=[*names, "_row", "_too_long"]).astype({c: object for c in names})
     con.register(f"_frame_{n}_b", frame)
-    _text_source(con, f"SELECT * FROM _frame_{n}_b", names, f"raw_{n}_b")
-    _build_source(con, st, f"raw_{n}_b", f"stage_{n}_b", n, typed=False)
+    _text_source(con, f"SELECT * FROM _frame_{n}_b", names, f"raw_{n}_b", keep="_too_long")
+    _build_source(con, st, f"raw_{n}_b", f"stage_{n}_b", n, typed=False, record_flag="_too_long")
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{n} AS SELECT {text_cells}, _row FROM {source} "
-                f"UNION ALL SELECT * FROM raw_{n}_b")
+                f"UNION ALL SELECT * EXCLUDE (_too_long) FROM raw_{n}_b")
     return [f"stage_{n}_a", f"stage_{n}_b"]
 
 
@@ -426,7 +478,7 @@ LONG_FACT_HEADERS = ["园区代码", "年份", "指标", "数值"]
 
 
 def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool,
-                  distinct_from: str | None = None) -> None:
+                  distinct_from: str | None = None, record_flag: str | None = None) -> None:
     """:func:`_build`, after unpivoting a wide zone-facts source to long rows.
 
     Wide: each non-blank indicator cell becomes one row (c0 zone, c1 year, c2
@@ -435,7 +487,7 @@ def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: 
     row.  Blank cells and the contract's missing tokens (—, NA …) are no value.
     """
     if not st.wide:
-        _build(con, st, source, out, n, typed=typed, distinct_from=distinct_from)
+        _build(con, st, source, out, n, typed=typed, distinct_from=distinct_from, record_flag=record_flag)
         return
     zi, yi = st.columns.get("zone_id"), st.columns.get("year")
     zone, year = (f"c{zi}" if zi is not None else "NULL"), (f"c{yi}" if yi is not None else "NULL")
@@ -447,13 +499,26 @@ def _build_source(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: 
     if not parts:
         parts = [f"SELECT _row, {zone} AS c0, {year} AS c1, NULL::VARCHAR AS c2, NULL::VARCHAR AS c3, "
                  f"NULL::INTEGER AS _col FROM {source} WHERE false"]
+    if record_flag:  # a line rejected whole has no cells: one row carries its issue
+        parts = [f"SELECT *, false AS {record_flag} FROM ({p})" for p in parts]
+        parts.append(f"SELECT _row, NULL, NULL, NULL, NULL, NULL::INTEGER, true FROM {source} WHERE {record_flag}")
     run(con, f"CREATE OR REPLACE TEMP TABLE {source}_long AS {' UNION ALL '.join(parts)}",
         {"codes": codes, **params()})
     long = dataclasses.replace(
         st, raw=dataclasses.replace(st.raw, headers=LONG_FACT_HEADERS),
         columns={"zone_id": 0, "year": 1, "indicator": 2, "value": 3},
         factors={"zone_id": 1.0, "year": 1.0, "indicator": 1.0, "value": 1.0}, wide={})
-    _build(con, long, f"{source}_long", out, n, typed=False, col="_col")
+    _build(con, long, f"{source}_long", out, n, typed=False, col="_col", record_flag=record_flag)
+
+
+def _long_cells(con: duckdb.DuckDBPyConnection, st: Staged, source: str, numeric: set[int]) -> set[str]:
+    """The mapped text columns of ``source`` holding a cell over ``limits.max_cell_kb`` (one cheap scan)."""
+    text = {c: k for c, k in st.columns.items() if k not in numeric}
+    if not text:
+        return set()
+    longest = con.execute(f"SELECT {', '.join(f'max(strlen(CAST(c{k} AS VARCHAR)))' for k in text.values())} "
+                          f"FROM {source}").fetchall()[0]
+    return {c for c, m in zip(text, longest, strict=True) if m is not None and m > max_cell_bytes()}
 
 
 def _bad_cells(con: duckdb.DuckDBPyConnection, source: str, k: int, out: str, c: contract.Column,
@@ -516,7 +581,7 @@ def _lookups(con: duckdb.DuckDBPyConnection, st: Staged, source: str, numeric: s
 
 
 def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n: int, *, typed: bool,
-           col: str | None = None, distinct_from: str | None = None) -> None:
+           col: str | None = None, distinct_from: str | None = None, record_flag: str | None = None) -> None:
     """The cell rules over ``source`` (cells c<k> and _row) into table ``out``.
 
     ``typed``: numeric cells are already DOUBLE (fast path), so they skip
@@ -524,11 +589,15 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     column of a wide source's value, else NULL): ``col`` names it in ``source``.
     ``distinct_from``: a relation holding at least the cells of ``source`` (a
     cheaper one to scan), for rules checked once per distinct cell.
+    ``record_flag``: a boolean column of ``source`` marking lines rejected whole
+    (longer than the record limit); their only issue is ``record_too_long``.
     """
     spec = contract.tables()[st.raw.table]
     ncols = len(st.raw.headers)
     numeric = _numeric_index(st) if typed else set()
+    decimal = _decimal_index(st) if typed else set()
     lookups = _lookups(con, st, distinct_from or source, numeric, out)
+    long_cells = _long_cells(con, st, distinct_from or source, numeric)
     joins = "".join(f" LEFT JOIN {t} l_{name} ON l_{name}.v = s.c{st.columns[name]}" for name, t in lookups.items())
     fold_sel, clean_sel, num_sel, parse_sel, issue_items, conds = [], [], [], [], [], []
     for c in spec.columns:
@@ -554,6 +623,8 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
             for cond, code in _checks(c, r, num, f"p_{c.name}", st.factors[c.name]):
                 if code == "not_number" and k in numeric:
                     continue  # DuckDB's typed reader put unparsable lines aside: r_ = n_, never fails
+                if code in ("not_finite", "too_large") and k in decimal:
+                    continue  # read as DECIMAL(18,3): finite and below 10^15 by its type
                 if code == "credit_code":
                     # 17 weighted terms per row cost ~0.35 s per 1M rows; a return repeats each firm's
                     # code once a year, so check the distinct cells once and look the bad ones up
@@ -564,9 +635,19 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
                     cond = f"_bad_{c.name}"
                 conds.append(cond)
                 issue_items.append(f"CASE WHEN {cond} THEN {{'column': {word(c.name)}, 'code': {word(code)}}} END")
+            if c.name in long_cells:  # only columns holding such a cell pay for the check
+                fold_sel.append(f"coalesce(strlen(c{k}) > {max_cell_bytes()}, false) AS _long_{c.name}")
+                clean_sel.append(f"_long_{c.name}")
+                conds.append(f"_long_{c.name}")
+                issue_items.append(f"CASE WHEN _long_{c.name} THEN {{'column': {word(c.name)}, "
+                                   f"'code': 'cell_too_long'}} END")
         else:
             p = "NULL"
         parse_sel.append(f"{p} AS p_{c.name}")
+    if record_flag:
+        fold_sel.append(f"s.{record_flag} AS _too_long")
+        clean_sel.append("_too_long")
+        conds.append("_too_long")
     ntotals = len(contract.rules().totals.tokens)
     text_cols = [f"coalesce(CAST(c{i} AS VARCHAR), '')" for i in range(min(ncols, 3))]
     total_cond = " OR ".join(f"contains({t}, $total_{j})" for t in text_cols for j in range(ntotals)) or "false"
@@ -574,6 +655,8 @@ def _build(con: duckdb.DuckDBPyConnection, st: Staged, source: str, out: str, n:
     issues = (f"CASE WHEN coalesce({' OR '.join(f'({c})' for c in conds)}, false) "
               f"THEN list_filter([{', '.join(issue_items)}], lambda x: x IS NOT NULL) ELSE [] END"
               if issue_items else "[]")
+    if record_flag:
+        issues = f"CASE WHEN _too_long THEN [{{'column': '_record', 'code': 'record_too_long'}}] ELSE {issues} END"
     typed_cols = ", ".join(f"p_{c.name} AS {c.name}" for c in spec.columns)
     # Materialising costs a copy of every column: worth it only when text cells are converted
     # (typed path: measured 2x faster without, 1M rows x 39 columns).

@@ -50,8 +50,8 @@ def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
     return {targets.get(rid.decode(), ""): name.decode(errors="replace") for name, rid in _SHEET.findall(wb)}
 
 
-def _used_cells(z: zipfile.ZipFile, part: str) -> int:
-    """Rows × columns of the range a sheet declares, or of its farthest cell when larger.
+def _used_range(z: zipfile.ZipFile, part: str) -> tuple[int, int]:
+    """(rows, columns) of the range a sheet declares, or of its farthest cell when larger.
 
     Only row numbers and references from column BA on are collected (a sheet in
     A–AZ counts as 52 columns wide), so the scan runs near the speed of the
@@ -70,21 +70,29 @@ def _used_cells(z: zipfile.ZipFile, part: str) -> int:
             if rnums:
                 rows = max(rows, max(map(int, rnums)))
             tail = data[-64:]
+    return rows, cols
+
+
+def _used_cells(z: zipfile.ZipFile, part: str) -> int:
+    rows, cols = _used_range(z, part)
     return rows * cols
 
 
-def check_workbook(path: Path, source: str, limits: WorkbookLimits) -> None:
-    """Refuse an .xlsx/.xlsm that breaks a limit; a damaged zip is left to the reader, which names the damage."""
+def check_workbook(path: Path, source: str, limits: WorkbookLimits, max_columns: int | None = None) -> None:
+    """Refuse an .xlsx/.xlsm that breaks a limit; a damaged zip is left to the reader, which names the damage.
+
+    ``max_columns``: ``limits.max_columns`` of the ingest rules (sheets wider than it are refused).
+    """
     try:
         with zipfile.ZipFile(path) as z:
-            _check(z, source, limits)
+            _check(z, source, limits, max_columns)
     except ReadError:
         raise
     except Exception:  # damaged in any way zipfile can tell (bad CRC, unknown zip version …): the reader says so
         return
 
 
-def _check(z: zipfile.ZipFile, source: str, limits: WorkbookLimits) -> None:
+def _check(z: zipfile.ZipFile, source: str, limits: WorkbookLimits, max_columns: int | None) -> None:
     infos = z.infolist()
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed_mb * MB:
@@ -102,10 +110,16 @@ def _check(z: zipfile.ZipFile, source: str, limits: WorkbookLimits) -> None:
     for i in infos:
         if not (i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")):
             continue
-        cells = _used_cells(z, i.filename)
+        rows, cols = _used_range(z, i.filename)
+        cells = rows * cols
+        sheet = names.get(i.filename, Path(i.filename).stem)
         if cells > limits.max_cells:
-            sheet = names.get(i.filename, Path(i.filename).stem)
             raise ReadError(source, en=f"sheet {sheet!r} declares or uses {cells:,} cells, more than the limit of "
                                        f"{limits.max_cells:,} (workbook.max_cells)",
                             zh=f"工作表“{sheet}”声明或使用了 {cells:,} 个单元格，超过上限 {limits.max_cells:,}"
                                "（workbook.max_cells）")
+        if max_columns is not None and cols > max_columns:
+            raise ReadError(source, en=f"sheet {sheet!r} declares or uses {cols:,} columns, more than the limit of "
+                                       f"{max_columns:,} (limits.max_columns)",
+                            zh=f"工作表“{sheet}”声明或使用了 {cols:,} 列，超过上限 {max_columns:,}"
+                               "（limits.max_columns）")

@@ -212,7 +212,7 @@ def read_excel(path: Path, source: str, magic: bytes, progress: Progress | None)
         from gaoxin.ingest.contract import rules
         from gaoxin.ingest.workbook_guard import check_workbook
 
-        check_workbook(path, source, rules().workbook)
+        check_workbook(path, source, rules().workbook, rules().limits.max_columns)
     wb = _open_workbook(path, source, magic)
     total = path.stat().st_size
     out: list[RawTable] = []

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from gaoxin.ingest.contract import tables
 from gaoxin.store.sql import ident
 
 if TYPE_CHECKING:
@@ -28,6 +27,8 @@ DATA_TABLES = {
 
 
 def key_of(store_table: str) -> list[str]:
+    from gaoxin.ingest.contract import tables  # pydantic: ~0.1 s of start-up, only when keys are needed
+
     return list(tables()[DATA_TABLES[store_table]].key)
 
 
