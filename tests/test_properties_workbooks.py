@@ -6,7 +6,8 @@ A workbook has one enterprise sheet (its header at a random row and column, in o
 cells, empty rows and columns around and between) and, at random, a zone sheet and sheets of junk under odd
 names; the data cells are numbers, text (long, full-width digits, CJK), dates, times, formulas, booleans and
 blanks.  A data row "written" is one with a cell the reader can see: formulas written by openpyxl have no
-cached value and read as empty, and an all-empty row is not a row.
+cached value and read as empty, an all-empty row is not a row, and a row of column codes ('甲 乙 1 2 3')
+right under the header is the form's column numbering, which the reader skips.
 """
 
 from __future__ import annotations
@@ -112,7 +113,28 @@ def build(spec: dict, path: Path) -> int:
             for r in dict(spec["junk"])[name]:
                 ws.append([_safe(v) for v in r])
     wb.save(path)
-    return sum(1 for r in spec["rows"] if r is not None and any(visible(v) for v in r))
+    rows = list(spec["rows"])
+    if rows and rows[0] is not None and column_codes(rows[0]):
+        rows = rows[1:]  # the reader skips a '甲 乙 1 2 3' row right under the header (documented, headers.py)
+    return sum(1 for r in rows if r is not None and any(visible(v) for v in r))
+
+
+def column_codes(row) -> bool:
+    """A statistical form's column-code row: ≥ 2 visible cells, each 甲…癸 or a number of 1–3 digits as shown."""
+    import re
+
+    shown = []
+    for v in row:
+        if not visible(v) or isinstance(v, dt.date):
+            shown.append(None if not visible(v) else "date")
+        elif isinstance(v, bool):
+            shown.append("1" if v else "0")
+        elif isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+            shown.append(str(int(v)))
+        else:
+            shown.append(str(_safe(v)).strip())
+    cells = [t for t in shown if t]
+    return len(cells) >= 2 and all(re.fullmatch(r"[甲乙丙丁戊己庚辛壬癸]|\d{1,3}", t) for t in cells)
 
 
 def _safe(v):
