@@ -2,9 +2,9 @@
 line "disk full" naming the file, exit code 2, no traceback, and the store keeps exactly what it had; an export
 to a full disk leaves no half-written file at its target.
 
-Two real faults: a file-size limit (``RLIMIT_FSIZE`` with SIGXFSZ ignored: every write past the limit fails with
-EFBIG), in a writer subprocess or around one in-process call; and, when the tests run as root, a tiny tmpfs
-(ENOSPC for every file on it, the WAL and DuckDB's temp dir ``<store>.tmp`` included).
+Two real faults: a file-size limit (``RLIMIT_FSIZE``; SIGXFSZ is ignored, by CPython itself in a subprocess:
+every write past the limit fails with EFBIG), in a writer subprocess or around one in-process call; and, when
+the tests run as root, a tiny tmpfs (ENOSPC for every file on it, the WAL and ``<store>.tmp`` included).
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from gaoxin.services.export import DiskFull, write_frame, write_sheets
 from gaoxin.store.db import disk_full
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
-# the CLI as a user runs it, every file it writes limited to argv[1] bytes (EFBIG past it, never SIGXFSZ)
+# the CLI as a user runs it under `ulimit -f`: every file it writes limited to argv[1] bytes. CPython ignores
+# SIGXFSZ at start-up (checked below), so a write past the limit fails with EFBIG instead of killing the process.
 LIMITED_CLI = """import resource, signal, sys
 limit = int(sys.argv[1])
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+assert signal.getsignal(signal.SIGXFSZ) == signal.SIG_IGN
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
 sys.argv = ["gaoxin", *sys.argv[2:]]
 from gaoxin.cli import main
@@ -284,3 +285,26 @@ def test_a_rejection_report_to_a_full_disk_leaves_nothing_and_the_outcome_stands
         assert out["report"] == [] and "too large" in out["report_error"].lower(), out["report_error"]
         assert list((tmp_path / "out").iterdir()) == []  # no half-written report, no temporary folder
         assert state(db)[:2] == before[:2]
+
+
+def test_a_report_whose_audit_finds_no_room_is_not_left_behind(tmp_path):
+    """Files are moved only after their audit row is written: an audit that fails leaves no report."""
+    import errno
+
+    from gaoxin.services.export import write_beside
+
+    def write(p: Path) -> list[Path]:
+        p.write_text("issues", "utf-8")
+        side = p.with_name(p.stem + ".rejected-1-a.csv")
+        side.write_text("rows", "utf-8")
+        return [p, side]
+
+    def audit(final: list[Path]) -> None:
+        assert [f.parent for f in final] == [tmp_path, tmp_path]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(DiskFull):
+        write_beside(tmp_path / "r.csv", write, audit)
+    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in write_beside(tmp_path / "r.csv", write)] == ["r.csv", "r.rejected-1-a.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.rejected-1-a.csv"]

@@ -106,12 +106,14 @@ def replacing(path: Path) -> Iterator[Path]:
         raise
 
 
-def write_beside(path: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
+def write_beside(path: Path, write: Callable[[Path], list[Path]],
+                 audit: Callable[[list[Path]], None] | None = None) -> list[Path]:
     """Run ``write(p)`` (a writer of one or more files named after ``p``) in a temporary folder beside
-    ``path``, then move what it wrote next to ``path``: all files or none (the rejection report).
+    ``path``, ``audit`` the final paths, then move the files next to ``path``: all files or none, and
+    never one without its audit row (the rejection report).
 
     Errors stay OSErrors (the caller decides what a failed report means; xlsxwriter's wrapper is
-    unwrapped); the folder is removed whatever happens.
+    unwrapped), a full disk met by the audit is DiskFull; the folder is removed whatever happens.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     work = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
@@ -119,6 +121,13 @@ def write_beside(path: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
     try:
         written = write(work / path.name)
         final = [path.with_name(p.name) for p in written]
+        if audit is not None:
+            try:
+                audit(final)
+            except Exception as e:
+                if (full := disk_full(e, None)) is not None:
+                    raise full from e
+                raise
         for src, dst in zip(written, final, strict=True):
             os.replace(src, dst)
         return final
