@@ -8,6 +8,7 @@ never leaves a half-written file at the target (docs/reliability.md, Disks).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
@@ -91,6 +92,7 @@ def replacing(path: Path) -> Iterator[Path]:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _not_a_folder(path)  # the rename would fail after the audit row was written
     except OSError as e:
         raise as_user_error(e, path) from None  # type: ignore[misc]
     tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}")
@@ -116,11 +118,14 @@ def write_beside(path: Path, write: Callable[[Path], list[Path]],
     unwrapped), a full disk met by the audit is DiskFull; the folder is removed whatever happens.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    _not_a_folder(path)
     work = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     work.mkdir()
     try:
         written = write(work / path.name)
         final = [path.with_name(p.name) for p in written]
+        for f in final:
+            _not_a_folder(f)
         if audit is not None:
             try:
                 audit(final)
@@ -137,6 +142,11 @@ def write_beside(path: Path, write: Callable[[Path], list[Path]],
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _not_a_folder(path: Path) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "输出路径是一个文件夹 / the output path is a folder", str(path))
 
 
 def write_frame(df: pd.DataFrame, path: Path, store: Store | Path | None = None, **detail) -> Path:
