@@ -27,10 +27,13 @@ class _Group(typer.core.TyperGroup):
         except Exception as e:
             if str(e) == "Query interrupted":  # DuckDB turns an interrupt during a query into this RuntimeError
                 _interrupted()
-            if not (type(e).__module__.startswith("gaoxin.") or isinstance(e, FileNotFoundError)):
+            if not (type(e).__module__.startswith("gaoxin.") or isinstance(e, OSError)
+                    or "duckdb" in type(e).__module__):
                 raise  # click's own exits and usage errors, and bugs: not worth importing the error classes
             from gaoxin.services.errors import user_errors
+            from gaoxin.services.export import disk_full
 
+            e = disk_full(e, None, output=None) or e  # a full disk met outside the store's and exports' own writes
             if not isinstance(e, user_errors()):
                 raise
             text = f"文件不存在 / file not found: {e.filename}" if isinstance(e, FileNotFoundError) else str(e)

@@ -1,13 +1,23 @@
-"""Exports: frames to .csv / .xlsx / .parquet, formulas neutralised, never over the store, always audited."""
+"""Exports: frames to .csv / .xlsx / .parquet, formulas neutralised, never over the store, always audited.
+
+A file is written whole or not at all: into a temporary file beside the
+target, audited, then renamed over it, so a full disk, an error or a kill
+never leaves a half-written file at the target (docs/reliability.md, Disks).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gaoxin.store import audit
-from gaoxin.store.db import Store, db_path
+from gaoxin.store.db import DiskFull, Store, db_path, disk_full
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,6 +27,10 @@ FORMATS = (".csv", ".xlsx", ".parquet")
 
 class ExportError(ValueError):
     pass
+
+
+__all__ = ["FORMATS", "DiskFull", "ExportError", "as_user_error", "check_target", "disk_full", "record",
+           "replacing", "write_beside", "write_frame", "write_sheets"]
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
@@ -51,33 +65,118 @@ def record(store: Store | Path | None, action: str, target: str, **detail) -> No
             raise ValueError("close the read store and pass its path to audit an export")
         audit.record(store.con, action, target, **detail)
         return
-    with Store(db_path(store), "write") as w:
-        audit.record(w.con, action, target, **detail)
+    with Store(db_path(store), "write") as w, w.transaction() as con:  # a full disk: DiskFull, no row
+        audit.record(con, action, target, **detail)
+
+
+def as_user_error(e: BaseException, path: Path | None = None) -> Exception | None:
+    """An OSError or DuckDB error as the user's one-line error (a full disk, an unwritable path), else None."""
+    if not isinstance(e, OSError) and e.args and isinstance(e.args[0], OSError):
+        e = e.args[0]  # xlsxwriter's FileCreateError wraps the OSError of its final write
+    full = disk_full(e, path, output=True)
+    if full is not None:
+        return full
+    if isinstance(e, OSError):
+        where = e.filename or path
+        return ExportError(f"无法写入 / cannot write {where}: {e.strerror or e}")
+    return None
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` that replaces it only once complete (same folder: rename is atomic).
+
+    Any failure (a full disk, an error, Ctrl-C) removes the temporary file and leaves
+    ``path`` as it was; OS errors become one-line user errors. A symlink at ``path`` is
+    replaced by the file, never written through.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _not_a_folder(path)  # the rename would fail after the audit row was written
+    except OSError as e:
+        raise as_user_error(e, path) from None  # type: ignore[misc]
+    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        mapped = as_user_error(e, path)
+        if mapped is not None:
+            raise mapped from None
+        raise
+
+
+def write_beside(path: Path, write: Callable[[Path], list[Path]],
+                 audit: Callable[[list[Path]], None] | None = None) -> list[Path]:
+    """Run ``write(p)`` (a writer of one or more files named after ``p``) in a temporary folder beside
+    ``path``, ``audit`` the final paths, then move the files next to ``path``: all files or none, and
+    never one without its audit row (the rejection report).
+
+    Errors stay OSErrors (the caller decides what a failed report means; xlsxwriter's wrapper is
+    unwrapped), a full disk met by the audit is DiskFull; the folder is removed whatever happens.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _not_a_folder(path)
+    work = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    work.mkdir()
+    try:
+        written = write(work / path.name)
+        final = [path.with_name(p.name) for p in written]
+        for f in final:
+            _not_a_folder(f)
+        if audit is not None:
+            try:
+                audit(final)
+            except Exception as e:
+                if (full := disk_full(e, None)) is not None:
+                    raise full from e
+                raise
+        for src, dst in zip(written, final, strict=True):
+            os.replace(src, dst)
+        return final
+    except Exception as e:
+        if not isinstance(e, OSError) and e.args and isinstance(e.args[0], OSError):
+            raise e.args[0] from e  # xlsxwriter's FileCreateError: the OSError of its final write
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _not_a_folder(path: Path) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "输出路径是一个文件夹 / the output path is a folder", str(path))
 
 
 def write_frame(df: pd.DataFrame, path: Path, store: Store | Path | None = None, **detail) -> Path:
-    """Write ``df`` by the path's suffix; audited when a store is given."""
+    """Write ``df`` by the path's suffix, whole or not at all; audited when a store is given."""
     check_target(path, _store_file(store))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe = neutralise(df)
-    if path.suffix.lower() == ".xlsx":
-        write_sheets({"data": df}, path, None)
-    elif path.suffix.lower() == ".parquet":
-        df.to_parquet(path, index=False)
-    else:
-        safe.to_csv(path, index=False, encoding="utf-8-sig")
-    record(store, "export", str(path), rows=len(df), **detail)
+    with replacing(path) as tmp:
+        if path.suffix.lower() == ".xlsx":
+            _xlsx({"data": df}, tmp)
+        elif path.suffix.lower() == ".parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            neutralise(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+        record(store, "export", str(path), rows=len(df), **detail)  # before the rename: never an unaudited file
     return path
 
 
 def write_sheets(sheets: dict[str, pd.DataFrame], path: Path, store: Store | Path | None = None, **detail) -> Path:
     """An .xlsx workbook, one sheet per frame, header row frozen, columns wide enough for CJK text."""
-    import pandas as pd
-
     check_target(path, _store_file(store))
     if path.suffix.lower() != ".xlsx":
         raise ExportError(f"工作簿须为 .xlsx / a workbook needs .xlsx: {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with replacing(path) as tmp:
+        _xlsx(sheets, tmp)
+        record(store, "export", str(path), sheets=list(sheets), **detail)
+    return path
+
+
+def _xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    import pandas as pd
+
     with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
         for name, df in sheets.items():
             sheet = name[:31]
@@ -88,8 +187,6 @@ def write_sheets(sheets: dict[str, pd.DataFrame], path: Path, store: Store | Pat
                 cells = [str(c), *df[c].head(200).map(lambda v: "" if v is None else str(v))]
                 width = max(_display_width(x) for x in cells)
                 ws.set_column(i, i, min(max(width + 2, 8), 60))
-    record(store, "export", str(path), sheets=list(sheets), **detail)
-    return path
 
 
 def _display_width(text: str) -> int:

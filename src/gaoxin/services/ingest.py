@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gaoxin.services.export import check_target, record
+from gaoxin.services.export import DiskFull, check_target, record, write_beside
 from gaoxin.store.db import Store
 from gaoxin.store.load import IngestResult
 
@@ -59,11 +59,12 @@ def ingest_files(store: Store, files: list[Path], *, snapshot_name: str | None =
                     stage_hook=stage_hook)
     if not report:
         return IngestOutcome(result)
-    try:  # after the commit: a failure here must not misreport the snapshot (issue #7 item 8)
-        written = write_report(result.batch, report)
-    except OSError as e:
-        reason = e.strerror or str(e)
-        return IngestOutcome(result, [], f"问题报告未能写入 / the report could not be written: {report}: {reason}")
-    if written:  # the report holds enterprise rows: an export, audited like the others
+    def audit(written: list[Path]) -> None:  # the report holds enterprise rows: an export, audited like the others
         record(store, "export", ", ".join(map(str, written)), kind="rejection report", snapshot=result.snapshot)
+
+    try:  # after the commit: a failure here must not misreport the snapshot (issue #7 item 8)
+        written = write_beside(report, lambda p: write_report(result.batch, p), audit)  # all files or none
+    except (OSError, DiskFull) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        return IngestOutcome(result, [], f"问题报告未能写入 / the report could not be written: {report}: {reason}")
     return IngestOutcome(result, written)

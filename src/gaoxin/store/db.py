@@ -19,6 +19,7 @@ concurrent reads through :meth:`Store.cursor`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import time
@@ -54,6 +55,105 @@ class StoreBusy(StoreError):
         super().__init__(
             f"数据库正被{who}占用，已等待 {waited:.0f} 秒：{path}。{hint_zh}。\n"
             f"The store {path} is held by {who_en}; waited {waited:.0f} s. {hint_en.capitalize()}.")
+
+
+class DiskFull(StoreError):
+    """No room to write a file: ENOSPC (the disk or its quota) or EFBIG (a file-size limit).
+
+    Raised for the store, its WAL, DuckDB's temp dir ``<store>.tmp`` and every output file,
+    always after the transaction was rolled back (or the half-written output removed), so
+    the message can say that nothing of the command was kept.
+    """
+
+    def __init__(self, path: str | os.PathLike, reason: str, *, output: bool | None = False) -> None:
+        self.path, self.reason = Path(path), reason
+        zh, en = {True: ("文件未写入", "the file was not written"),
+                  False: ("本次未保存任何数据，已有数据保持原样",
+                          "nothing of this command was stored, earlier data are intact"),
+                  None: ("写入未完成", "the write did not complete")}[output]
+        super().__init__(f"磁盘已满 / disk full ({reason}): {path} — {zh} / {en}. "
+                         "请腾出空间后重试 / free some space and try again.")
+
+
+_NO_SPACE = re.compile(r"No space left on device|Disk quota exceeded|File too large|disk is full", re.IGNORECASE)
+_FILE_IN_MESSAGE = re.compile(r'file "([^"]+)"')
+_TEMP_FULL = "max_temp_directory_size"  # in DuckDB's "failed to offload data block" error
+_FULL_ERRNOS = {errno.ENOSPC: "no space left on device", errno.EFBIG: "file too large",
+                errno.EDQUOT: "disk quota exceeded"}
+
+
+def disk_full(e: BaseException, path: str | os.PathLike | None, *, output: bool | None = False) -> DiskFull | None:
+    """``e`` as a :class:`DiskFull` naming the file it could not write, or None when it is another error.
+
+    DuckDB reports a full disk as an IO, transaction or fatal error whose text
+    holds the OS's message and the file (``Could not write file "…wal": No space
+    left on device``), or, for its spill files in ``<store>.tmp``, as an out-of-memory
+    error naming ``max_temp_directory_size`` (by default the free space there);
+    Python's writers raise OSError with ENOSPC / EFBIG.
+    """
+    if isinstance(e, DiskFull):
+        return e
+    if isinstance(e, OSError) and e.errno in _FULL_ERRNOS:
+        return DiskFull(e.filename or path or "?", _FULL_ERRNOS[e.errno], output=output)
+    text = str(e)
+    if isinstance(e, duckdb.OutOfMemoryException) and _TEMP_FULL in text:
+        # DuckDB's spill files ran out of room: by default its limit is the free space where they live
+        return DiskFull(f"{path}.tmp" if path else "temp_directory", "no space left for DuckDB's temp files",
+                        output=output)
+    m = _NO_SPACE.search(text) if isinstance(e, duckdb.Error | OSError) else None
+    if not m:
+        return None
+    f = _FILE_IN_MESSAGE.search(text)
+    return DiskFull(f.group(1) if f else (path or "?"), m.group(0).lower(), output=output)
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open; never masks the error that led here.
+
+    After a failed COMMIT DuckDB has already ended the transaction ("cannot
+    rollback - no transaction is active"), and after a fatal IO error it has
+    invalidated the database: either way there is nothing left to undo.
+    """
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def store_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of ``con``'s database (None in memory): what a disk-full message names by default."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return Path(rows[0][0]) if rows and rows[0][0] else None
+
+
+@contextlib.contextmanager
+def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, all or nothing, also on KeyboardInterrupt; a full disk is one :class:`DiskFull`.
+
+    A COMMIT that fails (its WAL or checkpoint cannot be written) has stored
+    nothing: DuckDB writes the WAL record or the new database header last.
+    """
+    path = store_file(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException as e:
+        rollback(con)
+        full = disk_full(e, path)
+        if full is not None:
+            raise full from e
+        raise
+    commit(con, path)
+
+
+def commit(con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
+    """COMMIT; when it fails, end the transaction and raise a full disk as :class:`DiskFull`."""
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as e:
+        rollback(con)
+        full = disk_full(e, path)
+        if full is not None:
+            raise full from e
+        raise
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -117,14 +217,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     for version, name, sql in migrations():
         if version <= current:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with atomic(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         current = version
     return current
 
@@ -212,6 +307,9 @@ class Store:
                 con = self._connect(path, mode)
                 break
             except duckdb.Error as e:
+                full = disk_full(e, path)
+                if full is not None:
+                    raise full from None
                 if not _is_lock_error(e):
                     raise StoreError(f"无法打开数据库 / cannot open the store {path}: {e}") from None
                 pid, cmd = _holder(str(e))
@@ -226,8 +324,11 @@ class Store:
             con.execute(limit)
         try:
             self._check_schema(con, mode)
-        except BaseException:
+        except BaseException as e:
             con.close()
+            full = disk_full(e, path)
+            if full is not None:  # a migration that found no room
+                raise full from None
             raise
         return con
 
@@ -250,15 +351,10 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All or nothing: commit on success, roll back on any exception (also KeyboardInterrupt)."""
+        """All or nothing: commit on success, roll back on any exception (also Ctrl-C); see :func:`atomic`."""
         self.require_write()
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield self.con
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
+        with atomic(self.con) as con:
+            yield con
 
     def require_write(self) -> None:
         if self.mode != "write":

@@ -18,6 +18,7 @@ import pandas as pd
 
 import gaoxin
 from gaoxin.store import audit
+from gaoxin.store.db import atomic
 from gaoxin.store.sql import ident
 
 
@@ -110,8 +111,7 @@ def save(con: duckdb.DuckDBPyConnection, rec: EvaluationRecord, scores: pd.DataF
 
     Everything is computed before this is called, so a failure or a kill at any point leaves no trace.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):  # a full disk anywhere, COMMIT included, is one DiskFull with nothing stored
         eid = con.execute("SELECT coalesce(max(id), 0) + 1 FROM evaluation").fetchall()[0][0]
         _insert_evaluation(con, eid, rec, scores, user)
         detail: dict[str, Any] = {"framework": rec.framework_id or rec.framework, "year": rec.year,
@@ -128,10 +128,6 @@ def save(con: duckdb.DuckDBPyConnection, rec: EvaluationRecord, scores: pd.DataF
             _insert_frame(con, "evaluation_comparison", companion.comparison_rows(eid), "_cmp")
             detail |= {"companion": int(cid), "companion_config": companion.record.config_name}
         audit.record(con, "evaluate", f"evaluation {eid}", **detail)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return int(eid)
 
 
@@ -199,15 +195,10 @@ def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def save_uncertainty(con: duckdb.DuckDBPyConnection, eid: int, summary: pd.DataFrame, runs: int,
                      seed: int) -> None:
     """Replace the stored rank intervals of ``eid`` (``summary`` has UNCERTAINTY_COLUMNS), atomically."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         con.execute("DELETE FROM evaluation_uncertainty WHERE evaluation_id = ?", [int(eid)])
         _insert_frame(con, "evaluation_uncertainty", Intervals(summary, runs, seed).rows(eid), "_unc")
         audit.record(con, "uncertainty", f"evaluation {eid}", runs=runs, seed=seed)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def uncertainty(con: duckdb.DuckDBPyConnection, eid: int) -> pd.DataFrame:

@@ -6,7 +6,9 @@ written once by the cell pass, and the snapshot row, the closed and the new
 data rows, the issues and the log are committed together.  A refusal rolls it
 back; a crash or a ``kill -9`` before COMMIT leaves only an uncommitted
 transaction, which DuckDB discards on the next open, so earlier snapshots are
-untouched and no partial snapshot is ever visible (tests/test_kill.py).
+untouched and no partial snapshot is ever visible (tests/test_kill.py).  A full
+disk at any point (the store, its WAL, DuckDB's temp dir) rolls back and raises
+one :class:`~gaoxin.store.db.DiskFull` naming the file (tests/test_disk_full.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from gaoxin.ingest.batch import (
 )
 from gaoxin.ingest.sql import run
 from gaoxin.store import audit
+from gaoxin.store.db import commit, disk_full, rollback, store_file
 from gaoxin.store.snapshots import DATA_TABLES, latest, value_columns
 
 KIND_TO_TABLE = {v: k for k, v in DATA_TABLES.items()}
@@ -81,18 +84,26 @@ def _ingest(con, paths, work, snapshot_name, strict, progress, hook) -> IngestRe
     enterprise rows are written once (by the cell pass), and any refusal or failure rolls it all back."""
     started = dt.datetime.now()
     hook("read")
+    store = store_file(con)
     con.execute("BEGIN TRANSACTION")
     try:
         result = _in_transaction(con, paths, work, snapshot_name, strict, progress, hook, started)
     except StageFailed as e:
-        con.execute("ROLLBACK")
+        rollback(con)
+        if (full := disk_full(e.__cause__ or e, store)) is not None:
+            raise full from e  # the store, its WAL or <store>.tmp, not the file being read
         b = Batch(issues=[Issue("error", None, e.file, e.sheet, None, None, None, e.en, e.zh)],
                   files={e.file: FileResult(e.file, error=f"{e.zh} / {e.en}")})
         return IngestResult(None, None, 0, 0, 0, 0, 0, 1, b, e.en, e.zh)
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as e:
+        rollback(con)  # never masks ``e``: after a fatal IO error there is no transaction to roll back
+        if (full := disk_full(e, store)) is not None:
+            raise full from e
         raise
-    con.execute("COMMIT" if result.snapshot is not None else "ROLLBACK")
+    if result.snapshot is None:
+        rollback(con)
+    else:
+        commit(con, store)  # a full disk here is DiskFull: the WAL record is written last, nothing is stored
     return result
 
 
