@@ -23,7 +23,14 @@ def test_demo_small(tmp_path):
     snap = con.execute("SELECT id, name, accepted, rejected FROM snapshot").fetchall()
     # the zone summary is what the store holds for the latest year
     n2024 = con.execute("SELECT count(*) FROM enterprise_years_at(1) WHERE year = 2024").fetchall()[0][0]
+    # both scorings are stored with their rank intervals, and one zone's change of rank is explained
+    per_eval = dict(con.execute("SELECT evaluation_id, count(*) FROM evaluation_uncertainty GROUP BY 1").fetchall())
+    companion = con.execute("SELECT companion_id FROM evaluation_companion WHERE evaluation_id = 1").fetchall()
+    explained = con.execute("SELECT evaluation_id, zone_id FROM evaluation_explanation").fetchall()
     con.close()
+    assert companion == [(2,)] and per_eval == {1: 12, 2: 12}
+    assert len(explained) == 1 and explained[0][0] == 1
+    assert "两种评分 two scorings" in res.output and "排名变化解释" in res.output and explained[0][1] in res.output
     assert snap[0][:2] == (1, "demo") and snap[0][3] > 0  # dirty rows were rejected, not stored
     assert summary["enterprises"].sum() == n2024
     issues = pd.read_excel(out / "rejections.xlsx", sheet_name="问题清单 issues", engine="calamine")

@@ -33,7 +33,8 @@ def demo(
     status.start()
     labels = {"generate": "导入并校验 / ingesting and validating …", "ingest": "汇总 / summarising …",
               "summary": "计算指标 / computing indicators …", "indicators": "综合评价与排名区间 / evaluating …",
-              "evaluate": "动态管理 / dynamic management …", "manage": "规划监测 / plan monitoring …"}
+              "evaluate": "动态管理 / dynamic management …", "manage": "排名变化解释 / explaining a change of rank …",
+              "explain": "规划监测 / plan monitoring …"}
 
     def step(name: str, res) -> None:
         status.stop()
@@ -125,11 +126,21 @@ def _two_scorings(res) -> None:
                   f"{run.companion_id}); Spearman ρ = {render.fmt(run.spearman, '.3f')}, 平均排名差 mean |shift| = "
                   f"{render.fmt(c['shift'].abs().mean(), '.1f')}, 前10名重合 top-10 overlap {both}/10")
     name = res.zone_names.get
-    rows = [(i + 1, name(x.zone_id, x.zone_id), x.companion_rank, name(y.zone_id, y.zone_id), y.rank)
+    own = run.table.set_index("zone_id")
+    other = res.companion_intervals
+
+    def interval(zone: str, table) -> str:
+        if table is None or zone not in table.index:
+            return "—"
+        return f"{render.fmt(table.at[zone, 'rank_p05'], '.0f')}–{render.fmt(table.at[zone, 'rank_p95'], '.0f')}"
+
+    rows = [(i + 1, name(x.zone_id, x.zone_id), interval(x.zone_id, own), x.companion_rank,
+             name(y.zone_id, y.zone_id), interval(y.zone_id, other), y.rank)
             for i, (x, y) in enumerate(zip(a.itertuples(), b.itertuples(), strict=True))]
-    render.show(render.table(f"前10名 top 10: {run.config_name} | {run.companion_config}",
-                             ["名次 #", f"{run.config_name}", "另一排名 other", f"{run.companion_config}",
-                              "另一排名 other "], rows,
+    render.show(render.table(f"前10名及排名区间（5–95%） top 10 with rank intervals: {run.config_name} | "
+                             f"{run.companion_config}",
+                             ["名次 #", f"{run.config_name}", "区间 interval", "另一排名 other",
+                              f"{run.companion_config}", "区间 interval ", "另一排名 other "], rows,
                              right=["名次 #", "另一排名 other", "另一排名 other "]))
 
 
@@ -145,10 +156,22 @@ def _manage(res) -> None:
     console.print(f"   表扬 praise: {', '.join(praised) or '—'}")
 
 
+def _explain(res) -> None:
+    from gaoxin.cli.explain import show
+
+    e = res.explanation
+    if e is None:
+        return
+    console.print(f"[bold]7. 排名变化解释 why the rank changed[/]: {e.zone_name} {e.base_year}→{e.year} "
+                  f"({res.seconds['explain']:.1f}s; 已随评价 {e.evaluation_id} 存储 stored; "
+                  f"gaoxin explain --zone {e.zone_id} --evaluation {e.evaluation_id})")
+    show(e, limit=6)
+
+
 def _monitor(res) -> None:
     rows = [(r.label_zh, r.baseline_value, r.target_value, r.actual, r.progress, r.expected_progress, r.status_zh)
             for r in res.monitoring.itertuples()]
-    render.show(render.table(f"7. 规划监测 plan monitoring {res.year}",
+    render.show(render.table(f"8. 规划监测 plan monitoring {res.year}",
                            ["目标 target", "基期 baseline", "目标值 target value", "实际 actual", "进度 progress",
                             "应达 expected", "状态 status"], rows,
                            right=["基期 baseline", "目标值 target value", "实际 actual", "进度 progress",
@@ -157,4 +180,4 @@ def _monitor(res) -> None:
 
 
 _SHOW = {"generate": _generate, "ingest": _ingest, "summary": _summary, "indicators": _indicators,
-         "evaluate": _evaluate, "manage": _manage, "monitor": _monitor}
+         "evaluate": _evaluate, "manage": _manage, "explain": _explain, "monitor": _monitor}

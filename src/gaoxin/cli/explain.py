@@ -63,6 +63,11 @@ def explain(
         else:
             export(e.indicator_frame(), out_file, db)
         return
+    show(e)
+
+
+def show(e, limit: int = 12) -> None:
+    """The narrative, the largest contributions and the firms behind the top three (also used by the demo)."""
     out.print(e.narrative_zh, markup=False, highlight=False)
     out.print(e.narrative_en, markup=False, highlight=False)
     df = e.indicator_frame()
@@ -72,7 +77,7 @@ def explain(
             "indicator": "指标 indicator", "value_before": f"{e.base_year}", "value_after": f"{e.year}",
             "contribution": "贡献 points", "own": "自身 own", "peer": "其他园区 peer", "method": "方法 method"})
     how = "精确 exact" if e.exact else f"近似 approx., 残差 residual {e.residual:.3g}"
-    render.frame(shown, f"得分变化分解 / contributions ({how})", limit=12)
+    render.frame(shown, f"得分变化分解 / contributions ({how})", limit=limit)
     firms = e.firm_frame(top_indicators=3)
     if len(firms):
         render.frame(firms[["indicator", "credit_code", "name", "shown"]].rename(columns={

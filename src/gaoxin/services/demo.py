@@ -21,6 +21,8 @@ from gaoxin.store.db import Store
 if TYPE_CHECKING:
     import pandas as pd
 
+    from gaoxin.services.explain import Explanation
+
 
 def generate_data(out_dir: Path, **kw):
     """Synthetic demo files (``gaoxin demo-data``); see ``gaoxin.demo.synthetic.generate``."""
@@ -66,6 +68,8 @@ class DemoResult:
     evaluation: evaluation.EvaluationRun | None = None
     zone_names: dict[str, str] = field(default_factory=dict)
     management: evaluation.Management | None = None
+    companion_intervals: pd.DataFrame | None = None  # rank intervals of the other scoring (stored with it)
+    explanation: Explanation | None = None  # of one zone (the first warned, else the leader), stored
     monitoring: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -125,12 +129,36 @@ def run_demo(s: DemoSettings, step: Callable[[str, DemoResult], None] = lambda n
         res.evaluation = evaluation.evaluate(store, s.framework, res.year, sid, runs=s.runs, seed=42,
                                              compare=evaluation.other_scoring(s.framework))
         res.files["evaluation"] = write_frame(res.evaluation.table, s.out_dir / f"evaluation-{res.year}.csv", store)
+        if res.evaluation.companion_id is not None:  # both rankings are published with their intervals
+            res.companion_intervals = evaluation.uncertainty(store, res.evaluation.companion_id, runs=s.runs,
+                                                             seed=42, save=True).summary
         done("evaluate")
         res.management = evaluation.dynamic_management(store, s.framework, range(since, res.year + 1), sid)
         done("manage")
+        res.explanation = _explain_one(store, res)
+        done("explain")
         parts = []
         for packaged in ("fyp14-national", "example-zone"):
             parts.append(monitoring.monitor(store, res.year, monitoring.load_targets(packaged=packaged), "annual", sid))
         res.monitoring = pd.concat(parts, ignore_index=True)
         done("monitor")
     return res
+
+
+WARNED = ("warning_interview", "warning_notice", "exit_recommended")
+
+
+def _explain_one(store: Store, res: DemoResult) -> Explanation | None:
+    """Why one zone moved since last year: the first on a warning list (it will ask), else the leader."""
+    from gaoxin.services.explain import explain
+
+    run = res.evaluation
+    if run is None or res.year <= res.settings.years[0]:
+        return None
+    lists = res.management.lists if res.management is not None else None
+    warned = lists[lists["status"].isin(WARNED)]["zone_id"].tolist() if lists is not None else []
+    ranked = run.table.dropna(subset=["rank"]).sort_values("rank")["zone_id"].tolist()
+    zone = next((z for z in warned if z in ranked), ranked[0] if ranked else None)
+    if zone is None:
+        return None
+    return explain(store, zone, evaluation=run.id, vs=res.year - 1, save=True)
