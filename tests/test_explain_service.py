@@ -78,9 +78,9 @@ def test_enterprise_contributions_add_up_to_the_change_of_a_count(db):
     z = _zone(db)
     with Store(db, "read") as s:
         e = sx.explain(s, z, evaluation=2, top_firms=3)
-    ind = next(i for i in e.indicators if i.code == "tech_smes")  # count(is_tech_sme): a sum over firms
-    firms = [f for f in e.firms if f.indicator == "tech_smes"]
-    assert len([f for f in firms if f.credit_code]) <= 3
+    ind = next(i for i in e.indicators if i.code == "vc_backed_enterprises")  # count(equity_financing > 0): over firms
+    firms = [f for f in e.firms if f.indicator == "vc_backed_enterprises"]
+    assert firms and len([f for f in firms if f.credit_code]) <= 3
     assert sum(f.contribution for f in firms) == pytest.approx(ind.value_after - ind.value_before, abs=1e-9)
     ratio = next(i for i in e.indicators if i.code == "rd_intensity")  # sum(rd_expense) / sum(revenue)
     firms = [f for f in e.firms if f.indicator == "rd_intensity"]
