@@ -410,12 +410,12 @@ def compute_tiers(con, rules: TierRules, years: tuple[int, int], snapshot: int,
     """Run :func:`tier_expr` on the store's DuckDB connection for ``snapshot`` (one query)."""
     import ibis
 
-    from gaoxin.indicators.backend import duckdb_backend
-    from gaoxin.indicators.tables import visible
+    from gaoxin.indicators.backend import duckdb_backend, duckdb_schemas, run_on_duckdb
+    from gaoxin.indicators.tables import unbound_tables, visible
 
     backend = duckdb_backend(con)
-    ent = visible(backend.table("enterprise_year"), ibis.literal(snapshot, "int64"))
-    df = backend.execute(tier_expr(ent, rules, years, zone))
+    ent = visible(unbound_tables(duckdb_schemas(con)).enterprise_year, ibis.literal(int(snapshot), "int64"))
+    df = run_on_duckdb(backend, str(ibis.to_sql(tier_expr(ent, rules, years, zone), dialect="duckdb")))
     for t in rules.tier:  # nullable booleans: NULL stays unknown
         df[t.id] = df[t.id].astype("boolean")
     return df

@@ -107,6 +107,8 @@ KINDS: dict[str, ConfigKind] = {k.name: k for k in [
                frozenset({"target", "criteria"}), _n("target"), "demo/data/calibration.toml"),
     ConfigKind("gazelle", "瞪羚企业规则 / gazelle rule", "gaoxin.indicators.criteria:GazelleFile", frozenset({"rule"}),
                lambda m: {"id": m.rule.id, "window_years": m.rule.window_years}, "indicators/criteria/gazelle.toml"),
+    ConfigKind("tiers", "企业梯度规则 / enterprise tier rules", "gaoxin.analysis.tiers:TierRules",
+               frozenset({"rules", "tier", "score"}), _n("tier"), "analysis/rules/tiers/national.toml"),
     ConfigKind("zone-facts", "园区指标目录 / zone-fact catalogue", "gaoxin.ingest.contract:FactCatalogue",
                frozenset({"fact"}), _n("fact"), "ingest/data/zone_facts.toml"),
 ]}
