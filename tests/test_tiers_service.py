@@ -100,3 +100,15 @@ def test_config_check_knows_tier_rules():
     from gaoxin.services.configs import check_config
 
     assert check_config("src/gaoxin/analysis/rules/tiers/national.toml").kind == "tiers"
+
+
+def test_save_stores_the_result_by_snapshot_and_rule_hash(db, tmp_path):
+    r = run("tiers", "--year", "2023", "--save", "--db", str(db))
+    assert r.exit_code == 0, r.output
+    with Store(db) as s:
+        doc = st.stored(s, 2023)
+        again = st.tiers(s, 2023).to_dict()
+        assert st.stored(s, 2022) is None
+        audit = s.con.execute("SELECT count(*) FROM audit_log WHERE action = 'tiers'").fetchone()[0]
+    assert doc == json.loads(json.dumps(again, ensure_ascii=False))
+    assert audit >= 1

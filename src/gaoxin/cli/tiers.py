@@ -22,6 +22,7 @@ def tiers(
                          ] = False,
     funnel: Annotated[bool, typer.Option("--funnel", help="园区梯度漏斗与进出 / zone funnel and transitions")] = False,
     snapshot: Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")] = None,
+    save: Annotated[bool, typer.Option(help="按快照与规则文件存储结果 / store per snapshot and rule file")] = False,
     as_json: JsonOpt = False,
     out_file: OutOpt = None,
     db: DbOpt = None,
@@ -29,8 +30,11 @@ def tiers(
     """企业梯度识别（含依据）/ enterprise tiers with evidence per criterion."""
     from gaoxin.services import tiers as st
 
-    with open_store(db, "read") as store:
-        res = st.tiers(store, year, rules=None if rules is None else str(rules), zone=zone, snapshot=snapshot)
+    with open_store(db, "write" if save else "read") as store:
+        res = st.tiers(store, year, rules=None if rules is None else str(rules), zone=zone, snapshot=snapshot,
+                       save=save)
+    if save:
+        console.print(f"已存储 stored: snapshot {res.snapshot}, rules {res.rules_sha256[:12]}, {res.year}")
     if as_json:
         render.print_json(res.to_dict())
         return

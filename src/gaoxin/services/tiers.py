@@ -58,9 +58,9 @@ def rules_of(path: str | None = None):
 
 
 def tiers(store: Store, year: int, *, rules: str | None = None, zone: str | None = None,
-          snapshot: str | int | None = None, history: int = HISTORY_YEARS) -> TiersResult:
+          snapshot: str | int | None = None, history: int = HISTORY_YEARS, save: bool = False) -> TiersResult:
     """Tiers of every enterprise of ``year`` (optionally one zone) with evidence, near misses and the funnel
-    over ``history`` years before ``year``."""
+    over ``history`` years before ``year``; ``save`` stores the result per snapshot and rule-file hash."""
 
     from gaoxin.analysis import tiers as T
     from gaoxin.services.errors import InputError, check_year_values
@@ -82,9 +82,25 @@ def tiers(store: Store, year: int, *, rules: str | None = None, zone: str | None
         members[t.id] = st
         info.append({"id": t.id, "rank": t.rank, "name_zh": t.name_zh, "name_en": t.name_en, "source": t.source,
                      "members": int((st == "pass").sum()), "unknown": int((st == "unknown").sum())})
-    return TiersResult(r.rules.id, r.rules.version, sha, sid, year, zone, info, members,
-                       T.evidence(now, r), T.near_misses(now, r), T.funnel(wide, r),
+    res = TiersResult(r.rules.id, r.rules.version, sha, sid, year, zone, info, members,
+                      T.evidence(now, r), T.near_misses(now, r), T.funnel(wide, r),
                        notes=["漏斗首年无上一年可比，进出显示为“—” / the funnel's first year has no year before: "
                               "entered/left/promoted shown as —"])
+    if save:
+        from gaoxin.store import tiers as stored_tiers
+
+        store.require_write()
+        stored_tiers.save(store.con, sid, sha, r.rules.id, year, zone, res.to_dict())
+    return res
+
+
+def stored(store: Store, year: int, *, rules: str | None = None, zone: str | None = None,
+           snapshot: str | int | None = None) -> dict[str, Any] | None:
+    """The saved result (``to_dict`` form) for this snapshot, rule file, year and zone, or None."""
+    from gaoxin.store import tiers as stored_tiers
+    from gaoxin.store.snapshots import resolve
+
+    _, sha = rules_of(rules)
+    return stored_tiers.load(store.con, resolve(store.con, snapshot), sha, year, zone)
 
 
