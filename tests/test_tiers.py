@@ -160,10 +160,9 @@ def test_gazelle_staff_branch(tmp_path, base_emp, emp, expected):
 ])
 def test_gazelle_large_young_branches(tmp_path, founded, rev, expected):
     """A single year of returns: the size branches decide a pass; otherwise the growth branches are unknown."""
-    rows = [firm(revenue=rev, rd_expense=rev * 0.03, founded_year=founded)]
-    assert tier_status(wide(tmp_path, rows), "gazelle") == expected
-    growth = ev(wide(tmp_path, rows), "gazelle", "revenue_cagr_3y")[0]
-    assert growth == ["unknown"]
+    w = wide(tmp_path, [firm(revenue=rev, rd_expense=rev * 0.03, founded_year=founded)])
+    assert tier_status(w, "gazelle") == expected
+    assert ev(w, "gazelle", "revenue_cagr_3y")[0] == ["unknown"]
 
 
 @pytest.mark.parametrize(("rd", "expected"), [(25000.001, "pass"), (25000, "fail")])
@@ -254,3 +253,11 @@ def test_gazelle_tier_is_the_gazelle_toml_rule():
     g = next(t for t in RULES.tier if t.id == "gazelle")
     assert g.all[0].threshold == 0.025 and len(g.any_of) == 4
     assert [c.measure for c in g.any_of[0]] == ["age", "revenue_base_3y", "revenue_cagr_3y", "revenue_growth_1y"]
+
+
+def test_unknown_measure_in_a_rule_file_is_an_error(tmp_path):
+    text = (T.resources.files("gaoxin.analysis.rules.tiers") / "national.toml").read_text("utf-8")
+    p = tmp_path / "bad.toml"
+    p.write_text(text.replace('measure = "total_assets"', 'measure = "total_asets"', 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="total_asets"):
+        T.load_rules(p)

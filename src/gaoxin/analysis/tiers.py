@@ -136,8 +136,22 @@ def load_rules(path: str | os.PathLike | None = None) -> tuple[TierRules, str]:
 
 
 def _load(p: Path) -> tuple[TierRules, str]:
+    from gaoxin.config import ConfigError
+
     rules = resolve(load_toml(p, TierRules))
+    scores = {s.id for s in rules.score} | {c.id for s in rules.score for c in s.component}
+    bad = sorted(n for n in measures_used(rules) if n not in scores and not _known(n))
+    if bad:
+        raise ConfigError(str(p), [f"未知指标 / unknown measure {n!r}; known: {', '.join(KNOWN)}, "
+                                   "{revenue|employees|rd_expense}_{cagr|base|growth}_{n}y" for n in bad])
     return rules, hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+KNOWN = (*DIRECT, "age", "listed", *RATIOS, "rd_intensity_3y")
+
+
+def _known(name: str) -> bool:
+    return name in KNOWN or _LAG_RE.match(name) is not None
 
 
 def criterion_keys(t: Tier) -> list[tuple[str, str, Criterion]]:
