@@ -108,7 +108,7 @@ KINDS: dict[str, ConfigKind] = {k.name: k for k in [
     ConfigKind("gazelle", "瞪羚企业规则 / gazelle rule", "gaoxin.indicators.criteria:GazelleFile", frozenset({"rule"}),
                lambda m: {"id": m.rule.id, "window_years": m.rule.window_years}, "indicators/criteria/gazelle.toml"),
     ConfigKind("points", "创新积分规则 / innovation points rule", "gaoxin.analysis.points:PointsRules",
-               frozenset({"rule", "band", "group", "indicator", "bonus", "negative", "cutoffs"}),
+               frozenset({"band", "group", "bonus", "negative", "cutoffs"}),
                lambda m: {"id": m.rule.id, "indicators": len(m.indicator)}, "analysis/rules/points/guideline-2024.toml"),
     ConfigKind("zone-facts", "园区指标目录 / zone-fact catalogue", "gaoxin.ingest.contract:FactCatalogue",
                frozenset({"fact"}), _n("fact"), "ingest/data/zone_facts.toml"),
