@@ -9,6 +9,7 @@ Rule file: ``rules/points/guideline-2024.toml`` (docs/innovation-points.md, deci
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from importlib import resources
 from pathlib import Path
@@ -110,7 +111,7 @@ class PointsRules(StrictModel):
             if abs(s - 1) > 1e-6:
                 raise ValueError(f"weights of the indicators of group {g} sum to {s:.4f}, not 1")
         bands = sorted(self.band, key=lambda b: b.revenue_from)
-        for lo, hi in zip(bands, bands[1:], strict=False):
+        for lo, hi in itertools.pairwise(bands):
             if lo.revenue_below != hi.revenue_from:
                 raise ValueError(f"band {lo.code} must end where {hi.code} starts ({hi.revenue_from})")
         if bands[-1].revenue_below is not None:
@@ -260,7 +261,7 @@ def backtest(points: pd.DataFrame, revenue: pd.DataFrame, year: int, horizons: t
         top = d["top_band"] != "rest"
         rho = float(spearmanr(d["points"], d["growth"]).statistic) if len(d) >= 3 and \
             d["points"].nunique() > 1 and d["growth"].nunique() > 1 else None
-        rows.append({"horizon": h, "to_year": year + h, "n": int(len(d)), "spearman": rho,
+        rows.append({"horizon": h, "to_year": year + h, "n": len(d), "spearman": rho,
                      "top_n": int(top.sum()), "median_growth_top": float(d.loc[top, "growth"].median())
                      if top.any() else None, "median_growth_rest": float(d.loc[~top, "growth"].median())
                      if (~top).any() else None})

@@ -106,7 +106,7 @@ def points(store: Store, year: int, *, rules_path: str | os.PathLike | None = No
     except ConfigError as e:
         raise InputError(str(e).splitlines()[0] + " " + "; ".join(e.problems)) from None
     except OSError as e:
-        raise InputError(f"无法读取积分规则文件 / cannot read the points rule file {rules_path}: {e.strerror}") from None
+        raise InputError(f"无法读取积分规则文件 / cannot read the points rule {rules_path}: {e.strerror}") from None
     sid = resolve(store.con, snapshot)
     fw = _framework(rules)
     values = compute_indicators(store.cursor(), fw, (year, year), sid, unit="enterprise-year")
