@@ -127,3 +127,9 @@ def test_framework_of_the_rule_compiles():
 
     fw = parse_framework(ap.framework_data(RULES))
     assert [i.code for i in fw.indicators] == [*CODES, "b_gazelle", "b_pct", "n_rd_above_revenue"]
+
+
+@pytest.mark.parametrize(("value", "score"), [(0.0599, 0.0599 / 0.06), (0.06, 1.0), (0.0601, 1.0), (-0.01, 0.0)])
+def test_indicator_score_at_below_and_above_the_reference(value, score):
+    s = ap.indicator_scores(values(rd_intensity=value), RULES).iloc[0]
+    assert s["rd_intensity"] == pytest.approx(score) and s["rd_staff_share"] == 0  # missing scores 0

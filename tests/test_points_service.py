@@ -100,3 +100,48 @@ def test_cli_json_out_bank_export(db, tmp_path):
     assert r.exit_code == 0 and "Spearman" in r.output and "未经核实" in r.output
     r = run("points", "--year", "2021", "--rules", str(tmp_path / "missing.toml"), "--db", str(db))
     assert r.exit_code == 2 and "file not found" in r.output
+
+
+LOCAL = """
+[rule]
+id = "local-test"
+name_zh = "本地积分（测试）"
+name_en = "Local scheme (test)"
+version = "1"
+source = "test"
+
+[[band]]
+code = "all"
+name_zh = "全部"
+name_en = "All"
+revenue_from = 0
+weights = { tech = 1.0 }
+
+[[group]]
+code = "tech"
+name_zh = "技术创新指标"
+name_en = "Technology"
+
+[[indicator]]
+code = "patents"
+group = "tech"
+name_zh = "有效发明专利数"
+name_en = "Valid invention patents"
+formula = "sum(valid_invention_patents)"
+reference = 4
+weight = 1.0
+"""
+
+
+def test_a_local_scheme_is_one_more_file(tmp_path):
+    rows = [{"credit_code": c, "zone_id": "A", "year": 2024, "valid_invention_patents": n}
+            for c, n in (("P", 1), ("Q", 4), ("R", 9))]
+    panel_store(tmp_path / "s.duckdb", rows).close()
+    rule = tmp_path / "local.toml"
+    rule.write_text(LOCAL, "utf-8")
+    with Store(tmp_path / "s.duckdb", "read") as s:
+        r = sp.points(s, 2024, rules_path=rule)
+    f = r.frame.set_index("credit_code")
+    assert f["points"].to_dict() == {"Q": 100.0, "R": 100.0, "P": 25.0}
+    assert f["rank"].to_dict() == {"Q": 1, "R": 1, "P": 3}
+    assert r.rule_id == "local-test" and len(r.rules_hash) == 64
