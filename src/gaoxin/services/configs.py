@@ -109,6 +109,10 @@ KINDS: dict[str, ConfigKind] = {k.name: k for k in [
                lambda m: {"id": m.rule.id, "window_years": m.rule.window_years}, "indicators/criteria/gazelle.toml"),
     ConfigKind("tiers", "企业梯度规则 / enterprise tier rules", "gaoxin.analysis.tiers:TierRules",
                frozenset({"rules", "tier", "score"}), _n("tier"), "analysis/rules/tiers/national.toml"),
+    ConfigKind("points", "创新积分规则 / innovation points rule", "gaoxin.analysis.points:PointsRules",
+               frozenset({"band", "group", "bonus", "negative", "cutoffs"}),
+               lambda m: {"id": m.rule.id, "indicators": len(m.indicator)},
+               "analysis/rules/points/guideline-2024.toml"),
     ConfigKind("zone-facts", "园区指标目录 / zone-fact catalogue", "gaoxin.ingest.contract:FactCatalogue",
                frozenset({"fact"}), _n("fact"), "ingest/data/zone_facts.toml"),
 ]}
