@@ -87,7 +87,7 @@ def test_industry_map_sections_cover_all_97_divisions():
 
 def test_rule_files_are_strict(tmp_path):
     p = tmp_path / "f.toml"
-    p.write_text('[rule]\nid = "x"\nsource = "s"\nmin_lq = 1.0\nmin_lqq = 2\n', "utf-8")
+    p.write_text('[featured]\nid = "x"\nsource = "s"\nmin_lq = 1.0\nmin_lqq = 2\n', "utf-8")
     with pytest.raises(ConfigError):
         ai.load_featured(p)
     with pytest.raises(ValueError):
@@ -98,7 +98,6 @@ def test_rule_files_are_strict(tmp_path):
 @pytest.fixture
 def store(tmp_path):
     from fixtures import panel_store
-
     from gaoxin.services import Store
 
     rows = []
@@ -148,3 +147,19 @@ def test_service_zone_filter_and_errors(store):
         industry_structure(store, 2024, "GX999")
     with pytest.raises(InputError, match="level"):
         industry_structure(store, 2024, level="class")
+
+
+@pytest.mark.parametrize(("name", "kind"), [("featured.toml", "featured-industry"),
+                                            ("gbt4754-2017.toml", "industry-map")])
+def test_config_check_knows_the_industry_rule_files(name, kind, tmp_path):
+    from importlib import resources
+
+    from gaoxin.services.configs import check_config
+
+    path = resources.files("gaoxin.analysis").joinpath("rules/industry", name)
+    res = check_config(str(path))
+    assert (res.kind, res.ok) == (kind, True), res.problems
+    bad = tmp_path / name
+    bad.write_text(path.read_text("utf-8").replace("source =", "sourse =", 1), "utf-8")
+    res = check_config(bad)
+    assert not res.ok and any("sourse" in p for p in res.problems)

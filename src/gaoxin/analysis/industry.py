@@ -82,7 +82,7 @@ class FeaturedRule(StrictModel):
 
 
 class FeaturedFile(StrictModel):
-    rule: FeaturedRule
+    featured: FeaturedRule
 
 
 def _path(name: str) -> os.PathLike | str:
@@ -97,7 +97,7 @@ def industry_map() -> IndustryMap:
 
 def load_featured(path: str | os.PathLike | None = None) -> FeaturedRule:
     """The featured-industry rule: the shipped one, or a local file of the same model."""
-    return load_toml(path if path is not None else _path("featured.toml"), FeaturedFile).rule
+    return load_toml(path if path is not None else _path("featured.toml"), FeaturedFile).featured
 
 
 def node(code: ir.StringValue, level: Level, imap: IndustryMap) -> ir.StringValue:

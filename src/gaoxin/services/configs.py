@@ -107,6 +107,13 @@ KINDS: dict[str, ConfigKind] = {k.name: k for k in [
                frozenset({"target", "criteria"}), _n("target"), "demo/data/calibration.toml"),
     ConfigKind("gazelle", "瞪羚企业规则 / gazelle rule", "gaoxin.indicators.criteria:GazelleFile", frozenset({"rule"}),
                lambda m: {"id": m.rule.id, "window_years": m.rule.window_years}, "indicators/criteria/gazelle.toml"),
+    ConfigKind("featured-industry", "主导产业规则 / featured-industry rule", "gaoxin.analysis.industry:FeaturedFile",
+               frozenset({"featured"}), lambda m: {"id": m.featured.id, "min_lq": m.featured.min_lq},
+               "analysis/rules/industry/featured.toml"),
+    ConfigKind("industry-map", "行业分类映射 / industry classification map", "gaoxin.analysis.industry:IndustryMap",
+               frozenset({"section", "category"}),
+               lambda m: {"sections": len(m.section), "categories": len(m.category)},
+               "analysis/rules/industry/gbt4754-2017.toml"),
     ConfigKind("zone-facts", "园区指标目录 / zone-fact catalogue", "gaoxin.ingest.contract:FactCatalogue",
                frozenset({"fact"}), _n("fact"), "ingest/data/zone_facts.toml"),
 ]}

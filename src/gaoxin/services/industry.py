@@ -143,7 +143,8 @@ def industry_structure(store: Store, year: int, zone: str | None = None, *, leve
     concentration = [{"zone_id": r.zone_id, "year": int(r.year), "hhi": _num(r.hhi),
                       "hhi_employees": _num(r.hhi_employees), "industries": int(r.industries)}
                      for r in conc.sort_values("zone_id").itertuples()]
-    featured = _featured_history(feat, zones if zone is None else {zone}, range(y0, year + 1), level, sections,
+    first = max(y0, int(df["year"].min())) if len(df) else year  # no rows before the data's first year
+    featured = _featured_history(feat, zones if zone is None else {zone}, range(first, year + 1), level, sections,
                                  div_section)
     categories = [{"zone_id": r.zone_id, "scheme": catinfo[r.category].scheme, "category": r.category,
                    "name_zh": catinfo[r.category].name_zh, "name_en": catinfo[r.category].name_en,
