@@ -62,6 +62,10 @@ class ChainGaps:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def key(self) -> str:
+        return f"chain:{self.chain}:zone:{self.zone}:year:{self.year}:viewer:{self.viewer}"
+
     def frames(self) -> dict[str, Any]:
         import pandas as pd
 
@@ -84,13 +88,16 @@ def _text(path: Any) -> str:
 
 
 def chain_gaps(store: Store, chain: str, zone: str, year: int, *, viewer: str = "national",
-               snapshot: str | int | None = None, rules: str | None = None) -> ChainGaps:
-    """Gap analysis of ``zone``'s ``chain`` in ``year`` seen by ``viewer`` (see :class:`Viewer`)."""
+               snapshot: str | int | None = None, rules: str | None = None, save: bool = False) -> ChainGaps:
+    """Gap analysis of ``zone``'s ``chain`` in ``year`` seen by ``viewer`` (see :class:`Viewer`); ``save`` stores
+    it per snapshot and rule-file hash, as that viewer sees it."""
     from gaoxin.analysis import chains as ac
     from gaoxin.services.errors import InputError, check_year_values
     from gaoxin.store.snapshots import resolve
 
     check_year_values(year)
+    if save:
+        store.require_write()
     v = Viewer.parse(viewer)
     if v.kind == "zone" and v.value != zone:
         raise InputError(f"无权查看园区 {zone}（当前范围 {v}）/ viewer {v} may not see zone {zone}")
@@ -149,6 +156,11 @@ def chain_gaps(store: Store, chain: str, zone: str, year: int, *, viewer: str = 
         notes.append("按查看范围，仅显示线索数量及所在园区 / by the viewer's scope only counts and places are shown")
     text = _text(ac._rules(f"{ch.chain.id}.toml")) if chain in ac.SHIPPED else _text(chain)
     text += _text(ac._rules("gaps.toml")) if rules is None else _text(rules)
-    return ChainGaps(ch.chain.id, ch.chain.name_zh, ch.chain.name_en, zone, prov[zone] or MISSING, year, sid,
-                     str(v), rule.id, hashlib.sha256(text.encode()).hexdigest()[:16], nodes, leads, lead_counts,
-                     redacted, ambiguous, notes)
+    r = ChainGaps(ch.chain.id, ch.chain.name_zh, ch.chain.name_en, zone, prov[zone] or MISSING, year, sid,
+                  str(v), rule.id, hashlib.sha256(text.encode()).hexdigest()[:16], nodes, leads, lead_counts,
+                  redacted, ambiguous, notes)
+    if save:
+        from gaoxin.store import industry as stored
+
+        stored.save(store.con, "chains", sid, r.rule_hash, r.key, r.to_dict())
+    return r

@@ -43,6 +43,11 @@ class IndustryStructure:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def key(self) -> str:
+        """The stored result's key (with snapshot and rule hash)."""
+        return f"year:{self.year}:zone:{self.zone or '*'}:level:{self.level}"
+
     def frames(self) -> dict[str, pd.DataFrame]:
         """Workbook sheets (Chinese + English headers); missing values are left empty for the exporter."""
         import pandas as pd
@@ -84,14 +89,17 @@ def _label(level: str, code: Any, sections: dict[str, Any], div_section: dict[in
 
 def industry_structure(store: Store, year: int, zone: str | None = None, *, level: str = "division",
                        snapshot: str | int | None = None, rules: str | None = None,
-                       history: int = 5) -> IndustryStructure:
+                       history: int = 5, save: bool = False) -> IndustryStructure:
     """Industry structure of every zone (or ``zone``) in ``year`` against all zones, and the featured industry
-    over ``year − history + 1 … year``.  Totals for LQ are over all zones' firms with an industry code."""
+    over ``year − history + 1 … year``.  Totals for LQ are over all zones' firms with an industry code.
+    ``save`` stores the result per snapshot and rule-file hash (the store must be open for writing)."""
     from gaoxin.analysis import industry as ai
     from gaoxin.services.errors import InputError, check_year_values
     from gaoxin.store.snapshots import resolve
 
     check_year_values(year)
+    if save:
+        store.require_write()
     if level not in ("section", "division", "group"):
         raise InputError(f"行业层级无效 / level must be section, division or group, not {level!r}")
     if not 1 <= history <= 30:
@@ -159,9 +167,21 @@ def industry_structure(store: Store, year: int, zone: str | None = None, *, leve
     if any(not c.complete for c in imap.category):
         notes.append("高技术产业与战略性新兴产业映射不完整（仅部分代码前缀）/ category mappings are partial "
                      "(prefixes only): a share is a lower bound")
-    text = rules_text(rules)
-    return IndustryStructure(year, sid, level, zone, rule.id, hashlib.sha256(text.encode()).hexdigest()[:16],
-                             imap.version, industries, concentration, featured, categories, notes)
+    text = rules_text(rules) + ai._path("gbt4754-2017.toml").read_text("utf-8")  # type: ignore[union-attr]
+    r = IndustryStructure(year, sid, level, zone, rule.id, hashlib.sha256(text.encode()).hexdigest()[:16],
+                          imap.version, industries, concentration, featured, categories, notes)
+    if save:
+        from gaoxin.store import industry as stored
+
+        stored.save(store.con, "industry", sid, r.rule_hash, r.key, r.to_dict())
+    return r
+
+
+def stored_result(store: Store, kind: str, snapshot: int, rule_hash: str, key: str) -> dict[str, Any] | None:
+    """A saved industry or chains result (``IndustryStructure.key`` / ``ChainGaps.key``), or None."""
+    from gaoxin.store import industry as stored
+
+    return stored.load(store.con, kind, snapshot, rule_hash, key)
 
 
 def rules_text(rules: str | None) -> str:
