@@ -174,3 +174,17 @@ def test_saved_result_round_trips(tmp_path, files):
     with Store(tmp_path / "s.duckdb", "write") as s:
         r = chain_gaps(s, str(files[0]), "A", 2024, viewer="zone:A", save=True)
         assert stored_result(s, "chains", r.snapshot, r.rule_hash, r.key) == json.loads(json.dumps(r.to_dict()))
+
+
+@pytest.mark.parametrize("name", [*[f"{c}.toml" for c in ac.SHIPPED], "gaps.toml"])
+def test_config_check_knows_the_chain_files(name, tmp_path):
+    from importlib import resources
+
+    from gaoxin.services.configs import check_config
+
+    path = resources.files("gaoxin.analysis").joinpath("rules/chains", name)
+    res = check_config(str(path))
+    assert res.ok and res.kind == ("chain-gaps" if name == "gaps.toml" else "chain"), res.problems
+    bad = tmp_path / name
+    bad.write_text(path.read_text("utf-8").replace("source =", "sources =", 1), "utf-8")
+    assert not check_config(bad).ok

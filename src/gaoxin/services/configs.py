@@ -114,6 +114,10 @@ KINDS: dict[str, ConfigKind] = {k.name: k for k in [
                frozenset({"section", "category"}),
                lambda m: {"sections": len(m.section), "categories": len(m.category)},
                "analysis/rules/industry/gbt4754-2017.toml"),
+    ConfigKind("chain", "产业链 / industrial chain", "gaoxin.analysis.chains:Chain", frozenset({"chain", "node"}),
+               lambda m: {"id": m.chain.id, "nodes": len(m.node)}, "analysis/rules/chains/biomedicine.toml"),
+    ConfigKind("chain-gaps", "补链强链规则 / chain gap rule", "gaoxin.analysis.chains:GapFile", frozenset({"gaps"}),
+               lambda m: {"id": m.gaps.id, "weak_below": m.gaps.weak_below}, "analysis/rules/chains/gaps.toml"),
     ConfigKind("zone-facts", "园区指标目录 / zone-fact catalogue", "gaoxin.ingest.contract:FactCatalogue",
                frozenset({"fact"}), _n("fact"), "ingest/data/zone_facts.toml"),
 ]}
