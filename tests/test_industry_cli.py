@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import ingest_path
@@ -64,3 +66,24 @@ def test_chains_table_and_json(db):
 def test_user_errors_are_one_line_exit_2(db, args):
     r = run(*args, "--db", str(db))
     assert r.exit_code == 2 and "错误 error" in r.output and "Traceback" not in r.output
+
+
+TEXT = st.one_of(st.text(max_size=10), st.sampled_from(["", ".", "/", "-1", "9" * 30, "nan", "GX001", "2024",
+                                                        "x'; DROP TABLE audit_log; --", "zone:", "province:44"]))
+
+
+@pytest.mark.parametrize("command", [["industry", "--year", "2024"],
+                                     ["chains", "--chain", "biomedicine", "--zone", "GX001", "--year", "2024"]])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(TEXT, min_size=1, max_size=3))
+def test_no_traceback_for_any_argument(db, command, values):
+    opts = ["--zone", "--level", "--rules"] if command[0] == "industry" else ["--chain", "--viewer", "--rules"]
+    args = list(command)
+    for opt, v in zip(opts, values, strict=False):
+        if opt in args:
+            i = args.index(opt)
+            del args[i:i + 2]
+        args += [opt, v]
+    r = run(*args, "--db", str(db), "--json")
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.output
+    assert r.exit_code in (0, 2), r.output

@@ -101,10 +101,13 @@ def chain_gaps(store: Store, chain: str, zone: str, year: int, *, viewer: str = 
     v = Viewer.parse(viewer)
     if v.kind == "zone" and v.value != zone:
         raise InputError(f"无权查看园区 {zone}（当前范围 {v}）/ viewer {v} may not see zone {zone}")
-    try:
-        ch = ac.load_chain(chain)
-    except FileNotFoundError:
-        raise InputError(f"未知产业链 / unknown chain {chain!r}; shipped: {', '.join(ac.SHIPPED)}") from None
+    from pathlib import Path
+
+    if chain not in ac.SHIPPED and not Path(chain).is_file():
+        raise InputError(f"未知产业链 / unknown chain {chain!r}: give one of {', '.join(ac.SHIPPED)} or a chain file")
+    if rules is not None and not Path(rules).is_file():
+        raise InputError(f"规则文件不存在 / no rule file {rules!r}")
+    ch = ac.load_chain(chain)
     rule = ac.load_gaps(rules)
     sid = resolve(store.con, snapshot)
     zones = _run(store, sid, lambda t, s: ac.zone_totals(t, s, year))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gaoxin.store.db import Store
@@ -104,6 +105,8 @@ def industry_structure(store: Store, year: int, zone: str | None = None, *, leve
         raise InputError(f"行业层级无效 / level must be section, division or group, not {level!r}")
     if not 1 <= history <= 30:
         raise InputError(f"历史年数须在 1–30 之间 / history must be 1–30 years, not {history}")
+    if rules is not None and not Path(rules).is_file():
+        raise InputError(f"规则文件不存在 / no rule file {rules!r}")
     sid = resolve(store.con, snapshot)
     rule = ai.load_featured(rules)
     rule = rule.model_copy(update={"level": level}) if level != rule.level else rule
@@ -186,8 +189,6 @@ def stored_result(store: Store, kind: str, snapshot: int, rule_hash: str, key: s
 
 def rules_text(rules: str | None) -> str:
     """The featured rule file's text (its hash identifies a stored result)."""
-    from pathlib import Path
-
     from gaoxin.analysis.industry import _path
 
     p = _path("featured.toml") if rules is None else Path(rules)
