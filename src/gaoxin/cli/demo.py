@@ -34,7 +34,8 @@ def demo(
     labels = {"generate": "导入并校验 / ingesting and validating …", "ingest": "汇总 / summarising …",
               "summary": "计算指标 / computing indicators …", "indicators": "综合评价与排名区间 / evaluating …",
               "evaluate": "动态管理 / dynamic management …", "manage": "排名变化解释 / explaining a change of rank …",
-              "explain": "规划监测 / plan monitoring …"}
+              "explain": "企业梯度、创新积分与产业链 / enterprise tiers, points and chains …",
+              "enterprises": "规划监测 / plan monitoring …"}
 
     def step(name: str, res) -> None:
         status.stop()
@@ -168,10 +169,44 @@ def _explain(res) -> None:
     show(e, limit=6)
 
 
+def _enterprises(res) -> None:
+    z = res.enterprise_zone
+    if z is None or res.tiers is None:
+        return
+    name = res.zone_names.get(z, z)
+    console.print(f"[bold]8. 企业与产业 enterprises and industry[/]: {name} ({z}) {res.year} "
+                  f"({res.seconds['enterprises']:.1f}s; 已存储 stored: gaoxin tiers / points / chains --zone {z})")
+    t = res.tiers
+    rows = [(x["name_zh"], x["name_en"], x["members"], x["unknown"]) for x in t.tiers]
+    render.show(render.table(f"梯度培育 enterprise tiers, {name} {res.year}",
+                             ["梯度 tier", "tier", "企业数 firms", "数据不足 unknown"], rows,
+                             right=["企业数 firms", "数据不足 unknown"]))
+    nm = t.near_miss.sort_values("relative_gap").drop_duplicates("credit_code").head(5)
+    rows = [(r.credit_code, r.name_zh, r.label_zh, r.value, f"{r.op} {render.fmt(r.threshold, ',.4g')}", r.gap)
+            for r in nm.itertuples()]
+    render.show(render.table("差一项即达标（梯度培育对象） near misses: all criteria of a tier but one",
+                             ["统一社会信用代码", "梯度 tier", "差的条件 criterion", "现值 value", "要求 needs",
+                              "差距 gap"], rows,
+                             right=["现值 value", "差距 gap"], formats={"现值 value": ",.4g", "差距 gap": ",.4g"}))
+    p = res.points
+    top = p.frame.dropna(subset=["points"]).sort_values(["points"], ascending=False).head(5)
+    rows = [(r.rank, r.name, r.band_zh, r.points, r.top_band_zh) for r in top.itertuples()]
+    caveat = "" if p.indicators_verified else "（指标未经核实 unverified indicators）"
+    render.show(render.table(f"创新积分前5名 top innovation points{caveat}",
+                             ["组内排名 rank", "企业 firm", "阶段 band", "积分 points", "档次 band"], rows,
+                             right=["组内排名 rank", "积分 points"], formats={"积分 points": ".1f"}))
+    c = res.chain
+    if c is not None:
+        rows = [(n["segment_zh"], n["name_zh"], n["firms"], n["lq"], n["status_zh"], n["action"]) for n in c.nodes]
+        render.show(render.table(f"产业链 {c.chain_name_zh} chain: {name}（补链/强链）",
+                                 ["环节 segment", "节点 node", "企业 firms", "区位商 LQ", "状态 status", "建议 action"],
+                                 rows, right=["企业 firms", "区位商 LQ"], formats={"区位商 LQ": ".2f"}))
+
+
 def _monitor(res) -> None:
     rows = [(r.label_zh, r.baseline_value, r.target_value, r.actual, r.progress, r.expected_progress, r.status_zh)
             for r in res.monitoring.itertuples()]
-    render.show(render.table(f"8. 规划监测 plan monitoring {res.year}",
+    render.show(render.table(f"9. 规划监测 plan monitoring {res.year}",
                            ["目标 target", "基期 baseline", "目标值 target value", "实际 actual", "进度 progress",
                             "应达 expected", "状态 status"], rows,
                            right=["基期 baseline", "目标值 target value", "实际 actual", "进度 progress",
@@ -180,4 +215,5 @@ def _monitor(res) -> None:
 
 
 _SHOW = {"generate": _generate, "ingest": _ingest, "summary": _summary, "indicators": _indicators,
-         "evaluate": _evaluate, "manage": _manage, "explain": _explain, "monitor": _monitor}
+         "evaluate": _evaluate, "manage": _manage, "explain": _explain, "enterprises": _enterprises,
+         "monitor": _monitor}

@@ -21,7 +21,10 @@ from gaoxin.store.db import Store
 if TYPE_CHECKING:
     import pandas as pd
 
+    from gaoxin.services.chains import ChainGaps
     from gaoxin.services.explain import Explanation
+    from gaoxin.services.points import PointsResult
+    from gaoxin.services.tiers import TiersResult
 
 
 def generate_data(out_dir: Path, **kw):
@@ -69,7 +72,11 @@ class DemoResult:
     zone_names: dict[str, str] = field(default_factory=dict)
     management: evaluation.Management | None = None
     companion_intervals: pd.DataFrame | None = None  # rank intervals of the other scoring (stored with it)
-    explanation: Explanation | None = None  # of one zone (the first warned, else the leader), stored
+    explanation: Explanation | None = None
+    enterprise_zone: str | None = None  # the zone whose enterprises the demo analyses (the explained one)
+    tiers: TiersResult | None = None
+    points: PointsResult | None = None
+    chain: ChainGaps | None = None  # of one zone (the first warned, else the leader), stored
     monitoring: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -137,6 +144,8 @@ def run_demo(s: DemoSettings, step: Callable[[str, DemoResult], None] = lambda n
         done("manage")
         res.explanation = _explain_one(store, res)
         done("explain")
+        _enterprises(store, res)
+        done("enterprises")
         parts = []
         for packaged in ("fyp14-national", "example-zone"):
             parts.append(monitoring.monitor(store, res.year, monitoring.load_targets(packaged=packaged), "annual", sid))
@@ -162,3 +171,19 @@ def _explain_one(store: Store, res: DemoResult) -> Explanation | None:
     if zone is None:
         return None
     return explain(store, zone, evaluation=run.id, vs=res.year - 1, save=True)
+
+
+def _enterprises(store: Store, res: DemoResult) -> None:
+    """Tiers with near misses, innovation points and one chain's gaps for the explained zone, stored."""
+    from gaoxin.services import chains, points, tiers
+
+    zone = res.explanation.zone_id if res.explanation is not None else None
+    if zone is None and res.evaluation is not None:
+        zone = res.evaluation.table.sort_values("rank")["zone_id"].iloc[0]
+    if zone is None:
+        return
+    res.enterprise_zone = zone
+    res.tiers = tiers.tiers(store, res.year, zone=zone, save=True)
+    res.points = points.points(store, res.year, zone=zone, save=True)
+    first = chains.list_chains()[0]["id"]
+    res.chain = chains.chain_gaps(store, first, zone, res.year, viewer=f"zone:{zone}", save=True)
