@@ -32,7 +32,7 @@ def zone_green(firms: pd.DataFrame, tco2_per_tce: float) -> pd.DataFrame:
     """Per zone and year: totals, aggregate intensities, carbon estimate and how many firms reported each input."""
     va = firms["value_added"].astype("float64")
     cols = {"zone_id": firms["zone_id"], "year": firms["year"]}
-    for code, (num, *_) in INTENSITIES.items():
+    for num, *_ in INTENSITIES.values():
         x = firms[num].astype("float64")
         both = x.notna() & (va > 0)
         cols[f"{num}__n"] = x.where(both)

@@ -72,7 +72,7 @@ class Populations(StrictModel):
     above_scale_revenue_kyuan: float = Field(ge=0)
     small_land_mu: float = Field(ge=0)
     land_floor_mu: float = Field(ge=0)
-    excluded_industries: list[str] = []
+    excluded_industries: list[str] = Field(default_factory=list)
     startup_years: int = Field(ge=0)
 
 
@@ -111,11 +111,11 @@ class MujunRules(StrictModel):
     """A 亩均 rule file (``gaoxin config check`` kind ``mujun``)."""
 
     config_error = MujunRuleError
-    rule: RuleMeta
+    mujun: RuleMeta
     populations: Populations
     formulas: dict[str, Formula]
     assign: Assign
-    grades: Grades
+    grading: Grades
 
     @model_validator(mode="after")
     def _formulas_exist(self) -> MujunRules:
@@ -266,8 +266,10 @@ def score(firms: pd.DataFrame, rules: MujunRules) -> pd.DataFrame:
 def grade(scored: pd.DataFrame, keys: pd.DataFrame, grades: Grades, reason: pd.Series) -> pd.DataFrame:
     """Rank and grade within (year, zone, population) among gradable firms with a known score.
 
-    Rank 1 = highest score; ties share the best rank. Percentile = rank / n; a firm is in the first grade
-    when its percentile ≤ the first cut (25 %), and so on (A top 25 %, B 26–70 %, C 71–95 %, D bottom 5 %).
+    Rank 1 = highest score; ties share the best rank. A firm's percentile is the share of graded firms ranked
+    ahead of it, 100·(rank − 1)/n; it is in the first grade while that is below the first cut (25 %), and so
+    on: among 20 firms ranks 1–5 are A, 6–14 B, 15–19 C, 20 D; a population of one firm is all A (nobody is
+    ahead of it), and D appears only once n ≥ 20 (the bottom 5 % of fewer than 20 firms is less than one firm).
     """
     ok = (reason == "") & scored["score"].notna()
     frame = pd.DataFrame({"year": keys["year"], "zone_id": keys["zone_id"], "population": scored["population"],
@@ -275,8 +277,8 @@ def grade(scored: pd.DataFrame, keys: pd.DataFrame, grades: Grades, reason: pd.S
     g = frame.groupby(["year", "zone_id", "population"], dropna=False)["score"]
     rank = g.rank(method="min", ascending=False)
     n = g.transform("count")
-    pct = 100.0 * rank / n
-    idx = np.searchsorted(np.asarray(grades.cuts_pct), pct.fillna(0).to_numpy(), side="left")
+    pct = 100.0 * (rank - 1) / n
+    idx = np.searchsorted(np.asarray(grades.cuts_pct), pct.fillna(0).to_numpy(), side="right")
     labels = np.asarray(grades.labels, dtype=object)[idx]
     out = pd.DataFrame({"rank": rank.astype("Int64"), "n_graded": n.where(ok).astype("Int64"),
                         "percentile": pct, "grade": pd.Series(labels, index=scored.index).where(ok)},
@@ -290,7 +292,7 @@ def evaluate(firms: pd.DataFrame, rules: MujunRules) -> pd.DataFrame:
     """Indicators, scores and grades per firm (the frame the service and the store keep)."""
     scored = score(firms, rules)
     reason = gradable(firms, rules.populations)
-    graded = grade(scored, firms, rules.grades, reason)
+    graded = grade(scored, firms, rules.grading, reason)
     return pd.concat([firms[["credit_code", "zone_id", "year"]], scored, graded], axis=1)
 
 

@@ -179,11 +179,11 @@ def mujun(store: Store, year: int, *, rules: str | Path | None = None, zone: str
                "firms_charged": int((s["cost_wan"] > 0).sum()),
                "firms_unknown": int((s["cost_wan"].isna() & s["rate_yuan_per_kwh"].notna()).sum()),
                "by_grade": _records(by_grade)}
-    out = MujunResult(year=int(year), snapshot=sid, rules_id=rule_file.rule.id, rules_hash=rules_hash,
-                      rules_source=rule_file.rule.source, zone=zone, firms=_records(per_firm),
+    out = MujunResult(year=int(year), snapshot=sid, rules_id=rule_file.mujun.id, rules_hash=rules_hash,
+                      rules_source=rule_file.mujun.source, zone=zone, firms=_records(per_firm),
                       rollup=_records(am.rollup(result, firms)), green=_records(ag.zone_green(firms,
                                                                                               carbon.tco2_per_tce)),
                       carbon_factor=carbon.tco2_per_tce, carbon_source=carbon.source, simulation=sim, saved=save)
     if save:
-        sm.save(store.con, sid, year, rules_hash, zone_key, rule_file.rule.id, out.to_dict())
+        sm.save(store.con, sid, year, rules_hash, zone_key, rule_file.mujun.id, out.to_dict())
     return out
