@@ -8,7 +8,6 @@ JSON-serialisable value the CLI, the web and the report show without recomputing
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,20 +73,19 @@ class MujunResult:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Records with NaN / inf / <NA> as None (JSON null, shown as "—")."""
+    """Records of plain Python values with NaN / inf / <NA> as None (JSON null, shown as "—"); vectorised."""
+    import numpy as np
     import pandas as pd
 
-    out = []
-    for r in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in r.items():
-            if hasattr(v, "item") and not isinstance(v, str):
-                v = v.item()
-            if v is pd.NA or v is None or (isinstance(v, float) and not math.isfinite(v)):
-                v = None
-            clean[str(k)] = v
-        out.append(clean)
-    return out
+    num = df.select_dtypes("number").columns
+    clean = df.copy()
+    clean[num] = clean[num].astype("float64").replace([np.inf, -np.inf], np.nan)
+    obj = clean.astype(object).where(clean.notna(), None)
+    ints = [c for c in df.columns if str(df[c].dtype).lower().startswith("int")]
+    for c in ints:  # integer columns came through float64 above: back to int
+        obj[c] = pd.Series([None if v is None else int(v) for v in obj[c]], index=obj.index, dtype=object)
+    return [{str(k): (float(v) if isinstance(v, np.floating) else v) for k, v in r.items()}
+            for r in obj.to_dict(orient="records")]
 
 
 def _inputs_framework(excluded: list[str]) -> Framework:
