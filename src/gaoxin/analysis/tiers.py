@@ -1,0 +1,435 @@
+"""Enterprise tiers (企业梯度) with evidence: rule files → one Ibis expression over enterprise × year.
+
+A tier is data (``rules/tiers/*.toml``): criteria ``measure op threshold`` combined as all-of plus optional
+any-of groups.  Comparisons are SQL booleans, so a missing value gives NULL = "unknown" and the combination
+follows Kleene logic (a fail decides an AND, a pass decides an OR) — missing data never fails silently.
+The 瞪羚 tier is generated from ``indicators/criteria/gazelle.toml`` so both places apply one rule.
+Near-miss lists and the funnel are vectorised frame operations on the (small) result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, model_validator
+
+from gaoxin.config import StrictModel, load_toml
+from gaoxin.indicators.criteria import GazelleRule, load_gazelle
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
+Op = Literal[">=", ">", "<=", "<", "=="]
+DIRECT = ("employees", "revenue", "total_assets", "valuation_usd_m", "valid_invention_patents", "st_personnel",
+          "rd_expense", "high_tech_product_revenue", "equity_financing")
+RATIOS = {"st_staff_share": ("st_personnel", "employees"), "rd_intensity": ("rd_expense", "revenue"),
+          "high_tech_revenue_share": ("high_tech_product_revenue", "revenue")}
+LAGGED = ("revenue", "employees", "rd_expense")
+_LAG_RE = re.compile(rf"({'|'.join(LAGGED)})_(cagr|base|growth)_(\d)y$")
+DECIMALS = 10  # ratios are compared rounded, so 17 280 / 10 000 is a 20.0 % CAGR, not 19.999 999 %
+
+
+class Criterion(StrictModel):
+    measure: str
+    op: Op
+    threshold: float | None = None
+    by: str | None = Field(None, description="banded threshold: the measure that picks the band")
+    bands: list[tuple[float, float]] = Field(default_factory=list,
+                                             description="[upper bound of `by` (inclusive), threshold]")
+    otherwise: float | None = None
+    label_zh: str
+    label_en: str
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Criterion:
+        if (self.threshold is None) == (self.by is None):
+            raise ValueError("give either threshold or by + bands + otherwise")
+        if self.by is not None and (not self.bands or self.otherwise is None):
+            raise ValueError("a banded threshold needs bands and otherwise")
+        return self
+
+
+class Component(StrictModel):
+    id: str
+    label_zh: str
+    label_en: str
+    measure: str
+    bands: list[tuple[float, float]] = Field(min_length=1, description="[lower bound (inclusive), points], descending")
+
+
+class Score(StrictModel):
+    id: str
+    label_zh: str
+    label_en: str
+    component: list[Component] = Field(min_length=1)
+
+
+class Tier(StrictModel):
+    id: str
+    rank: int = Field(ge=0, description="place on the cultivation ladder (0: not on it)")
+    name_zh: str
+    name_en: str
+    source: str
+    gazelle: str | None = Field(None, description="'builtin' or a gazelle rule file: criteria generated from it")
+    all: list[Criterion] = Field(default_factory=list)
+    any_of: list[list[Criterion]] = Field(default_factory=list)
+
+
+class RulesMeta(StrictModel):
+    id: str
+    version: str
+    name_zh: str
+    name_en: str
+    source: str
+
+
+class TierRules(StrictModel):
+    rules: RulesMeta
+    score: list[Score] = Field(default_factory=list)
+    tier: list[Tier] = Field(min_length=1)
+
+
+def gazelle_criteria(rule: GazelleRule) -> tuple[list[Criterion], list[list[Criterion]]]:
+    """The gazelle rule as all-of (intensity) and any-of groups (branches a-revenue, a-staff, b, c)."""
+    w, g = rule.window_years, rule.growth
+
+    def c(m: str, op: Op, t: float, zh: str, en: str) -> Criterion:
+        return Criterion(measure=m, op=op, threshold=t, label_zh=zh, label_en=en)
+
+    age = c("age", "<=", g.max_age_years, "成立年限", "age")
+    rev = [age, c(f"revenue_base_{w}y", ">", g.base_revenue_above, "基期营业收入", "base-year revenue"),
+           c(f"revenue_cagr_{w}y", ">=", g.revenue_cagr_min, "营业收入年均增长", "revenue CAGR")]
+    if g.last_year_growth_positive:
+        rev.append(c("revenue_growth_1y", ">", 0, "上年营业收入增长", "revenue growth last year"))
+    emp = [age, c(f"employees_base_{w}y", ">", g.base_employees_above, "基期从业人员", "base-year staff"),
+           c(f"employees_cagr_{w}y", ">=", g.employment_cagr_min, "从业人员年均增长", "staff CAGR")]
+    big = [[c("age", "<=", b.max_age_years, "成立年限", "age"),
+            c("revenue", ">", b.revenue_above, "营业收入", "revenue")] for b in rule.large_young]
+    intensity = c("rd_intensity", ">", rule.intensity.rd_intensity_above, "研发强度", "R&D intensity")
+    return [intensity], [rev, emp, *big]
+
+
+def resolve(rules: TierRules) -> TierRules:
+    """Rules with every gazelle-backed tier's criteria filled in from its gazelle rule."""
+    tiers = []
+    for t in rules.tier:
+        if t.gazelle is not None:
+            a, groups = gazelle_criteria(load_gazelle(None if t.gazelle == "builtin" else t.gazelle))
+            t = t.model_copy(update={"all": a, "any_of": groups})
+        tiers.append(t)
+    return rules.model_copy(update={"tier": tiers})
+
+
+def load_rules(path: str | os.PathLike | None = None) -> tuple[TierRules, str]:
+    """Validated rules of ``path`` (default: the built-in national file) and the file's SHA-256."""
+    if path is None:
+        with resources.as_file(resources.files("gaoxin.analysis.rules.tiers").joinpath("national.toml")) as p:
+            return _load(Path(p))
+    return _load(Path(path))
+
+
+def _load(p: Path) -> tuple[TierRules, str]:
+    from gaoxin.config import ConfigError
+
+    rules = resolve(load_toml(p, TierRules))
+    scores = {s.id for s in rules.score} | {c.id for s in rules.score for c in s.component}
+    bad = sorted(n for n in measures_used(rules) if n not in scores and not _known(n))
+    if bad:
+        raise ConfigError(str(p), [f"未知指标 / unknown measure {n!r}; known: {', '.join(KNOWN)}, "
+                                   "{revenue|employees|rd_expense}_{cagr|base|growth}_{n}y" for n in bad])
+    return rules, hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+KNOWN = (*DIRECT, "age", "listed", *RATIOS, "rd_intensity_3y")
+
+
+def _known(name: str) -> bool:
+    return name in KNOWN or _LAG_RE.match(name) is not None
+
+
+def criterion_keys(t: Tier) -> list[tuple[str, str, Criterion]]:
+    """(key, part, criterion): part is 'all' or 'g<j>' (the any-of group)."""
+    out = [(f"{t.id}:a{i}", "all", c) for i, c in enumerate(t.all)]
+    for j, grp in enumerate(t.any_of):
+        out += [(f"{t.id}:g{j}.{i}", f"g{j}", c) for i, c in enumerate(grp)]
+    return out
+
+
+# ---- measures (Ibis) ---------------------------------------------------------------------------------------
+
+def _ratio(num: ir.Value, den: ir.Value) -> ir.Value:
+    import ibis
+
+    d = den.cast("float64")
+    return ibis.ifelse(d == 0, ibis.null("float64"), num.cast("float64") / d).round(DECIMALS)
+
+
+def _needed_lags(names: set[str]) -> dict[str, set[int]]:
+    lags: dict[str, set[int]] = {c: set() for c in LAGGED}
+    for n in names:
+        m = _LAG_RE.match(n)
+        if m:
+            lags[m.group(1)].add(1 if m.group(2) == "growth" else int(m.group(3)))
+    if "rd_intensity_3y" in names:
+        lags["rd_expense"] |= {1, 2}
+        lags["revenue"] |= {1, 2}
+    return {c: k for c, k in lags.items() if k}
+
+
+def _measure(e: ir.Table, name: str) -> ir.Value:
+    """One measure of an enterprise-year row (NULL when an input is missing)."""
+    if name in DIRECT:
+        return e[name].cast("float64")
+    if name == "age":
+        return (e.year - e.founded_year).cast("float64")
+    if name == "listed":
+        return e.is_listed.cast("float64")
+    if name in RATIOS:
+        return _ratio(e[RATIOS[name][0]], e[RATIOS[name][1]])
+    if name == "rd_intensity_3y":
+        return _ratio(e.rd_expense + e.rd_expense__l1 + e.rd_expense__l2, e.revenue + e.revenue__l1 + e.revenue__l2)
+    m = _LAG_RE.match(name)
+    if m:
+        col, kind, n = m.group(1), m.group(2), int(m.group(3))
+        if kind == "base":
+            return e[f"{col}__l{n}"].cast("float64")
+        if kind == "growth":
+            return (_ratio(e[col], e[f"{col}__l1"]) - 1).round(DECIMALS)
+        import ibis
+
+        base = e[f"{col}__l{n}"].cast("float64")
+        r = ibis.ifelse(base > 0, e[col].cast("float64") / base, ibis.null("float64"))
+        return ibis.ifelse(r > 0, (r.ln() / n).exp() - 1, ibis.null("float64")).round(DECIMALS)
+    raise ValueError(f"unknown measure {name!r}")
+
+
+def _points(value: ir.Value, bands: list[tuple[float, float]]) -> ir.Value:
+    import ibis
+
+    cases = [(value >= lo, float(p)) for lo, p in sorted(bands, reverse=True)]
+    return ibis.cases(*cases, else_=ibis.null("float64")) if cases else ibis.null("float64")
+
+
+def _threshold(c: Criterion, m: dict[str, ir.Value]) -> ir.Value:
+    import ibis
+
+    if c.threshold is not None:
+        return ibis.literal(float(c.threshold))
+    by = m[c.by]  # type: ignore[index]
+    return ibis.cases(*[(by <= up, float(t)) for up, t in sorted(c.bands)], else_=float(c.otherwise))  # type: ignore[arg-type]
+
+
+def _compare(v: ir.Value, op: str, t: ir.Value) -> ir.Value:
+    return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "==": v == t}[op]
+
+
+def _and(xs: list[ir.Value]) -> ir.Value:
+    out = xs[0]
+    for x in xs[1:]:
+        out = out & x
+    return out
+
+
+def _or(xs: list[ir.Value]) -> ir.Value:
+    out = xs[0]
+    for x in xs[1:]:
+        out = out | x
+    return out
+
+
+def measures_used(rules: TierRules) -> set[str]:
+    names = {c.measure for t in rules.tier for _, _, c in criterion_keys(t)}
+    names |= {c.by for t in rules.tier for _, _, c in criterion_keys(t) if c.by}
+    names |= {comp.measure for s in rules.score for comp in s.component}
+    return names
+
+
+def tier_expr(ent: ir.Table, rules: TierRules, years: tuple[int, int], zone: str | None = None) -> ir.Table:
+    """Per enterprise × year of ``years``: keys, every tier (bool, NULL unknown) and per criterion
+    ``v|key`` value, ``t|key`` threshold, ``p|key`` pass.  ``ent`` = the snapshot's visible enterprise rows."""
+    import ibis
+
+    score_ids = {s.id for s in rules.score} | {c.id for s in rules.score for c in s.component}
+    names = measures_used(rules) - score_ids
+    lags = _needed_lags(names)
+    depth = max((k for ks in lags.values() for k in ks), default=0)
+    e = ent.filter((ent.year >= years[0] - depth) & (ent.year <= years[1]))
+    if lags:
+        cols = {}
+        for col, ks in lags.items():
+            for k in sorted(ks):
+                w = ibis.window(group_by="credit_code", order_by="year", range=(-k, -k))
+                cols[f"{col}__l{k}"] = e[col].first().over(w)
+        e = e.mutate(**cols)
+    m: dict[str, ir.Value] = {n: _measure(e, n) for n in sorted(names)}
+    for s in rules.score:
+        parts = []
+        for comp in s.component:
+            m[comp.id] = _points(m[comp.measure] if comp.measure in m else _measure(e, comp.measure), comp.bands)
+            parts.append(m[comp.id])
+        total = parts[0]
+        for p in parts[1:]:
+            total = total + p
+        m[s.id] = total
+    out: dict[str, ir.Value] = {}
+    for t in rules.tier:
+        alls, groups = [], {}
+        for key, part, c in criterion_keys(t):
+            v, th = m[c.measure], _threshold(c, m)
+            ok = _compare(v, c.op, th)
+            out[f"v|{key}"], out[f"t|{key}"], out[f"p|{key}"] = v, th, ok
+            (alls if part == "all" else groups.setdefault(part, [])).append(ok)
+        parts = [*([_and(alls)] if alls else []), *([_or([_and(g) for g in groups.values()])] if groups else [])]
+        out[t.id] = _and(parts)
+    res = e.select("credit_code", "year", "zone_id", **out)
+    res = res.filter((res.year >= years[0]) & (res.year <= years[1]))
+    if zone is not None:
+        res = res.filter(res.zone_id == zone)
+    return res.order_by(["credit_code", "year"])
+
+
+# ---- frames ----------------------------------------------------------------------------------------------
+
+def status(col: pd.Series) -> pd.Series:
+    """pass / fail / unknown from a nullable boolean column."""
+    import numpy as np
+    import pandas as pd
+
+    b = col.astype("boolean")
+    return pd.Series(np.select([b.eq(True).fillna(False), b.eq(False).fillna(False)], ["pass", "fail"], "unknown"),
+                     index=col.index)
+
+
+def evidence(wide: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
+    """Long evidence: one row per enterprise × year × tier × criterion (value, op, threshold, status)."""
+    import pandas as pd
+
+    parts = []
+    for t in rules.tier:
+        for key, part, c in criterion_keys(t):
+            parts.append(pd.DataFrame({
+                "credit_code": wide["credit_code"], "year": wide["year"], "zone_id": wide["zone_id"],
+                "tier": t.id, "tier_status": status(wide[t.id]), "criterion": key, "part": part,
+                "measure": c.measure, "label_zh": c.label_zh, "label_en": c.label_en,
+                "value": wide[f"v|{key}"], "op": c.op, "threshold": wide[f"t|{key}"],
+                "status": status(wide[f"p|{key}"])}))
+    cols = ["credit_code", "year", "zone_id", "tier", "tier_status", "criterion", "part", "measure", "label_zh",
+            "label_en", "value", "op", "threshold", "status"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def near_misses(wide: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
+    """Enterprise-years not in a tier that would be with one more criterion passed (the rest pass, none unknown).
+
+    With any-of groups: the all-of part and one group must pass but for exactly one criterion between them.
+    One row per (enterprise, year, tier): the failing criterion with the smallest ``relative_gap`` =
+    |threshold − value| / |threshold|; ``gap`` = threshold − value (negative: the value must come down).
+    """
+    import pandas as pd
+
+    rows = []
+    for t in rules.tier:
+        keys = criterion_keys(t)
+        st = {k: status(wide[f"p|{k}"]) for k, _, _ in keys}
+        parts = {"all": [k for k, p, _ in keys if p == "all"]}
+        groups = sorted({p for _, p, _ in keys if p != "all"})
+        options = [parts["all"] + [k for k, p, _ in keys if p == g] for g in groups] or [parts["all"]]
+        not_in = status(wide[t.id]) != "pass"
+        for opt in options:
+            fails = sum((st[k] == "fail").astype(int) for k in opt)
+            passes = sum((st[k] == "pass").astype(int) for k in opt)
+            hit = not_in & (fails == 1) & (passes == len(opt) - 1)
+            for k in opt:
+                sel = hit & (st[k] == "fail")
+                if sel.any():
+                    c = next(c for kk, _, c in keys if kk == k)
+                    v, th = wide.loc[sel, f"v|{k}"], wide.loc[sel, f"t|{k}"]
+                    rows.append(pd.DataFrame({
+                        "credit_code": wide.loc[sel, "credit_code"], "year": wide.loc[sel, "year"],
+                        "zone_id": wide.loc[sel, "zone_id"], "tier": t.id, "name_zh": t.name_zh,
+                        "criterion": k, "label_zh": c.label_zh, "label_en": c.label_en, "value": v, "op": c.op,
+                        "threshold": th, "gap": th - v}))
+    cols = ["credit_code", "year", "zone_id", "tier", "name_zh", "criterion", "label_zh", "label_en", "value", "op",
+            "threshold", "gap"]
+    if not rows:
+        return pd.DataFrame(columns=[*cols, "relative_gap"])
+    out = pd.concat(rows, ignore_index=True)
+    # per enterprise and tier the closest way in: the failing criterion with the smallest relative gap
+    out["relative_gap"] = (out["gap"].abs() / out["threshold"].abs().where(out["threshold"] != 0, 1.0)).round(12)
+    out = out.sort_values(["credit_code", "year", "tier", "relative_gap", "criterion"], kind="stable")
+    out = out.drop_duplicates(["credit_code", "year", "tier"])
+    return out.sort_values(["tier", "relative_gap", "zone_id", "credit_code", "year"], kind="stable",
+                           ignore_index=True)[[*cols, "relative_gap"]]
+
+
+def funnel(wide: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
+    """Per zone × year × tier: members, entered (in now, not the year before), left, and per zone-year the
+    enterprises promoted to a higher ladder rank.  Unknown counts as not a member; a firm with no row the
+    year before entered; a firm in a tier whose row is gone (or moved zone) left its previous zone."""
+    import pandas as pd
+
+    ids = [t.id for t in rules.tier]
+    m = wide[["credit_code", "year", "zone_id"]].copy()
+    for t in ids:
+        m[t] = wide[t].eq(True).fillna(False).astype(bool)
+    ladder = {t.id: t.rank for t in rules.tier if t.rank > 0}
+    m["top_rank"] = 0
+    for t, r in ladder.items():
+        m["top_rank"] = m["top_rank"].where(~m[t] | (m["top_rank"] >= r), r)
+    prev = m.assign(year=m["year"] + 1)
+    j = m.merge(prev, on=["credit_code", "year"], how="outer", suffixes=("", "_prev"), indicator=True)
+    years = set(m["year"])
+    j = j[j["year"].isin(years) & (j["year"] > min(years, default=0))]
+    rows = []
+    for t in ids:
+        now = j[t].eq(True)
+        before = j[f"{t}_prev"].eq(True)
+        zone_now, zone_before = j["zone_id"], j["zone_id_prev"]
+        entered = now & ~(before & (zone_before == zone_now))
+        left = before & ~(now & (zone_before == zone_now))
+        a = j[entered].groupby(["zone_id", "year"]).size().rename("entered")
+        b = j[left].groupby(["zone_id_prev", "year"]).size().rename("left")
+        b.index = b.index.set_names(["zone_id", "year"])
+        members = m[m[t]].groupby(["zone_id", "year"]).size().rename("members")
+        f = pd.concat([members, a, b], axis=1).fillna(0).astype(int).reset_index()
+        f.insert(2, "tier", t)
+        rows.append(f)
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    promoted = j[(j["top_rank"] > j["top_rank_prev"]) & (j["zone_id"] == j["zone_id_prev"])]
+    p = promoted.groupby(["zone_id", "year"]).size().rename("promoted").reset_index()
+    all_zy = m[["zone_id", "year"]].drop_duplicates()
+    grid = all_zy.merge(pd.DataFrame({"tier": ids}), how="cross")
+    out = grid.merge(out, on=["zone_id", "year", "tier"], how="left").merge(p, on=["zone_id", "year"], how="left")
+    for c in ("members", "entered", "left", "promoted"):
+        out[c] = out[c].fillna(0).astype("Int64")
+    first = m["year"].min() if len(m) else None
+    out.loc[out["year"] == first, ["entered", "left", "promoted"]] = pd.NA  # no year before: shown as "—"
+    return out.sort_values(["zone_id", "year", "tier"], ignore_index=True)
+
+
+@cache
+def builtin_rules() -> tuple[TierRules, str]:
+    return load_rules(None)
+
+
+def compute_tiers(con, rules: TierRules, years: tuple[int, int], snapshot: int,
+                  zone: str | None = None) -> pd.DataFrame:
+    """Run :func:`tier_expr` on the store's DuckDB connection for ``snapshot`` (one query)."""
+    import ibis
+
+    from gaoxin.indicators.backend import duckdb_backend, duckdb_schemas, run_on_duckdb
+    from gaoxin.indicators.tables import unbound_tables, visible
+
+    backend = duckdb_backend(con)
+    ent = visible(unbound_tables(duckdb_schemas(con)).enterprise_year, ibis.literal(int(snapshot), "int64"))
+    df = run_on_duckdb(backend, str(ibis.to_sql(tier_expr(ent, rules, years, zone), dialect="duckdb")))
+    for t in rules.tier:  # nullable booleans: NULL stays unknown
+        df[t.id] = df[t.id].astype("boolean")
+    return df
