@@ -226,3 +226,22 @@ def test_a_signal_mid_ingest_leaves_the_store_and_no_temp_files(tmp_path, sig):
     with Store(db, "read") as r:  # the interrupted batch left nothing: still snapshot 1 alone, same rows
         assert r.con.execute("SELECT count(*) FROM snapshot").fetchall()[0][0] == 1
         assert r.con.execute("SELECT count(*) FROM enterprise_year").fetchall()[0][0] == 0
+
+
+def test_a_migration_that_landed_late_is_applied_below_the_highest_version(tmp_path):
+    """Migrations built in parallel land in any order: a store at version N still gets a missing N − k."""
+    from gaoxin.store.db import Store, StoreError, latest_version, migrations
+
+    db = tmp_path / "s.duckdb"
+    with Store(db, "write"):
+        pass
+    late = next(v for v, name, _ in migrations() if "mujun" in name)
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE mujun_result")
+    con.execute("DELETE FROM schema_version WHERE version = ?", [late])
+    con.close()
+    with pytest.raises(StoreError, match="gaoxin migrate"):  # a reader says so, and writes nothing
+        Store(db, "read").__enter__()
+    with Store(db, "write") as s:
+        assert s.con.execute("SELECT count(*) FROM mujun_result").fetchall() == [(0,)]
+        assert s.con.execute("SELECT max(version) FROM schema_version").fetchall() == [(latest_version(),)]

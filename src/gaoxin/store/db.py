@@ -209,19 +209,29 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migration versions recorded in the store (empty for an empty database); never writes."""
+    if schema_version(con) == 0:
+        return set()
+    return {int(v) for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply missing migrations; return the schema version afterwards."""
+    """Apply every migration the store has not recorded, in order; return the schema version afterwards.
+
+    Missing ones are applied even below the store's highest version: migrations developed in parallel may
+    land in any order, and a store upgraded in between must still get the one that landed later.
+    """
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR,"
                 " applied_at TIMESTAMP DEFAULT current_timestamp)")
-    current = schema_version(con)
+    done = applied_versions(con)
     for version, name, sql in migrations():
-        if version <= current:
+        if version in done:
             continue
         with atomic(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
-        current = version
-    return current
+    return schema_version(con)
 
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
@@ -340,7 +350,7 @@ class Store:
                              "upgrade gaoxin.")
         if mode == "write":
             migrate(con)
-        elif have < want:
+        elif have < want or {v for v, _, _ in migrations()} - applied_versions(con):
             raise StoreError(f"数据库结构版本 {have} 落后于 {want}：请运行 gaoxin migrate 升级 {self.path}。\n"
                              f"The store's schema is at version {have}, this gaoxin needs {want}: "
                              f"run `gaoxin migrate --db {self.path}` to upgrade it.")
