@@ -31,6 +31,7 @@ def test_demo_small(tmp_path):
     assert companion == [(2,)] and per_eval == {1: 12, 2: 12}
     assert len(explained) == 1 and explained[0][0] == 1
     assert "两种评分 two scorings" in res.output and "排名变化解释" in res.output and explained[0][1] in res.output
+    assert "梯度培育" in res.output and "创新积分" in res.output and "产业链" in res.output and "亩均效益" in res.output
     assert snap[0][:2] == (1, "demo") and snap[0][3] > 0  # dirty rows were rejected, not stored
     assert summary["enterprises"].sum() == n2024
     issues = pd.read_excel(out / "rejections.xlsx", sheet_name="问题清单 issues", engine="calamine")

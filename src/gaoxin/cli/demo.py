@@ -201,6 +201,23 @@ def _enterprises(res) -> None:
         render.show(render.table(f"产业链 {c.chain_name_zh} chain: {name}（补链/强链）",
                                  ["环节 segment", "节点 node", "企业 firms", "区位商 LQ", "状态 status", "建议 action"],
                                  rows, right=["企业 firms", "区位商 LQ"], formats={"区位商 LQ": ".2f"}))
+    _mujun(res, name)
+
+
+def _mujun(res, name: str) -> None:
+    m = res.mujun
+    if m is None:
+        return
+    rows = [(r["grade"], r["firms"], r["land_mu"], r["land_share"], r["tax_per_mu"]) for r in m.rollup]
+    render.show(render.table(f"亩均效益分级 land-use efficiency grades ({m.rules_id}), {name} {res.year}",
+                             ["等级 grade", "企业 firms", "用地(亩) land", "用地占比 land share",
+                              "亩均税收(万元) tax per 亩"], rows,
+                             right=["企业 firms", "用地(亩) land", "用地占比 land share", "亩均税收(万元) tax per 亩"],
+                             formats={"用地(亩) land": ",.1f", "用地占比 land share": ".1%",
+                                      "亩均税收(万元) tax per 亩": ",.2f"}))
+    for g in m.green:
+        console.print(f"   绿色低碳 green: 单位增加值能耗 {render.fmt(g['energy_intensity'], '.3f')} 吨标准煤/万元, "
+                      f"碳排放估算 carbon ≈ {render.fmt(g['carbon_t'], ',.0f')} tCO2 (×{m.carbon_factor:g}/tce)")
 
 
 def _monitor(res) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from gaoxin.services.chains import ChainGaps
     from gaoxin.services.explain import Explanation
+    from gaoxin.services.mujun import MujunResult
     from gaoxin.services.points import PointsResult
     from gaoxin.services.tiers import TiersResult
 
@@ -76,7 +77,8 @@ class DemoResult:
     enterprise_zone: str | None = None  # the zone whose enterprises the demo analyses (the explained one)
     tiers: TiersResult | None = None
     points: PointsResult | None = None
-    chain: ChainGaps | None = None  # of one zone (the first warned, else the leader), stored
+    chain: ChainGaps | None = None
+    mujun: MujunResult | None = None  # of one zone (the first warned, else the leader), stored
     monitoring: pd.DataFrame | None = None
     files: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -175,7 +177,7 @@ def _explain_one(store: Store, res: DemoResult) -> Explanation | None:
 
 def _enterprises(store: Store, res: DemoResult) -> None:
     """Tiers with near misses, innovation points and one chain's gaps for the explained zone, stored."""
-    from gaoxin.services import chains, points, tiers
+    from gaoxin.services import chains, mujun, points, tiers
 
     zone = res.explanation.zone_id if res.explanation is not None else None
     if zone is None and res.evaluation is not None:
@@ -187,3 +189,4 @@ def _enterprises(store: Store, res: DemoResult) -> None:
     res.points = points.points(store, res.year, zone=zone, save=True)
     first = chains.list_chains()[0]["id"]
     res.chain = chains.chain_gaps(store, first, zone, res.year, viewer=f"zone:{zone}", save=True)
+    res.mujun = mujun.mujun(store, res.year, zone=zone, save=True)
