@@ -52,6 +52,8 @@ app = typer.Typer(cls=_Group, help="gaoxin: 高新区监测评价平台 / high-t
 DbOpt = Annotated[Path | None, typer.Option("--db", envvar="GAOXIN_DB", help="数据库文件 / database file")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="stdout 输出 JSON / print JSON to stdout")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="写入文件 / write to .csv | .xlsx (| .parquet)")]
+SnapshotOpt = Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")]
+SaveOpt = Annotated[bool, typer.Option(help="按快照与规则哈希存储 / store per snapshot and rule hash")]
 
 
 @contextlib.contextmanager

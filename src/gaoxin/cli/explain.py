@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gaoxin.cli import render
-from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, app, open_store
+from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SnapshotOpt, app, open_store
 from gaoxin.cli.data import export, export_sheets
 from gaoxin.cli.render import console, out
 
@@ -20,7 +20,7 @@ def explain(
     evaluation: Annotated[int | None, typer.Option(help="已存评价编号 / stored evaluation id")] = None,
     vs_evaluation: Annotated[int | None, typer.Option(help="基期评价编号（可用不同配置）/ base evaluation id")] = None,
     framework: Annotated[str, typer.Option(help="指标体系 / framework")] = "national-2021",
-    snapshot: Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")] = None,
+    snapshot: SnapshotOpt = None,
     all_zones: Annotated[bool, typer.Option("--all", help="所有园区（需 --evaluation）/ every zone of --evaluation")
                          ] = False,
     save: Annotated[bool, typer.Option(help="随评价存储 / store with the evaluation")] = False,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gaoxin.cli import render
-from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, app, open_store
+from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, app, open_store
 from gaoxin.cli.data import export, export_sheets
 from gaoxin.cli.render import console
 
@@ -35,8 +35,8 @@ def industry(
     level: Annotated[str, typer.Option(help="section 门类 | division 大类 | group 中类")] = "division",
     history: Annotated[int, typer.Option(help="主导产业回看年数 / years of featured-industry history")] = 5,
     rules: Annotated[Path | None, typer.Option(help="主导产业规则文件 / featured-industry rule file")] = None,
-    snapshot: Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")] = None,
-    save: Annotated[bool, typer.Option(help="按快照与规则哈希存储 / store per snapshot and rule hash")] = False,
+    snapshot: SnapshotOpt = None,
+    save: SaveOpt = False,
     as_json: JsonOpt = False,
     out_file: OutOpt = None,
     db: DbOpt = None,
@@ -80,8 +80,8 @@ def chains(
     year: Annotated[int, typer.Option(help="年份 / year")],
     viewer: Annotated[str, typer.Option(help="查看范围 / national | admin | province:NN | zone:ZONE")] = "national",
     rules: Annotated[Path | None, typer.Option(help="补链强链规则文件 / gap rule file")] = None,
-    snapshot: Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")] = None,
-    save: Annotated[bool, typer.Option(help="按快照与规则哈希存储 / store per snapshot and rule hash")] = False,
+    snapshot: SnapshotOpt = None,
+    save: SaveOpt = False,
     as_json: JsonOpt = False,
     out_file: OutOpt = None,
     db: DbOpt = None,

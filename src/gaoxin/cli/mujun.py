@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gaoxin.cli import render
-from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, app, open_store
+from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, app, open_store
 from gaoxin.cli.data import export, export_sheets
 from gaoxin.cli.render import console
 
@@ -19,8 +19,8 @@ def mujun(
     rules: Annotated[Path | None, typer.Option(help="亩均规则文件 / rule file (default: Huangyan 2022)")] = None,
     zone: Annotated[str | None, typer.Option(help="园区代码 / zone code (default: every zone)")] = None,
     simulate: Annotated[Path | None, typer.Option(help="差别化价格表 / price schedule by grade (TOML)")] = None,
-    snapshot: Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")] = None,
-    save: Annotated[bool, typer.Option(help="按快照与规则哈希存储 / store per snapshot and rule hash")] = False,
+    snapshot: SnapshotOpt = None,
+    save: SaveOpt = False,
     as_json: JsonOpt = False,
     out_file: OutOpt = None,
     db: DbOpt = None,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gaoxin.cli import render
-from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, app, open_store
+from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, app, open_store
 from gaoxin.cli.data import export, export_sheets
 from gaoxin.cli.render import console
 
@@ -19,11 +19,11 @@ def points(
     rules: Annotated[Path | None, typer.Option(help="积分规则文件（默认内置）/ points rule file (default built-in)")
                      ] = None,
     zone: Annotated[str | None, typer.Option(help="园区代码 / zone code")] = None,
-    snapshot: Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")] = None,
+    snapshot: SnapshotOpt = None,
     bank_export: Annotated[Path | None, typer.Option(help="积分贷名单 .csv|.xlsx（前20%）/ bank list, top 20 %")
                            ] = None,
     backtest: Annotated[bool, typer.Option(help="回测：积分与此后1–3年增长 / points vs growth in Y+1…Y+3")] = False,
-    save: Annotated[bool, typer.Option(help="按快照与规则哈希存储 / store per snapshot and rule hash")] = False,
+    save: SaveOpt = False,
     limit: Annotated[int, typer.Option(help="终端显示行数 / rows shown")] = 20,
     as_json: JsonOpt = False,
     out_file: OutOpt = None,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gaoxin.cli import render
-from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, app, open_store
+from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SnapshotOpt, app, open_store
 from gaoxin.cli.data import export, export_sheets
 from gaoxin.cli.render import console
 
@@ -21,7 +21,7 @@ def tiers(
     near_miss: Annotated[bool, typer.Option("--near-miss", help="差一项达标的企业 / enterprises one criterion short")
                          ] = False,
     funnel: Annotated[bool, typer.Option("--funnel", help="园区梯度漏斗与进出 / zone funnel and transitions")] = False,
-    snapshot: Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")] = None,
+    snapshot: SnapshotOpt = None,
     save: Annotated[bool, typer.Option(help="按快照与规则文件存储结果 / store per snapshot and rule file")] = False,
     as_json: JsonOpt = False,
     out_file: OutOpt = None,
