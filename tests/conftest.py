@@ -66,3 +66,23 @@ def ingest_path(paths, db, **kw):
         return ingest(con, paths, **kw)
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store_template(tmp_path_factory) -> Path:
+    """A small demo store (12 zones, 600 firms, 2021–2024, 200 MC runs) built once per worker."""
+    from gaoxin.services.demo import DemoSettings, run_demo
+
+    out = tmp_path_factory.mktemp("demo-store")
+    res = run_demo(DemoSettings(out_dir=out, zones=12, enterprises=600, years=(2021, 2024), dirty=0.05, runs=200))
+    return res.db_file
+
+
+@pytest.fixture
+def demo_db(demo_store_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo store, free to write to."""
+    import shutil
+
+    target = tmp_path / "gaoxin.duckdb"
+    shutil.copyfile(demo_store_template, target)
+    return target

@@ -1,0 +1,80 @@
+"""The FastAPI application: owns one Store for its lifetime, includes the routers, renders errors as JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from gaoxin.api.errors import ApiError
+from gaoxin.api.routes import MODULES
+
+
+@dataclass
+class Settings:
+    """Server settings (defaults documented in docs/deployment.md)."""
+
+    db: Path | None = None
+    max_upload_mb: int = 200
+    session_idle_minutes: int = 30
+    login_attempts: int = 5  # per account and per address, per window
+    login_window_seconds: int = 300
+    secure_cookies: bool = False  # True behind HTTPS
+    extra: dict = field(default_factory=dict)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app; the Store is opened when the app starts (lifespan) and closed when it stops."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from gaoxin.services import Store
+
+        app.state.store = Store(settings.db, "write")
+        try:
+            yield
+        finally:
+            app.state.store.close()
+
+    app = FastAPI(title="gaoxin API", version="1", lifespan=lifespan, openapi_url="/api/v1/openapi.json",
+                  docs_url="/api/v1/docs", redoc_url=None)
+    app.state.settings = settings
+    _error_handlers(app)
+    for name in MODULES:
+        app.include_router(importlib.import_module(f"gaoxin.api.routes.{name}").router)
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, e: ApiError) -> JSONResponse:
+        return JSONResponse(e.body(), status_code=e.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, e: RequestValidationError) -> JSONResponse:
+        detail = [{"loc": [str(x) for x in err.get("loc", ())], "msg": err.get("msg")} for err in e.errors()]
+        return JSONResponse(ApiError(422, "invalid_parameters", "参数无效", "invalid parameters", detail).body(),
+                            status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, e: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}.get(
+            e.status_code, "http_error")
+        return JSONResponse(ApiError(e.status_code, code, "请求无效", str(e.detail)).body(), status_code=e.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, e: Exception) -> JSONResponse:
+        from gaoxin.services.errors import user_errors
+
+        if isinstance(e, user_errors()):
+            return JSONResponse(ApiError(400, "bad_request", str(e), str(e)).body(), status_code=400)
+        return JSONResponse(ApiError(500, "internal", "服务器内部错误", "internal server error").body(),
+                            status_code=500)

@@ -1,0 +1,38 @@
+"""Request dependencies: the server's Store and the signed-in user's :class:`Access`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+
+from gaoxin.api.errors import forbidden, unauthenticated
+
+if TYPE_CHECKING:
+    from gaoxin.services import Store
+    from gaoxin.services.access import Access, Role
+
+
+def store(request: Request) -> Store:
+    """The one Store the server owns (opened for writing at start-up; reads use ``store.cursor()``)."""
+    return request.app.state.store
+
+
+def access(request: Request) -> Access:
+    """The signed-in user, set on ``request.state.access`` by the session middleware; 401 otherwise."""
+    a = getattr(request.state, "access", None)
+    if a is None:
+        raise unauthenticated()
+    return a
+
+
+def require(*roles: Role):
+    """A dependency allowing only ``roles``: ``Depends(require("admin"))``."""
+
+    def check(request: Request) -> Access:
+        a = access(request)
+        if a.role not in roles:
+            raise forbidden()
+        return a
+
+    return check
