@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -13,9 +14,13 @@ if TYPE_CHECKING:
     from gaoxin.services.access import Access, Role
 
 
-def store(request: Request) -> Store:
-    """The one Store the server owns (opened for writing at start-up; reads use ``store.cursor()``)."""
-    return request.app.state.store
+def store(request: Request) -> Iterator[Store]:
+    """A view (own cursor) of the one Store the server owns, for this request; closed after it."""
+    view = request.app.state.store.view()
+    try:
+        yield view
+    finally:
+        view.close()
 
 
 def access(request: Request) -> Access:

@@ -359,6 +359,16 @@ class Store:
         """A cursor of this connection: concurrent readers of one owning process (the web server)."""
         return self.con.cursor()
 
+    def view(self) -> Store:
+        """A Store over a new cursor of this connection, for one request or job thread of the owning process.
+
+        DuckDB connections are not shared across threads; cursors are.  Services take the view like any
+        Store; closing it closes only the cursor.  A write in one view is seen by the others once committed.
+        """
+        v = object.__new__(Store)
+        v.path, v.mode, v.con = self.path, self.mode, self.con.cursor()
+        return v
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """All or nothing: commit on success, roll back on any exception (also Ctrl-C); see :func:`atomic`."""
