@@ -129,7 +129,8 @@ def resolve(store: Store, kind: str, key: str) -> tuple[str, tuple[str, ...] | N
         zone, year, prefix = parse_points_key(key)
         hashes = pubs.points_hashes(con, zone, year, prefix)
         if len(hashes) != 1:
-            why = "未存储 / not stored (gaoxin points --save)" if not hashes else "哈希前缀不唯一 / hash prefix ambiguous"
+            why = ("未存储 / not stored (gaoxin points --save)" if not hashes
+                   else "哈希前缀不唯一 / hash prefix ambiguous")
             raise InputError(f"积分名单 {key}：{why}")
         return points_key(zone, year, hashes[0]), (zone,)
     parts = key.split(":")
@@ -159,8 +160,9 @@ def _may_act(store: Store, access: Access, zones: tuple[str, ...] | None) -> Non
         outside = ["全国 / national"] if zones is None else [z for z in zones if provinces.get(z) not in
                                                              access.provinces]
         if outside:
-            raise NotAllowed(f"省级用户只能发布本省园区的结果，超出范围：{', '.join(outside[:5])} / a province user may "
-                             f"publish only its provinces' zones; outside: {', '.join(outside[:5])}")
+            listed = ", ".join(outside[:5])
+            raise NotAllowed(f"省级用户只能发布本省园区的结果，超出范围：{listed} / a province user may publish only "
+                             f"its provinces' zones; outside: {listed}")
 
 
 def publish(store: Store, access: Access, kind: str, key: str) -> Publication:
