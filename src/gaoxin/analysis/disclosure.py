@@ -280,7 +280,20 @@ def _secondary(cells: pd.DataFrame, mem: pd.DataFrame, owners: pd.DataFrame, sup
         sup[picks] = True
 
 
-EXACT_CHECK_LIMIT = 1500  # suppressed cells per linked component checked by linear algebra
+EXACT_CHECK_LIMIT = 1000  # suppressed cells per linked component checked by linear algebra
+
+
+def _pinned(a: np.ndarray) -> np.ndarray:
+    """Columns j of the equation matrix ``a`` (equations × unknown cells) whose value the equations fix:
+    e_j in the row space, i.e. leverage 1 — the squared norm of column j of the row space's orthonormal
+    basis (economy SVD: cost equations² × cells, cheap because a component has few equations)."""
+    a = a[np.abs(a).sum(axis=1) > 0]
+    if a.shape[0] == 0:
+        return np.zeros(0, dtype=int)
+    _, sv, vt = np.linalg.svd(a, full_matrices=False)
+    rank = int((sv > sv.max() * max(a.shape) * 1e-12).sum())
+    lev = (vt[:rank] ** 2).sum(axis=0)
+    return np.flatnonzero(lev > 1 - 1e-9)
 
 
 def _determined(mem: pd.DataFrame, owners: pd.DataFrame, sup: np.ndarray) -> tuple[list[tuple[int, int, str, int]],
@@ -290,11 +303,11 @@ def _determined(mem: pd.DataFrame, owners: pd.DataFrame, sup: np.ndarray) -> tup
     the last item of each is a representative cell of its component.
 
     Per connected component of suppressed cells linked by equations, and per attacker (the public, every
-    coalition owning one of its cells, who knows those cells): a cell is determined iff every vector of the
-    null space of the equations restricted to the unknown cells is zero at that cell. Components over
+    coalition member — zone, province — owning one of its cells, who knows those cells; single firms are
+    covered by the singleton rule only): a cell is determined iff its unit vector lies in
+    the row space of the equations restricted to the unknown cells (:func:`_pinned`). Components over
     :data:`EXACT_CHECK_LIMIT` cells are left to the singleton rule; their size is returned as ``unchecked``.
     """
-    from scipy.linalg import null_space
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -324,14 +337,15 @@ def _determined(mem: pd.DataFrame, owners: pd.DataFrame, sup: np.ndarray) -> tup
         attackers: dict[tuple[int, str], set[int]] = {(-2, ""): set()}
         for j, cid in enumerate(ids):
             for key in own_of.get(int(cid), []):
-                attackers.setdefault(key, set()).add(j)
+                if key[0] >= 0:  # zones, provinces …; a single firm is left to the singleton rule (cost)
+                    attackers.setdefault(key, set()).add(j)
+        seen: set[frozenset[int]] = set()
         for (coal, owner), known in attackers.items():
             unknown = [j for j in range(len(ids)) if j not in known]
-            if not unknown:
+            if not unknown or frozenset(known) in seen:  # the same knowledge finds the same cells
                 continue
-            ns = null_space(a[:, unknown])
-            fixed = np.all(np.abs(ns) < 1e-9, axis=1) if ns.size else np.ones(len(unknown), bool)
-            found += [(int(ids[unknown[j]]), coal, owner, int(ids[0])) for j in np.flatnonzero(fixed)]
+            seen.add(frozenset(known))
+            found += [(int(ids[unknown[j]]), coal, owner, int(ids[0])) for j in _pinned(a[:, unknown])]
     return found, unchecked
 
 
