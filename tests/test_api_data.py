@@ -153,7 +153,8 @@ def test_zone_user_cannot_move_an_enterprise_in_from_another_zone(app, tmp_path)
 
 
 def test_jobs_and_reports_are_their_owners(app, tmp_path):
-    with TestClient(app) as a, TestClient(app) as b:
+    with TestClient(app) as a:
+        b = TestClient(app)  # a second browser of the running app
         login(a, "nat")
         login(b, "ada")
         job_id = _upload(a, bad_upload(tmp_path)).json()["job_id"]
