@@ -162,6 +162,7 @@ def test_jobs_and_reports_are_their_owners(app, tmp_path):
         assert b.get(f"/api/v1/jobs/{job_id}").status_code == 404
         assert b.get(f"/api/v1/uploads/{job_id}/rejections.xlsx").status_code == 404
         assert a.get("/api/v1/jobs/no-such-job").status_code == 404
+        assert [j["id"] for j in a.get("/api/v1/jobs").json()] == [job_id] and b.get("/api/v1/jobs").json() == []
 
 
 def test_roles_of_the_data_routes(app, tmp_path):
