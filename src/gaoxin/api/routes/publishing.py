@@ -63,8 +63,8 @@ def publications(kind: Literal["evaluation", "points", "aggregate"] | None = Non
 def publish(body: PublishBody, request: Request, response: Response, access=Depends(deps.require(*PUBLISHERS)),
             store=Depends(deps.store)) -> dict:
     """Publish (kind, key); 201 with the new publication, 200 with the existing one if already published."""
+    from gaoxin.services import audit
     from gaoxin.services import publishing as pub
-    from gaoxin.store import audit
 
     before = {p.id for p in pub.published(store, body.kind)}
     with audit.acting(access.user, deps.address(request)):
@@ -78,8 +78,8 @@ def publish(body: PublishBody, request: Request, response: Response, access=Depe
 def revoke(publication_id: int, request: Request, access=Depends(deps.require(*PUBLISHERS)),
            store=Depends(deps.store)) -> dict:
     """Revoke a publication (its row stays, with who revoked it and when)."""
+    from gaoxin.services import audit
     from gaoxin.services import publishing as pub
-    from gaoxin.store import audit
 
     with audit.acting(access.user, deps.address(request)):
         return _call(pub.revoke, store, access, publication_id).to_dict()
