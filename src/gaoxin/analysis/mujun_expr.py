@@ -10,6 +10,7 @@ result (:func:`rollup_expr`, :func:`zone_green_expr`, :func:`benchmarks_expr`). 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -17,6 +18,7 @@ import ibis.expr.types as ir
 
 from gaoxin.analysis.green import INTENSITIES, firm_green
 from gaoxin.analysis.mujun import INDICATORS, INPUT_COLUMNS, MISSING_TAKES_GROUP_MEAN, MujunRules, Term
+from gaoxin.indicators.tables import Schemas, backend_schemas, bind, unbound_tables, visible
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -143,22 +145,30 @@ def _term(t: ir.Table, f: str, x: Term) -> ir.Value:
     return ibis.coalesce(raw, t[fill]) if fill in t.columns else raw
 
 
-def _missing(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Value:
+def _missing(t: ir.Table, forms: dict[str, list[Term]], term: Callable[[str, Term], ir.Value]) -> ir.Value:
     """The firm's formula's terms without a score, ``;``-separated ('' = none)."""
-    gaps = {f: ibis.literal(";").join([ibis.ifelse(_term(t, f, x).isnull(), x.indicator, NO_TEXT) for x in ts])
+    gaps = {f: ibis.literal(";").join([ibis.ifelse(term(f, x).isnull(), x.indicator, NO_TEXT) for x in ts])
             for f, ts in forms.items()}
     return _by_formula(t, gaps, ibis.literal(""))
 
 
-def _score(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Value:
-    """Σ term scores of the firm's formula (in file order); NULL when a term is missing."""
+def _total(t: ir.Table, forms: dict[str, list[Term]], term: Callable[[str, Term], ir.Value]) -> ir.Value:
+    """Σ term scores of the firm's formula, in file order (missing terms as 0: see :func:`_missing`)."""
     totals = {}
     for f, ts in forms.items():
-        tot = ibis.coalesce(_term(t, f, ts[0]), 0.0)
+        tot = ibis.coalesce(term(f, ts[0]), 0.0)
         for x in ts[1:]:
-            tot = tot + ibis.coalesce(_term(t, f, x), 0.0)
+            tot = tot + ibis.coalesce(term(f, x), 0.0)
         totals[f] = tot
-    return ibis.ifelse(_missing(t, forms) == "", _by_formula(t, totals, NULL), NULL)
+    return _by_formula(t, totals, NULL)
+
+
+def _score(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Value:
+    """The score, NULL when a term is missing (terms computed inline: for the narrow rank table)."""
+    def term(f: str, x: Term) -> ir.Value:
+        return _term(t, f, x)
+
+    return ibis.ifelse(_missing(t, forms, term) == "", _total(t, forms, term), NULL)
 
 
 def _with_grades(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Table:
@@ -201,13 +211,19 @@ def firm_expr(t: ir.Table, rules: MujunRules, tco2_per_tce: float) -> ir.Table:
     if fill:
         t = _attach(t, GROUP, fill)
     t = _with_grades(t, forms)
+    t = t.mutate(**{f"s|{f}|{x.indicator}": _term(t, f, x) for f, ts in forms.items() for x in ts})
+
+    def term(f: str, x: Term) -> ir.Value:
+        return t[f"s|{f}|{x.indicator}"]
+
+    t = t.mutate(missing=_missing(t, forms, term))
+    t = t.mutate(score=ibis.ifelse(t.missing == "", _total(t, forms, term), NULL))
     ok = t["rank"].notnull()
     percentile = f64(100.0) * (t["rank"] - 1) / t.n_graded
     g = rules.grading
     grade = ibis.cases(*[(percentile < f64(c), lab) for c, lab in zip(g.cuts_pct, g.labels, strict=False)],
                        else_=g.labels[-1])
-    score = _score(t, forms)
-    not_graded = ibis.ifelse(t.reason != "", t.reason, ibis.ifelse(score.isnull(), "unknown_score", ""))
+    not_graded = ibis.ifelse(t.reason != "", t.reason, ibis.ifelse(t.score.isnull(), "unknown_score", ""))
 
     def of(c: str, value: Callable[[str, Term], ir.Value]) -> ir.Value:
         return _by_formula(t, {f: value(f, x) for f, ts in forms.items() for x in ts if x.indicator == c}, NULL)
@@ -216,9 +232,9 @@ def firm_expr(t: ir.Table, rules: MujunRules, tco2_per_tce: float) -> ir.Table:
     return t.select(
         "credit_code", "zone_id", "year", *province, **{c: _ind(t, c) for c in INDICATORS},
         population=t.population, formula=t.formula,
-        **{f"score_{c}": of(c, lambda f, x: _term(t, f, x)) for c in codes},
+        **{f"score_{c}": of(c, term) for c in codes},
         **{f"bench_{c}": of(c, lambda f, x: _bench(t, f, x)) for c in codes},
-        score=score, missing=_missing(t, forms), rank=t["rank"], n_graded=t.n_graded,
+        score=t.score, missing=t.missing, rank=t["rank"], n_graded=t.n_graded,
         percentile=percentile, grade=ibis.ifelse(ok, grade, NO_TEXT), not_graded=not_graded,
         **firm_green(t, tco2_per_tce), **{c: t[c] for c in KEPT_INPUTS})
 
@@ -261,7 +277,7 @@ def zone_green_expr(r: ir.Table, tco2_per_tce: float) -> ir.Table:
         both = r[num].notnull() & (r.value_added > 0)
         aggs[f"{num}__n"] = ibis.ifelse(both, r[num], NULL).sum()
         aggs[f"{num}__va"] = ibis.ifelse(both, r.value_added, NULL).sum()
-        aggs[f"{num}_firms"] = both.cast("int64").sum()
+        aggs[f"{num}_firms"] = r.count(where=both)
     g = r.group_by(["zone_id", "year"]).aggregate(**aggs, energy_tce=r.energy_tce.sum())
     cols: dict[str, Any] = {}
     for code, (num, *_) in INTENSITIES.items():
@@ -292,40 +308,77 @@ def _duckdb_run(expr: ir.Table, con: Any) -> pa.Table:
     return con.sql(str(ibis.to_sql(expr, dialect="duckdb"))).to_arrow_table()
 
 
+@lru_cache(maxsize=64)
+def _store_sql(rules_json: str, schemas: Schemas, year: int, snapshot: int, tco2_per_tce: float,
+               zone: str | None) -> str:
+    """The compiled firm query (compiling the expression costs more than running it on a small store)."""
+    rules = MujunRules.model_validate_json(rules_json)
+    t = unbound_tables(schemas)
+    snap = ibis.literal(int(snapshot), "int64")
+    expr = firm_query(visible(t.enterprise_year, snap), visible(t.zone, snap), rules, year, tco2_per_tce, zone)
+    return str(ibis.to_sql(expr, dialect="duckdb"))
+
+
 def compute(con: Any, rules: MujunRules, year: int, snapshot: int, tco2_per_tce: float,
             zone: str | None = None) -> pa.Table:
-    """Run :func:`firm_query` for ``snapshot``: on the store's DuckDB connection (one query), or on another
-    Ibis backend holding the store tables (Spark), which executes the bound expression itself."""
+    """Run :func:`firm_query` for ``snapshot``: on the store's DuckDB connection (one query, its SQL cached
+    per rules, schemas, year, snapshot and zone), or on another Ibis backend holding the store tables
+    (Spark), which executes the bound expression itself."""
     import duckdb
 
-    from gaoxin.indicators.tables import backend_schemas, bind, unbound_tables, visible
-
-    snap = ibis.literal(int(snapshot), "int64")
     if isinstance(con, duckdb.DuckDBPyConnection):
         from gaoxin.indicators.backend import duckdb_schemas
 
-        t = unbound_tables(duckdb_schemas(con))
-        return _duckdb_run(firm_query(visible(t.enterprise_year, snap), visible(t.zone, snap), rules, year,
-                                      tco2_per_tce, zone), con)
+        sql = _store_sql(rules.model_dump_json(), duckdb_schemas(con), int(year), int(snapshot),
+                         float(tco2_per_tce), zone)
+        return con.sql(sql).to_arrow_table()
     t = unbound_tables(backend_schemas(con))
+    snap = ibis.literal(int(snapshot), "int64")
     expr = firm_query(visible(t.enterprise_year, snap), visible(t.zone, snap), rules, year, tco2_per_tce, zone)
     return con.to_pyarrow(bind(expr, t, con))
 
 
-def on_table(data: pa.Table | pd.DataFrame, build: Callable[[ir.Table], ir.Table]) -> pa.Table:
-    """``build(table)`` over an in-memory table (a result, or hand-made firms in tests) on in-process DuckDB.
+INPUT_TABLE = "mujun_input"
 
-    A pandas frame's NaN becomes NULL (missing), as in the store.
-    """
-    import duckdb
+
+@lru_cache(maxsize=16)
+def _frame_sql(rules_json: str, schema: ibis.Schema, tco2_per_tce: float) -> str:
+    rules = MujunRules.model_validate_json(rules_json)
+    t = ibis.table(schema, name=INPUT_TABLE)
+    return str(ibis.to_sql(firm_expr(prepare(t, rules), rules, tco2_per_tce), dialect="duckdb"))
+
+
+def evaluate_frame(firms: pd.DataFrame | pa.Table, rules: MujunRules, tco2_per_tce: float) -> pa.Table:
+    """:func:`firm_expr` over firms given as a table (``credit_code, zone_id, year, industry_code``, the
+    :data:`~gaoxin.analysis.mujun.INPUT_COLUMNS`, optionally ``province_code``) on in-process DuckDB: hand-made
+    examples, or a zone's own list checked before it is loaded. NaN is missing."""
+    tbl = _arrow(firms)
+    schema = _arrow_schema(tbl)
+    return _run_registered(tbl.cast(schema.to_pyarrow()), _frame_sql(rules.model_dump_json(), schema,
+                                                                      float(tco2_per_tce)))
+
+
+def on_table(data: pa.Table | pd.DataFrame, build: Callable[[ir.Table], ir.Table]) -> pa.Table:
+    """``build(table)`` over an in-memory table (a result) on in-process DuckDB; a frame's NaN is missing."""
+    tbl = _arrow(data)
+    schema = _arrow_schema(tbl)
+    return _run_registered(tbl.cast(schema.to_pyarrow()),
+                           str(ibis.to_sql(build(ibis.table(schema, name=INPUT_TABLE)), dialect="duckdb")))
+
+
+def _arrow(data: pa.Table | pd.DataFrame) -> pa.Table:
     import pyarrow as pa
 
-    tbl = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    return data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+
+
+def _run_registered(tbl: pa.Table, sql: str) -> pa.Table:
+    import duckdb
+
     con = duckdb.connect()
     try:
-        schema = _arrow_schema(tbl)
-        con.register("mujun_input", tbl.cast(schema.to_pyarrow()))
-        return _duckdb_run(build(ibis.table(schema, name="mujun_input")), con)
+        con.register(INPUT_TABLE, tbl)
+        return con.sql(sql).to_arrow_table()
     finally:
         con.close()
 
