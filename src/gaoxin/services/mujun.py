@@ -129,8 +129,9 @@ def _simulation(per_firm: pd.DataFrame, schedule: Any) -> tuple[pd.Series, dict[
     s = am.simulate(per_firm, schedule)
     charged = s["rate_yuan_per_kwh"].notna()
     by = s.assign(grade=s["grade"].fillna("—"), unknown=(s["cost_wan"].isna() & charged).astype("int64"))
-    by_grade = (by.groupby("grade").agg(firms=("credit_code", "size"), cost_wan=("cost_wan", lambda x: x.sum(min_count=1)),
-                                         unknown=("unknown", "sum")).reset_index())
+    by_grade = by.groupby("grade").agg(firms=("credit_code", "size"),
+                                       cost_wan=("cost_wan", lambda x: x.sum(min_count=1)),
+                                       unknown=("unknown", "sum")).reset_index()
     sim = {"schedule_id": schedule.id, "name_zh": schedule.name_zh, "source": schedule.source,
            "yuan_per_kwh": dict(schedule.yuan_per_kwh), "total_cost_wan": float(s["cost_wan"].sum()),
            "firms_charged": int((s["cost_wan"] > 0).sum()),
