@@ -69,7 +69,7 @@ def test_a_scope_without_data_gives_no_benchmark_and_an_unknown_score():
 
 def test_the_result_records_the_benchmark_values_used():
     r = mx.evaluate_frame(FIRMS, rules("province_mean"), 2.66)
-    rec = mx.on_table(r, lambda t: mx.benchmarks_expr(t, rules("province_mean"))).to_pylist()
+    rec = mx.benchmark_records(r, rules("province_mean"), 2024)
     assert rec == [
         {"formula": "tax", "indicator": "tax_per_mu", "benchmark_from": "province_mean", "year": 2024,
          "zone_id": None, "province_code": "11", "population": None, "value": pytest.approx(3.0)},
@@ -77,7 +77,7 @@ def test_the_result_records_the_benchmark_values_used():
          "zone_id": None, "province_code": "22", "population": None, "value": pytest.approx(2.0)}]
     fixed = BASE
     r = mx.evaluate_frame(FIRMS, fixed, 2.66)
-    rec = mx.on_table(r, lambda t: mx.benchmarks_expr(t, fixed)).to_pandas()
+    rec = pd.DataFrame(mx.benchmark_records(r, fixed, 2024))
     full = rec[rec["formula"] == "full"].set_index("indicator")
     assert full.at["tax_per_mu", "value"] == 24.097 and full.at["tax_per_mu", "benchmark_from"] == "fixed"
     assert full["zone_id"].isna().all() and len(full) == 6  # one row per fixed term and year

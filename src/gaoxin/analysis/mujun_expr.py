@@ -287,21 +287,42 @@ def zone_green_expr(r: ir.Table, tco2_per_tce: float) -> ir.Table:
     return out.order_by(["zone_id", "year"])
 
 
-def benchmarks_expr(r: ir.Table, rules: MujunRules) -> ir.Table:
-    """The benchmark values used: per formula and term one row for a fixed number, else one per scope group."""
+BENCH_RECORD = ("formula", "indicator", "benchmark_from", "year", "zone_id", "province_code", "population", "value")
+
+
+def fixed_benchmarks(rules: MujunRules, year: int) -> list[dict[str, Any]]:
+    """The published benchmarks of the assigned formulas, as benchmark records (no scope: they apply to all)."""
+    return [{"formula": f, "indicator": x.indicator, "benchmark_from": "fixed", "year": int(year), "zone_id": None,
+             "province_code": None, "population": None, "value": float(x.benchmark)}
+            for f, ts in formulas_used(rules).items() for x in ts if x.benchmark is not None]
+
+
+def benchmarks_expr(r: ir.Table, rules: MujunRules) -> ir.Table | None:
+    """The computed benchmark values used: per formula and term one row per scope group that has firms of the
+    formula (``None`` when every benchmark is a published number; see :func:`fixed_benchmarks`)."""
     parts = []
     for f, ts in formulas_used(rules).items():
         for x in ts:
+            if x.benchmark_from is None:
+                continue
+            keys = SCOPE_KEYS[x.benchmark_from.rsplit("_", 1)[0]]
             rows = r.filter((r.formula == f) & r[f"bench_{x.indicator}"].notnull())
-            keys = SCOPE_KEYS[x.benchmark_from.rsplit("_", 1)[0]] if x.benchmark_from else ("year",)
             cols = {k: (rows[k].cast("string") if k in keys else NO_TEXT)
                     for k in ("zone_id", "province_code", "population")}
-            part = rows.select(formula=ibis.literal(f), indicator=ibis.literal(x.indicator),
-                               benchmark_from=ibis.literal(x.source), year=rows.year, **cols,
-                               value=rows[f"bench_{x.indicator}"]).distinct()
-            parts.append(part)
+            parts.append(rows.select(formula=ibis.literal(f), indicator=ibis.literal(x.indicator),
+                                     benchmark_from=ibis.literal(x.source), year=rows.year, **cols,
+                                     value=rows[f"bench_{x.indicator}"]).distinct())
+    if not parts:
+        return None
     out = ibis.union(*parts) if len(parts) > 1 else parts[0]
     return out.order_by(["formula", "indicator", "year", "zone_id", "province_code", "population"])
+
+
+def benchmark_records(r: pa.Table, rules: MujunRules, year: int) -> list[dict[str, Any]]:
+    """Every benchmark value a result used: the published ones, then the computed ones per scope group."""
+    computed = [] if benchmarks_expr(ibis.table(_arrow_schema(r), name=INPUT_TABLE), rules) is None else \
+        on_table(r, lambda t: benchmarks_expr(t, rules)).to_pylist()  # type: ignore[arg-type,return-value]
+    return fixed_benchmarks(rules, year) + computed
 
 
 def _duckdb_run(expr: ir.Table, con: Any) -> pa.Table:

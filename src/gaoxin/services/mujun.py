@@ -176,7 +176,7 @@ def mujun(store: Store, year: int, *, rules: str | Path | None = None, zone: str
     firms = _clean(firms)
     rollup = mx.on_table(firms, mx.rollup_expr).to_pylist()
     green = mx.on_table(firms, lambda t: mx.zone_green_expr(t, carbon.tco2_per_tce)).to_pylist()
-    benchmarks = mx.on_table(firms, lambda t: mx.benchmarks_expr(t, rule_file)).to_pylist()
+    benchmarks = mx.benchmark_records(firms, rule_file, year)
     sim = None
     if schedule is not None:
         cols = ["credit_code", "zone_id", "grade", "electricity_mwh"]
