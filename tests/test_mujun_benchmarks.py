@@ -81,3 +81,19 @@ def test_the_result_records_the_benchmark_values_used():
     full = rec[rec["formula"] == "full"].set_index("indicator")
     assert full.at["tax_per_mu", "value"] == 24.097 and full.at["tax_per_mu", "benchmark_from"] == "fixed"
     assert full["zone_id"].isna().all() and len(full) == 6  # one row per fixed term and year
+
+
+def test_missing_emission_mean_when_the_emission_benchmark_is_computed():
+    doc = BASE.model_dump()
+    doc["formulas"] = {"em": {"name_zh": "排放", "terms": [{"indicator": "va_per_emission", "weight": 10,
+                                                           "benchmark_from": "zone_mean"}]}}
+    doc["assign"] = dict.fromkeys(doc["assign"], "em")
+    rules = am.MujunRules(**doc)
+    rows = [firm(c, "Z", "11", 1.0, 10) | {"value_added": 13616.0, "emissions_t": em}
+            for c, em in (("a", 0.5), ("b", 0.25), ("c", np.nan))]
+    r = mx.evaluate_frame(pd.DataFrame(rows), rules, 2.66).to_pandas().set_index("credit_code")
+    # benchmark: 0.1 × (13616 + 13616) / (0.5 + 0.25) = 3630.93 万元/t (c has no emission figure: not in it);
+    # terms 10 × 2723.2 / 3630.93 = 7.5 and 10 × 5446.4 / 3630.93 = 15; c takes their mean, 11.25
+    assert r.at["a", "bench_va_per_emission"] == pytest.approx(0.1 * 27232 / 0.75)
+    assert r.at["a", "score"] == pytest.approx(7.5) and r.at["b", "score"] == pytest.approx(15.0)
+    assert r.at["c", "score"] == pytest.approx(11.25) and r.at["c", "missing"] == ""

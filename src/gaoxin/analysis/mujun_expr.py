@@ -114,15 +114,26 @@ def _bench_aggregate(t: ir.Table, term: Term) -> ir.Value:
     return ratio(ibis.ifelse(ok, t[n], NULL).sum(), ibis.ifelse(ok, t[d], NULL).sum(), scale)
 
 
-def _with_benchmarks(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Table:
-    """Columns ``b|formula|indicator`` for the computed benchmarks, one group-by per scope joined back."""
-    by_scope: dict[str, dict[str, Term]] = {}
+def _with_group_values(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Table:
+    """Columns ``b|formula|indicator`` for the computed benchmarks (one group-by per scope, joined back) and
+    ``m|formula|indicator``, the group mean term score that stands in for a missing emission term. The mean
+    shares the population scope's group-by when its own benchmark is a number (the shipped case)."""
+    by_scope: dict[str, dict[str, ir.Value]] = {}
+    late: dict[str, tuple[str, Term]] = {}
     for f, ts in forms.items():
         for x in ts:
             if x.benchmark_from:
-                by_scope.setdefault(x.benchmark_from.rsplit("_", 1)[0], {})[f"b|{f}|{x.indicator}"] = x
-    for scope, terms in by_scope.items():
-        t = _attach(t, SCOPE_KEYS[scope], {c: _bench_aggregate(t, x) for c, x in terms.items()})
+                by_scope.setdefault(x.benchmark_from.rsplit("_", 1)[0], {})[f"b|{f}|{x.indicator}"] = \
+                    _bench_aggregate(t, x)
+            if x.indicator in MISSING_TAKES_GROUP_MEAN:
+                if x.benchmark_from is None:
+                    by_scope.setdefault("population", {})[f"m|{f}|{x.indicator}"] = _raw_term(t, f, x).mean()
+                else:
+                    late[f"m|{f}|{x.indicator}"] = (f, x)
+    for scope, aggs in by_scope.items():
+        t = _attach(t, SCOPE_KEYS[scope], aggs)
+    if late:  # the mean of a term whose benchmark is itself computed: after that benchmark is joined
+        t = _attach(t, GROUP, {c: _raw_term(t, f, x).mean() for c, (f, x) in late.items()})
     return t
 
 
@@ -205,11 +216,7 @@ def firm_expr(t: ir.Table, rules: MujunRules, tco2_per_tce: float) -> ir.Table:
     assign = rules.assign.model_dump()
     t = t.mutate(population=_population(t, rules), reason=_reason(t, rules))
     t = t.mutate(formula=ibis.cases(*[(t.population == p, f) for p, f in assign.items()], else_=NO_TEXT))
-    t = _with_benchmarks(t, forms)
-    fill = {f"m|{f}|{x.indicator}": _raw_term(t, f, x).mean() for f, ts in forms.items() for x in ts
-            if x.indicator in MISSING_TAKES_GROUP_MEAN}
-    if fill:
-        t = _attach(t, GROUP, fill)
+    t = _with_group_values(t, forms)
     t = _with_grades(t, forms)
     t = t.mutate(**{f"s|{f}|{x.indicator}": _term(t, f, x) for f, ts in forms.items() for x in ts})
 
