@@ -118,22 +118,23 @@ def _with_group_values(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Table:
     """Columns ``b|formula|indicator`` for the computed benchmarks (one group-by per scope, joined back) and
     ``m|formula|indicator``, the group mean term score that stands in for a missing emission term. The mean
     shares the population scope's group-by when its own benchmark is a number (the shipped case)."""
-    by_scope: dict[str, dict[str, ir.Value]] = {}
+    by_scope: dict[str, dict[str, tuple[str, Term]]] = {}
     late: dict[str, tuple[str, Term]] = {}
     for f, ts in forms.items():
         for x in ts:
             if x.benchmark_from:
-                by_scope.setdefault(x.benchmark_from.rsplit("_", 1)[0], {})[f"b|{f}|{x.indicator}"] = \
-                    _bench_aggregate(t, x)
+                by_scope.setdefault(x.benchmark_from.rsplit("_", 1)[0], {})[f"b|{f}|{x.indicator}"] = (f, x)
             if x.indicator in MISSING_TAKES_GROUP_MEAN:
-                if x.benchmark_from is None:
-                    by_scope.setdefault("population", {})[f"m|{f}|{x.indicator}"] = _raw_term(t, f, x).mean()
-                else:
-                    late[f"m|{f}|{x.indicator}"] = (f, x)
-    for scope, aggs in by_scope.items():
-        t = _attach(t, SCOPE_KEYS[scope], aggs)
+                where = by_scope.setdefault("population", {}) if x.benchmark_from is None else late
+                where[f"m|{f}|{x.indicator}"] = (f, x)
+
+    def agg(t: ir.Table, col: str, f: str, x: Term) -> ir.Value:
+        return _raw_term(t, f, x).mean() if col.startswith("m|") else _bench_aggregate(t, x)
+
+    for scope, cols in by_scope.items():
+        t = _attach(t, SCOPE_KEYS[scope], {c: agg(t, c, f, x) for c, (f, x) in cols.items()})
     if late:  # the mean of a term whose benchmark is itself computed: after that benchmark is joined
-        t = _attach(t, GROUP, {c: _raw_term(t, f, x).mean() for c, (f, x) in late.items()})
+        t = _attach(t, GROUP, {c: agg(t, c, f, x) for c, (f, x) in late.items()})
     return t
 
 
@@ -201,7 +202,7 @@ def _by_formula(t: ir.Table, values: dict[str, ir.Value], default: ir.Value) -> 
 
 
 def firm_expr(t: ir.Table, rules: MujunRules, tco2_per_tce: float) -> ir.Table:
-    """Per firm: indicators, population, formula, term scores and benchmarks, score, missing inputs, rank,
+    """Per firm: indicators, population, formula, term scores, computed benchmarks, score, missing inputs, rank,
     percentile, grade, the not-graded reason, green figures and the inputs the roll-up needs.
 
     ``t`` is :func:`prepare`'s table, one row per firm and year. Score = Σ weight × indicator / benchmark; a
@@ -236,11 +237,13 @@ def firm_expr(t: ir.Table, rules: MujunRules, tco2_per_tce: float) -> ir.Table:
         return _by_formula(t, {f: value(f, x) for f, ts in forms.items() for x in ts if x.indicator == c}, NULL)
 
     province = ["province_code"] if "province_code" in t.columns else []
+    # bench_<indicator> where some formula computes that benchmark (a published one is in the benchmark record)
+    computed = {x.indicator for ts in forms.values() for x in ts if x.benchmark_from}
     return t.select(
         "credit_code", "zone_id", "year", *province, **{c: _ind(t, c) for c in INDICATORS},
         population=t.population, formula=t.formula,
         **{f"score_{c}": of(c, term) for c in codes},
-        **{f"bench_{c}": of(c, lambda f, x: _bench(t, f, x)) for c in codes},
+        **{f"bench_{c}": of(c, lambda f, x: _bench(t, f, x)) for c in codes if c in computed},
         score=t.score, missing=t.missing, rank=t["rank"], n_graded=t.n_graded,
         percentile=percentile, grade=ibis.ifelse(ok, grade, NO_TEXT), not_graded=not_graded,
         **firm_green(t, tco2_per_tce), **{c: t[c] for c in KEPT_INPUTS})
