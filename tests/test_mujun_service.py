@@ -161,3 +161,11 @@ def test_a_zone_benchmark_is_the_zone_own(tenants, tmp_path):
         r = sm.mujun(s, 2022, rules=tenant_rules(tmp_path, "zone_mean"), zone="B")
     assert r.firms[0]["score"] == pytest.approx(100.0)  # zone B alone: 5 / 5
     assert {(x["zone_id"], x["value"]) for x in r.benchmarks if x["formula"] == "tenant"} == {("B", 5.0)}
+
+
+def test_non_finite_values_become_null():
+    import pyarrow as pa
+
+    t = pa.table({"x": [1.0, float("nan"), float("inf"), None], "y": [1.0, 2.0, 3.0, 4.0], "s": ["a", "b", "c", "d"]})
+    assert sm._clean(t).to_pydict() == {"x": [1.0, None, None, None], "y": [1.0, 2.0, 3.0, 4.0],
+                                        "s": ["a", "b", "c", "d"]}

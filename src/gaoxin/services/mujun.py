@@ -111,7 +111,9 @@ def _clean(t: pa.Table) -> pa.Table:
     for i, f in enumerate(t.schema):
         if pa.types.is_floating(f.type):
             col = t.column(i)
-            t = t.set_column(i, f.name, pc.if_else(pc.is_finite(col), col, pa.scalar(None, f.type)))
+            finite = pc.is_finite(col)
+            if pc.all(finite).as_py() is False:  # rare: rewrite only a column that has one (a check is cheap)
+                t = t.set_column(i, f.name, pc.if_else(finite, col, pa.scalar(None, f.type)))
     return t
 
 
