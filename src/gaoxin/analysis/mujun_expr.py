@@ -185,12 +185,15 @@ def _score(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Value:
 
 def _with_grades(t: ir.Table, forms: dict[str, list[Term]]) -> ir.Table:
     """Columns ``rank`` (1 = best, ties share the better rank) and ``n_graded`` of the gradable firms with a
-    score, within year × zone × population: ranked on a narrow table joined back on (credit code, year)."""
-    ok = t.filter(t.reason == "").select("credit_code", *GROUP, score=_score(t, forms))
-    ok = ok.filter(ok.score.notnull())
-    ranked = ok.select(r_code=ok.credit_code, r_year=ok.year,
-                       rank=(ibis.rank().over(ibis.window(group_by=list(GROUP), order_by=ibis.desc("score"))) + 1)
-                       .cast("int64"), n_graded=ok.count().over(ibis.window(group_by=list(GROUP))).cast("int64"))
+    score, within year × zone × population, and ``ord``, the firm's place by (zone, credit code): windows over a
+    narrow table (key, group, score) joined back on (credit code, year), so no window sorts the wide rows."""
+    n = t.select("credit_code", *GROUP, ok=(t.reason == "") & _score(t, forms).notnull(), score=_score(t, forms))
+    graded = ibis.window(group_by=[*GROUP, "ok"], order_by=ibis.desc("score"))
+    ranked = n.select(r_code=n.credit_code, r_year=n.year,
+                      rank=ibis.ifelse(n.ok, (ibis.rank().over(graded) + 1).cast("int64"), ibis.null("int64")),
+                      n_graded=ibis.ifelse(n.ok, n.count().over(ibis.window(group_by=[*GROUP, "ok"])).cast("int64"),
+                                           ibis.null("int64")),
+                      ord=ibis.row_number().over(ibis.window(order_by=["zone_id", "credit_code", "year"])))
     return t.left_join(ranked, [t.credit_code == ranked.r_code, t.year == ranked.r_year]).drop("r_code", "r_year")
 
 
@@ -246,12 +249,13 @@ def firm_expr(t: ir.Table, rules: MujunRules, tco2_per_tce: float) -> ir.Table:
         **{f"bench_{c}": of(c, lambda f, x: _bench(t, f, x)) for c in codes if c in computed},
         score=t.score, missing=t.missing, rank=t["rank"], n_graded=t.n_graded,
         percentile=percentile, grade=ibis.ifelse(ok, grade, NO_TEXT), not_graded=not_graded,
-        **firm_green(t, tco2_per_tce), **{c: t[c] for c in KEPT_INPUTS})
+        **firm_green(t, tco2_per_tce), **{c: t[c] for c in KEPT_INPUTS}, ord=t.ord)
 
 
 def firm_query(ent: ir.Table, zones: ir.Table, rules: MujunRules, year: int, tco2_per_tce: float,
                zone: str | None = None) -> ir.Table:
-    """:func:`firm_expr` over the enterprise rows of ``year`` (``ent`` = the snapshot's visible rows).
+    """:func:`firm_expr` over the enterprise rows of ``year`` (``ent`` = the snapshot's visible rows), with the
+    ``ord`` column :func:`in_order` sorts by.
 
     A zone filter comes first when every computed benchmark lies within a zone (grades always do), else after
     the benchmarks, so a province or all-firm benchmark is the same with or without ``zone``.
@@ -263,7 +267,7 @@ def firm_query(ent: ir.Table, zones: ir.Table, rules: MujunRules, year: int, tco
     t = firm_expr(prepare(e, rules, zones), rules, tco2_per_tce)
     if zone is not None and not early:
         t = t.filter(t.zone_id == zone)
-    return t.order_by(["zone_id", "credit_code"])
+    return t
 
 
 def rollup_expr(r: ir.Table) -> ir.Table:
@@ -362,11 +366,22 @@ def compute(con: Any, rules: MujunRules, year: int, snapshot: int, tco2_per_tce:
 
         sql = _store_sql(rules.model_dump_json(), duckdb_schemas(con), int(year), int(snapshot),
                          float(tco2_per_tce), zone)
-        return con.sql(sql).to_arrow_table()
+        return in_order(con.sql(sql).to_arrow_table())
     t = unbound_tables(backend_schemas(con))
     snap = ibis.literal(int(snapshot), "int64")
     expr = firm_query(visible(t.enterprise_year, snap), visible(t.zone, snap), rules, year, tco2_per_tce, zone)
-    return con.to_pyarrow(bind(expr, t, con))
+    return in_order(con.to_pyarrow(bind(expr, t, con)))
+
+
+def in_order(tbl: pa.Table) -> pa.Table:
+    """Rows by (zone, credit code) from the ``ord`` column the query computed on its narrow key table.
+
+    Sorting the wide result in the query moved every column (≈ 40 % of the query's time on 1M firms); the
+    permutation of a dense integer is one ``take``. Any backend's result comes out the same order.
+    """
+    import pyarrow.compute as pc
+
+    return tbl.take(pc.sort_indices(tbl.column("ord"))).drop_columns(["ord"])
 
 
 INPUT_TABLE = "mujun_input"
@@ -385,8 +400,8 @@ def evaluate_frame(firms: pd.DataFrame | pa.Table, rules: MujunRules, tco2_per_t
     examples, or a zone's own list checked before it is loaded. NaN is missing."""
     tbl = _arrow(firms)
     schema = _arrow_schema(tbl)
-    return _run_registered(tbl.cast(schema.to_pyarrow()), _frame_sql(rules.model_dump_json(), schema,
-                                                                      float(tco2_per_tce)))
+    return in_order(_run_registered(tbl.cast(schema.to_pyarrow()), _frame_sql(rules.model_dump_json(), schema,
+                                                                               float(tco2_per_tce))))
 
 
 def on_table(data: pa.Table | pd.DataFrame, build: Callable[[ir.Table], ir.Table]) -> pa.Table:
