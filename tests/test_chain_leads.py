@@ -72,7 +72,8 @@ def test_list_leads_at_the_gap_node_shown_in_full_to_a_zone_viewer(setup):
     r = chain_gaps(store, chain, "A", 2024, viewer="zone:A", leads=str(leads))
     assert {n["node"]: n["status"] for n in r.nodes}["n2"] == "absent"
     assert [(x["name"], x["province"], x["revenue"], x["match"], x["row"]) for x in r.leads] == [
-        ("壹整车公司", "44", 200.0, "code", 2), ("贰整车制造", "31", 50.0, "keyword", 3), ("伍整车", "44", None, "code", 6)]
+        ("壹整车公司", "44", 200.0, "code", 2), ("贰整车制造", "31", 50.0, "keyword", 3),
+        ("伍整车", "44", None, "code", 6)]
     assert r.leads[0]["credit_code"] == "91440300192317458F" and r.leads[0]["rd_intensity"] == pytest.approx(0.1)
     assert r.leads[1]["credit_code"] is None and r.leads[1]["zone_id"] is None
     assert not r.redacted and r.lead_source.startswith("list:")
