@@ -186,7 +186,7 @@ def test_config_check_knows_the_industry_rule_files(name, kind, tmp_path):
     ("7721", ["HS8", "SE7"]),           # 水污染治理
     ("3612", ["SE5"]),                  # 新能源车整车制造
     ("4416", ["SE6"]),                  # 太阳能发电
-    ("6572", ["SE8"]),                  # 动漫、游戏数字内容服务
+    ("6572", ["HS1", "SE8"]),    # 动漫、游戏数字内容服务 (信息服务 takes division 65 whole)
     ("1310", []),                       # 谷物磨制
 ])
 def test_category_mapping_on_known_codes(code, expected):
