@@ -75,9 +75,15 @@ CASES: dict[str, dict] = {
 
 
 @pytest.fixture(scope="module")
-def w(tmp_path_factory):
+def con(tmp_path_factory):
     rows = [r for code, kw in CASES.items() for r in firm(code, **kw)]
-    con = panel_store(tmp_path_factory.mktemp("sme") / "s.duckdb", rows)
+    c = panel_store(tmp_path_factory.mktemp("sme") / "s.duckdb", rows)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def w(con):
     return T.compute_tiers(con, RULES, (Y, Y), 1)
 
 
@@ -126,10 +132,18 @@ def test_innovative_sme_direct_paths_and_size(w, code, expected):
     assert tier(w, code, "innovative_sme") == expected
 
 
-def test_innovative_sme_near_miss_names_the_smallest_gap(w):
-    nm = T.near_misses(w[w.credit_code == "eq4999"], RULES)
+def test_direct_paths_are_no_near_misses_unless_the_rule_says_so(con, w, tmp_path):
+    assert T.near_misses(w[w.credit_code.isin(["eq4999", "rd5"])], RULES).query("tier == 'innovative_sme'").empty
+    # the same rule with the equity path open to near misses: the one failing criterion with its gap
+    text = (T.resources.files("gaoxin.analysis.rules.tiers") / "national.toml").read_text("utf-8")
+    p = tmp_path / "local.toml"
+    label = '"equity financing, last 3 years"'
+    p.write_text(text.replace(f"{label}, near_miss = false", label), "utf-8")
+    rules, _ = T.load_rules(p)
+    local = T.compute_tiers(con, rules, (Y, Y), 1)
+    nm = T.near_misses(local[local.credit_code == "eq4999"], rules)
     row = nm[nm.tier == "innovative_sme"].iloc[0]
-    assert row["label_en"].startswith("equity financing") and row["gap"] == 1
+    assert row["label_en"] == "equity financing, last 3 years" and row["gap"] == 1 and row["value"] == 4999
 
 
 @pytest.mark.parametrize(("code", "measure", "expected"), [

@@ -49,6 +49,8 @@ class Criterion(StrictModel):
     otherwise: float | None = None
     label_zh: str
     label_en: str
+    near_miss: bool = Field(True, description="false: failing it alone is no near miss (a status such as being a "
+                                                "高新技术企业 is a tier of its own, not a gap to close)")
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Criterion:
@@ -445,8 +447,8 @@ def near_misses(wide: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
             hit = not_in & (fails == 1) & (passes == len(opt) - 1)
             for k in opt:
                 sel = hit & (st[k] == "fail")
-                if sel.any():
-                    c = next(c for kk, _, c in keys if kk == k)
+                c = next(c for kk, _, c in keys if kk == k)
+                if sel.any() and c.near_miss:
                     v, th = wide.loc[sel, f"v|{k}"], wide.loc[sel, f"t|{k}"]
                     rows.append(pd.DataFrame({
                         "credit_code": wide.loc[sel, "credit_code"], "year": wide.loc[sel, "year"],
