@@ -4,6 +4,8 @@ A tier is data (``rules/tiers/*.toml``): criteria ``measure op threshold`` combi
 any-of groups.  Comparisons are SQL booleans, so a missing value gives NULL = "unknown" and the combination
 follows Kleene logic (a fail decides an AND, a pass decides an OR) — missing data never fails silently.
 The 瞪羚 tier is generated from ``indicators/criteria/gazelle.toml`` so both places apply one rule.
+A score whose inputs are partly missing (or not in the returns: measure ``unavailable``) is an interval of
+points; a criterion on it is decided only when the whole interval decides it (创新型中小企业, decision 0028).
 Near-miss lists and the funnel are vectorised frame operations on the (small) result.
 """
 
@@ -218,9 +220,8 @@ def _needed_lags(names: set[str]) -> dict[str, set[int]]:
     for n in names:
         m = _LAG_RE.match(n)
         if m:
-            n = int(m.group(3))
-            kind = m.group(2)
-            lags[m.group(1)] |= {1} if kind == "growth" else set(range(1, n)) if kind == "sum" else {n}
+            k, kind = int(m.group(3)), m.group(2)
+            lags[m.group(1)] |= {1} if kind == "growth" else set(range(1, k)) if kind == "sum" else {k}
     if "rd_intensity_3y" in names:
         lags["rd_expense"] |= {1, 2}
         lags["revenue"] |= {1, 2}
