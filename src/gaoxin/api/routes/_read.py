@@ -1,0 +1,58 @@
+"""Helpers shared by the read routes (zones, enterprises, analytics, exports): errors, defaults, scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from gaoxin.api.errors import ApiError, forbidden, not_found
+
+if TYPE_CHECKING:
+    from gaoxin.services import Store
+    from gaoxin.services.access import Access
+
+T = TypeVar("T")
+ENTERPRISE_ROLES = ("admin", "national", "province", "zone")
+
+
+def call(fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+    """Run a service; its ``NotFound`` becomes the API's 404 (also for rows outside the caller's scope)."""
+    from gaoxin.services.overview import NotFound
+
+    try:
+        return fn(*args, **kw)
+    except NotFound as e:
+        msg = str(e)
+        raise ApiError(404, "not_found", msg.split(" / ")[0], msg.split(" / ")[-1]) from None
+
+
+def evaluation_id(store: Store, a: Access, evaluation: int | None) -> int:
+    """The requested evaluation if the caller may see it (viewer, bank: published only), else the newest."""
+    from gaoxin.services import overview
+
+    if evaluation is None:
+        eid = overview.latest_evaluation(store, published_only=a.published_only)
+        if eid is None:
+            raise not_found("评价", "evaluation")
+        return eid
+    call(overview.check_visible, store, evaluation, a.published_only)
+    return evaluation
+
+
+def no_published_only(a: Access) -> None:
+    """viewer and bank see published results only: zone-level analytics are not published objects (yet)."""
+    if a.published_only:
+        raise forbidden()
+
+
+def check_zone(store: Store, zone: str) -> None:
+    from gaoxin.services import overview
+
+    if zone not in {z["zone_id"] for z in overview.zones(store)}:
+        raise not_found(f"园区 {zone}", f"zone {zone}")
+
+
+def sees_zone(store: Store, a: Access, zone: str) -> bool:
+    from gaoxin.services.access import may_read_zone
+
+    return may_read_zone(store, a, zone)

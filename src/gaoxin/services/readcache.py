@@ -1,0 +1,49 @@
+"""A small in-process LRU for the read API: results that depend only on immutable ids (evaluation id,
+snapshot id) are computed once and served from memory (issue #10 §5: 500 requests/s, p95 ≤ 50 ms).
+
+Keys carry the store file and the store's version token (newest snapshot and evaluation ids,
+``store.reads.version``), so a new snapshot or evaluation invalidates every entry of that store at once.
+Entries are shared between threads and must be treated as read-only by callers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from gaoxin.store.db import Store
+
+T = TypeVar("T")
+MAX_ENTRIES = 256
+
+_lock = threading.Lock()
+_entries: OrderedDict[Hashable, Any] = OrderedDict()
+
+
+def token(store: Store) -> tuple[str, tuple[int, int, int]]:
+    """Which store, and which of its versions: part of every key."""
+    from gaoxin.store import reads
+
+    return str(store.path), reads.version(store.con)
+
+
+def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T], *, tok: Any = None) -> T:
+    """``compute()`` once per (store version, kind, key); later calls return the same object."""
+    full = (tok if tok is not None else token(store), kind, key)
+    with _lock:
+        if full in _entries:
+            _entries.move_to_end(full)
+            return _entries[full]
+    value = compute()  # outside the lock: two threads may compute the same entry once each, harmlessly
+    with _lock:
+        _entries[full] = value
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
