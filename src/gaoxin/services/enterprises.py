@@ -128,7 +128,7 @@ def list_enterprises(store: Store, access: Access, *, zone: str | None = None, q
 def _zone_of(store: Store, sid: int, credit_code: str) -> tuple[pd.DataFrame, str]:
     hist = reads.history(store.cursor(), sid, credit_code)
     if hist.empty:
-        raise NotFound(f"企业不存在 / enterprise not found: {credit_code}")
+        raise NotFound("企业不存在 / enterprise not found")
     return hist, str(hist["zone_id"].iloc[-1])
 
 
@@ -138,7 +138,7 @@ def enterprise(store: Store, access: Access, credit_code: str, year: int | None 
     hist, zone = _zone_of(store, sid, credit_code)
     zones = enterprise_zones(store, access, sid)
     if zones is not None and zone not in zones:
-        raise NotFound(f"企业不存在 / enterprise not found: {credit_code}")
+        raise NotFound("企业不存在 / enterprise not found")
     hist = scope_enterprises(store, access, hist, snapshot=sid)
     t = tiers_result(store, sid, year)
     ev = t.evidence[t.evidence["credit_code"] == credit_code]
@@ -197,7 +197,7 @@ def points_list(store: Store, access: Access, zone: str | None = None, year: int
     except InputError:
         raise NotFound(f"{year}年积分名单 / the points list of {year}") from None
     if bank_zones is not None:
-        frame = frame[frame["zone_id"].isin(bank_zones) & frame["top_band"].isin(["top5", "top5_10", "top10_20"])]
+        frame = _bank_frame(store, sid, year, frame, points_result(store, sid, year).rules_hash, bank_zones)
     else:
         frame = scope_enterprises(store, access, frame, snapshot=sid)
     if zone:
@@ -209,6 +209,37 @@ def points_list(store: Store, access: Access, zone: str | None = None, year: int
     part = frame.iloc[(page - 1) * page_size: page * page_size]
     return {"year": year, "total": len(frame), "page": page, "page_size": page_size,
             "rows": jsonable(part[cols].to_dict(orient="records"))}
+
+
+TOP_BANDS = ("top5", "top5_10", "top10_20")
+
+
+def _bank_frame(store: Store, sid: int, year: int, frame: pd.DataFrame, current_hash: str,
+                zones: frozenset[str]) -> pd.DataFrame:
+    """A bank's view: the published (top-20 %) lists of its zones for ``year`` and nothing else.
+
+    A list published under the current rule file comes from the computed frame (the same numbers:
+    results are reproducible); one published under another rule file from the stored rows."""
+    import pandas as pd
+
+    from gaoxin.services.points import stored
+    from gaoxin.services.publishing import published_points
+
+    parts = []
+    for z, y, h in published_points(store, zones):
+        if y != year or z not in zones:
+            continue
+        if current_hash.startswith(h) or h.startswith(current_hash):
+            parts.append(frame[frame["zone_id"] == z])
+        else:
+            rows = stored(store, sid, year, h)
+            rows = rows[rows["zone_id"] == z].rename(columns={"peer_rank": "rank"}).drop(columns=["payload"])
+            names = dict(zip(*[annotated(store, sid, year)[c] for c in ("credit_code", "name")], strict=True))
+            parts.append(rows.assign(name=rows["credit_code"].map(names)))
+    if not parts:
+        return frame.iloc[0:0]
+    out = pd.concat(parts, ignore_index=True).drop_duplicates("credit_code")
+    return out[out["top_band"].isin(TOP_BANDS)]
 
 
 def points_frame(store: Store, access: Access, zone: str | None, year: int | None, *,

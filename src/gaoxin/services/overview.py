@@ -100,14 +100,11 @@ def zones(store: Store, snapshot: int | None = None) -> list[dict[str, Any]]:
     return readcache.cached(store, "zones", sid, build)
 
 
-def published_ids(store: Store, kind: str) -> set[str] | None:
-    """Keys of what is published (``kind``: evaluation, points, aggregate), from ``services.publishing``
-    when that service is present; an empty set otherwise (nothing published, so nothing shown)."""
-    try:
-        from gaoxin.services import publishing  # type: ignore[attr-defined]
-    except ImportError:
-        return set()
-    return {str(k) for k in publishing.published_keys(store, kind)}
+def published_ids(store: Store, kind: str) -> set[str]:
+    """Keys of the unrevoked publications of ``kind`` (evaluation, points, aggregate): ``services.publishing``."""
+    from gaoxin.services import publishing
+
+    return {p.key for p in publishing.published(store, kind)}
 
 
 def evaluations(store: Store, *, published_only: bool = False) -> list[dict[str, Any]]:
@@ -115,7 +112,7 @@ def evaluations(store: Store, *, published_only: bool = False) -> list[dict[str,
     from gaoxin.services.evaluation import list_evaluations
 
     df = list_evaluations(store)
-    pub = published_ids(store, "evaluation") or set()
+    pub = published_ids(store, "evaluation")
     rows = []
     for r in df.sort_values("id", ascending=False).itertuples(index=False):
         rows.append({"id": int(r.id), "framework_id": r.framework, "year": int(r.year), "snapshot": int(r.snapshot_id),
@@ -132,7 +129,7 @@ def check_visible(store: Store, eid: int, published_only: bool) -> None:
         stored.load(store.con, eid)
     except stored.EvaluationNotFound:
         raise NotFound(f"评价不存在 / evaluation not found: {eid}") from None
-    if published_only and str(eid) not in (published_ids(store, "evaluation") or set()):
+    if published_only and str(eid) not in published_ids(store, "evaluation"):
         raise NotFound(f"评价不存在 / evaluation not found: {eid}")
 
 

@@ -17,13 +17,23 @@ ENTERPRISE_ROLES = ("admin", "national", "province", "zone")
 
 def call(fn: Callable[..., T], *args: Any, **kw: Any) -> T:
     """Run a service; its ``NotFound`` becomes the API's 404 (also for rows outside the caller's scope)."""
+    from gaoxin.services.errors import user_errors
     from gaoxin.services.overview import NotFound
 
     try:
         return fn(*args, **kw)
     except NotFound as e:
-        msg = str(e)
-        raise ApiError(404, "not_found", msg.split(" / ")[0], msg.split(" / ")[-1]) from None
+        zh, en = _split(str(e))
+        raise ApiError(404, "not_found", zh, en) from None
+    except user_errors() as e:
+        zh, en = _split(str(e))
+        raise ApiError(400, "bad_request", zh, en) from None
+
+
+def _split(msg: str) -> tuple[str, str]:
+    """"中文 / English" → the two halves (the whole text twice when it has no separator)."""
+    zh, sep, en = msg.partition(" / ")
+    return (zh, en) if sep else (msg, msg)
 
 
 def evaluation_id(store: Store, a: Access, evaluation: int | None) -> int:

@@ -68,15 +68,9 @@ def points(zone: str | None = Query(None, max_length=40), year: int | None = YEA
 
 
 def bank_zones(s: Store, a: Access) -> frozenset[str] | None:
-    """For a bank: the zones of its whose points list is published (403 when none); None for other roles."""
-    if a.role == "viewer":
-        raise forbidden()
-    if a.role != "bank":
-        return None
-    from gaoxin.services.overview import published_ids
+    """For a bank: its zones (the service keeps their published lists only); None for other roles.
 
-    published = published_ids(s, "points") or set()
-    zones = frozenset(z for z in a.zones if z in published or any(k.endswith(f":{z}") for k in published))
-    if not zones:
+    A viewer, and a bank with no zones, get 403: nothing at enterprise level is theirs."""
+    if a.role == "viewer" or (a.role == "bank" and not a.zones):
         raise forbidden()
-    return zones
+    return frozenset(a.zones) if a.role == "bank" else None
