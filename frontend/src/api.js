@@ -45,6 +45,25 @@ export async function api(path, { method = 'GET', body, params, form } = {}) {
   return data
 }
 
+// the API routes this server has (from its OpenAPI schema): a page whose routes are missing stays out of the menu
+export const available = reactive({ paths: null })
+export async function loadAvailable() {
+  if (available.paths) return
+  try {
+    const r = await fetch('/api/v1/openapi.json', { credentials: 'same-origin' })
+    available.paths = new Set(Object.keys((await r.json()).paths || {}))
+  } catch {
+    available.paths = null // unknown: show every page, each says what is missing
+  }
+}
+// a path's parameters match any name: '/jobs/{id}' matches '/api/v1/jobs/{job_id}'
+const shape = (p) => p.replace(/\{[^}]*\}/g, '{}')
+export const hasApi = (...paths) => {
+  if (!available.paths) return true
+  const have = new Set([...available.paths].map(shape))
+  return paths.every((p) => have.has(shape(`/api/v1${p}`)))
+}
+
 export async function checkSession() {
   try {
     const me = await api('/auth/me')

@@ -39,7 +39,30 @@ export function signed(v, digits = 0) {
   return (n > 0 ? '+' : '') + num(n, digits)
 }
 
-export function withUnit(v, unit, digits = 2) {
+// a value in its unit; a ratio (比例) shows as a percentage, its difference in percentage points
+export function withUnit(v, unit, digits = 2, difference = false) {
   if (missing(v)) return DASH
+  if (unit === '比例' || unit === 'ratio') {
+    const s = num(Number(v) * 100, 1)
+    return difference ? `${s} ${lang.value === 'en' ? 'pp' : '个百分点'}` : `${s}%`
+  }
   return unit ? `${num(v, digits)} ${unit}` : num(v, digits)
+}
+
+// zone types of the 2021 system: the API's code, its Chinese name when sent
+const TYPES = { world_leading: ['世界领先科技园区', 'World-leading'], world_influence: ['具有世界影响力的高科技园区', 'World-influential'],
+  innovative_featured: ['创新型特色园区', 'Innovative featured'] }
+export function typeName(code, zh) {
+  if (missing(code)) return DASH
+  const known = TYPES[code]
+  if (lang.value === 'en') return known ? known[1] : code
+  return zh || (known ? known[0] : code)
+}
+
+const LEVELS = { praise: ['表扬', 'praise'], talk: ['约谈', 'talk'], interview: ['约谈', 'interview'], notice: ['通报', 'notice'],
+  warning: ['预警', 'warning'], exit: ['退出建议', 'exit'] }
+export function levelName(l) {
+  if (missing(l)) return DASH
+  const k = LEVELS[l]
+  return k ? (lang.value === 'en' ? k[1] : k[0]) : String(l)
 }
