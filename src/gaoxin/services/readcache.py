@@ -22,11 +22,24 @@ _lock = threading.Lock()
 _entries: OrderedDict[Hashable, Any] = OrderedDict()
 
 
+TOKEN_TTL_S = 0.25  # a new snapshot or evaluation is seen by the caches within this time
+
+
 def token(store: Store) -> tuple[str, tuple[int, int, int]]:
-    """Which store, and which of its versions: part of every key."""
+    """Which store, and which of its versions: part of every key.
+
+    Remembered on the Store (a request's view) for ``TOKEN_TTL_S``, so one request asks the store once."""
+    import time
+
     from gaoxin.store import reads
 
-    return str(store.path), reads.version(store.con)
+    now = time.monotonic()
+    memo = getattr(store, "_readcache_token", None)
+    if memo is not None and now - memo[0] < TOKEN_TTL_S:
+        return memo[1]
+    tok = (str(store.path), reads.version(store.con))
+    store._readcache_token = (now, tok)  # type: ignore[attr-defined]
+    return tok
 
 
 def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T], *, tok: Any = None) -> T:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from gaoxin.api.deps import access, require, store
-from gaoxin.api.errors import not_found
+from gaoxin.api.errors import ApiError, not_found
 from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, check_zone, no_published_only, sees_zone
 
 if TYPE_CHECKING:
@@ -97,14 +97,13 @@ class Simulation(BaseModel):
 def simulate(zone: str, body: Simulation, s: Store = Depends(store),
              a: Access = Depends(require(*ENTERPRISE_ROLES))) -> dict[str, Any]:
     from gaoxin.services import enterprises as en
-    from gaoxin.services.errors import InputError
-
     check_zone(s, zone)
     if not sees_zone(s, a, zone):
         raise not_found(f"园区 {zone} 的企业", f"the enterprises of zone {zone}")
     bad = [k for k in body.schedule if not (len(k) == 1 and k.isalpha() and k.isupper())]
     if bad:
-        raise InputError(f"等级应为 A–Z 单个大写字母 / grades must be single capital letters: {bad}")
+        raise ApiError(400, "bad_request", f"等级应为 A–Z 单个大写字母：{bad}",
+                       f"grades must be single capital letters: {bad}")
     return call(en.simulate, s, a, zone, body.schedule, body.year, body.name)
 
 
