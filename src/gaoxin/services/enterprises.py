@@ -105,6 +105,13 @@ def list_enterprises(store: Store, access: Access, *, zone: str | None = None, q
                      tier: str | None = None, grade: str | None = None, year: int | None = None,
                      sort: str = "revenue", order: str = "desc", page: int = 1, page_size: int = 50) -> dict[str, Any]:
     """One page of the firms ``access`` may read, filtered, searched (name or credit code) and sorted."""
+    key = (access.role, access.zones, access.provinces, zone, q, tier, grade, year, sort, order, page, page_size)
+    return readcache.cached(store, "enterprise_page", key, lambda: _list(
+        store, access, zone, q, tier, grade, year, sort, order, page, page_size))
+
+
+def _list(store: Store, access: Access, zone: str | None, q: str | None, tier: str | None, grade: str | None,
+          year: int | None, sort: str, order: str, page: int, page_size: int) -> dict[str, Any]:
     if sort not in SORTABLE:
         raise InputError(f"不能按 {sort!r} 排序 / cannot sort by {sort!r}: one of {', '.join(SORTABLE)}")
     if order not in ("asc", "desc"):
