@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import statistics
+import time
 
 import pytest
 
-from gaoxin.services import Store
+from gaoxin.services import Store, readcache
 from gaoxin.services import overview as ov
 from gaoxin.services import profile as pf
 from gaoxin.services.access import Access
@@ -122,6 +123,7 @@ def test_series_and_cache_follow_a_new_evaluation(demo_db):
         assert len(pf.profile(s, eid, zone)["series"]) == 1
         info = ov.evaluation_info(s, eid)
         run = evaluate(s, "national-2021", info["year"] - 1, config=info["config_name"], save=True)
+        time.sleep(readcache.TOKEN_TTL_S + 0.05)  # the caches see the new evaluation within this time
         p = pf.profile(s, eid, zone)
         assert [x["year"] for x in p["series"]] == [info["year"] - 1, info["year"]]
         prev_rank = int(run.table.set_index("zone_id").at[zone, "rank"])

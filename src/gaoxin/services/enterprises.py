@@ -29,12 +29,18 @@ UNITS = {"revenue": "万元", "employees": "人", "rd_intensity": "%", "points":
 
 
 def _sid_year(store: Store, year: int | None) -> tuple[int, int]:
-    sid = snaps.resolve(store.con, None)
+    """The newest snapshot and ``year`` (default its latest enterprise year), cached per store version."""
+    sid, last = readcache.cached(store, "sid_year", None, lambda: _newest(store))
     if year is None:
-        year = snaps.last_year(store.con, sid)
-        if year is None:
+        if last is None:
             raise NotFound(f"快照{sid}没有企业数据 / snapshot {sid} holds no enterprise rows")
+        year = last
     return sid, int(year)
+
+
+def _newest(store: Store) -> tuple[int, int | None]:
+    sid = snaps.resolve(store.con, None)
+    return sid, snaps.last_year(store.con, sid)
 
 
 def tiers_result(store: Store, sid: int, year: int) -> Any:
@@ -99,6 +105,13 @@ def list_enterprises(store: Store, access: Access, *, zone: str | None = None, q
                      tier: str | None = None, grade: str | None = None, year: int | None = None,
                      sort: str = "revenue", order: str = "desc", page: int = 1, page_size: int = 50) -> dict[str, Any]:
     """One page of the firms ``access`` may read, filtered, searched (name or credit code) and sorted."""
+    key = (access.role, access.zones, access.provinces, zone, q, tier, grade, year, sort, order, page, page_size)
+    return readcache.cached(store, "enterprise_page", key, lambda: _list(
+        store, access, zone, q, tier, grade, year, sort, order, page, page_size))
+
+
+def _list(store: Store, access: Access, zone: str | None, q: str | None, tier: str | None, grade: str | None,
+          year: int | None, sort: str, order: str, page: int, page_size: int) -> dict[str, Any]:
     if sort not in SORTABLE:
         raise InputError(f"不能按 {sort!r} 排序 / cannot sort by {sort!r}: one of {', '.join(SORTABLE)}")
     if order not in ("asc", "desc"):
@@ -106,7 +119,8 @@ def list_enterprises(store: Store, access: Access, *, zone: str | None = None, q
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InputError(f"page ≥ 1, 1 ≤ page_size ≤ {MAX_PAGE_SIZE} / 分页参数无效")
     sid, year = _sid_year(store, year)
-    df = _scoped(store, access, annotated(store, sid, year), sid)
+    df = readcache.cached(store, "scoped", (sid, year, access.role, access.zones, access.provinces),
+                          lambda: _scoped(store, access, annotated(store, sid, year), sid))
     if zone:
         df = df[df["zone_id"] == zone]
     if q:

@@ -81,13 +81,13 @@ def _region_labels() -> dict[str, str]:
 
 def zones(store: Store, snapshot: int | None = None) -> list[dict[str, Any]]:
     """Every zone of ``snapshot`` (default newest) with province and region labels."""
-    con = store.cursor()
-    sid = snapshot if snapshot is not None else snaps.latest(con)
+    sid = snapshot if snapshot is not None else readcache.cached(store, "latest_snapshot", None,
+                                                                 lambda: snaps.latest(store.con))
     if sid is None:
         return []
 
     def build() -> list[dict[str, Any]]:
-        z = snaps.zones(con, sid)
+        z = snaps.zones(store.con, sid)
         prov, labels = _provinces(), _region_labels()
         out = []
         for r in z.itertuples(index=False):
@@ -104,11 +104,16 @@ def published_ids(store: Store, kind: str) -> set[str]:
     """Keys of the unrevoked publications of ``kind`` (evaluation, points, aggregate): ``services.publishing``."""
     from gaoxin.services import publishing
 
-    return {p.key for p in publishing.published(store, kind)}
+    return readcache.cached(store, "published", kind, lambda: {p.key for p in publishing.published(store, kind)})
 
 
 def evaluations(store: Store, *, published_only: bool = False) -> list[dict[str, Any]]:
     """Stored evaluations, newest first; ``published_only`` keeps those an admin/national/province published."""
+    rows = readcache.cached(store, "evaluations", published_only, lambda: _evaluations(store, published_only))
+    return [dict(r) for r in rows]
+
+
+def _evaluations(store: Store, published_only: bool) -> list[dict[str, Any]]:
     from gaoxin.services.evaluation import list_evaluations
 
     df = list_evaluations(store)
@@ -125,11 +130,7 @@ def evaluations(store: Store, *, published_only: bool = False) -> list[dict[str,
 
 def check_visible(store: Store, eid: int, published_only: bool) -> None:
     """``NotFound`` for a missing evaluation, and for an unpublished one when only published ones may be seen."""
-    try:
-        stored.load(store.con, eid)
-    except stored.EvaluationNotFound:
-        raise NotFound(f"评价不存在 / evaluation not found: {eid}") from None
-    if published_only and str(eid) not in published_ids(store, "evaluation"):
+    if eid not in {e["id"] for e in evaluations(store, published_only=published_only)}:
         raise NotFound(f"评价不存在 / evaluation not found: {eid}")
 
 

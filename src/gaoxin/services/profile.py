@@ -136,6 +136,10 @@ def _zone_level(store: Store, eid: int) -> dict[str, Any]:
 
 def profile(store: Store, eid: int, zone: str) -> dict[str, Any]:
     """The profile of ``zone`` in stored evaluation ``eid`` (see the module docstring for the rules)."""
+    return readcache.cached(store, "profile", (eid, zone), lambda: _profile(store, eid, zone))
+
+
+def _profile(store: Store, eid: int, zone: str) -> dict[str, Any]:
     base = readcache.cached(store, "profile_base", eid, lambda: _zone_level(store, eid))
     t = base["table"]
     hit = t[t["zone_id"] == zone]

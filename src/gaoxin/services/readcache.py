@@ -16,17 +16,34 @@ from typing import Any, TypeVar
 from gaoxin.store.db import Store
 
 T = TypeVar("T")
-MAX_ENTRIES = 256
+MAX_ENTRIES = 2048
 
 _lock = threading.Lock()
 _entries: OrderedDict[Hashable, Any] = OrderedDict()
 
 
-def token(store: Store) -> tuple[str, tuple[int, int, int]]:
-    """Which store, and which of its versions: part of every key."""
+TOKEN_TTL_S = 0.25  # a new snapshot or evaluation is seen by the caches within this time
+
+
+_tokens: dict[str, tuple[float, Any]] = {}
+
+
+def token(store: Store) -> tuple[str, tuple[int, ...]]:
+    """Which store, and which of its versions: part of every key.
+
+    Asked of the store at most every ``TOKEN_TTL_S`` per store file (at 500 requests/s, 4 queries a
+    second instead of one per request); a new snapshot, evaluation or publication is seen within that."""
+    import time
+
     from gaoxin.store import reads
 
-    return str(store.path), reads.version(store.con)
+    path, now = str(store.path), time.monotonic()
+    memo = _tokens.get(path)
+    if memo is not None and now - memo[0] < TOKEN_TTL_S:
+        return memo[1]
+    tok = (path, reads.version(store.con))
+    _tokens[path] = (now, tok)
+    return tok
 
 
 def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T], *, tok: Any = None) -> T:
@@ -47,3 +64,4 @@ def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T], *, 
 def clear() -> None:
     with _lock:
         _entries.clear()
+        _tokens.clear()

@@ -52,12 +52,15 @@ def years(con: duckdb.DuckDBPyConnection, snapshot: int) -> list[int]:
                                            [int(snapshot)]).fetchall()]
 
 
-def version(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
-    """(newest snapshot id, newest evaluation id, number of stored explanations): what read caches key on.
+def version(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    """What read caches key on: newest snapshot and evaluation ids, stored explanations, publications.
 
     Snapshots and evaluations are immutable once committed, so a cached result keyed by their ids stays
-    right until a new one appears; this token changes exactly then."""
+    right until a new one appears.  Publishing adds a row (the newest id grows) and revoking lowers the
+    number of unrevoked rows, so the last two change on every act of publishing."""
     row = con.execute("SELECT (SELECT coalesce(max(id), 0) FROM snapshot), "
                       "(SELECT coalesce(max(id), 0) FROM evaluation), "
-                      "(SELECT count(*) FROM evaluation_explanation)").fetchall()[0]
-    return int(row[0]), int(row[1]), int(row[2])
+                      "(SELECT count(*) FROM evaluation_explanation), "
+                      "(SELECT coalesce(max(id), 0) FROM publication), "
+                      "(SELECT count(*) FROM publication WHERE revoked_at IS NULL)").fetchall()[0]
+    return tuple(int(x) for x in row)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from fastapi.responses import Response
+
 from gaoxin.api.errors import ApiError, forbidden, not_found
 
 if TYPE_CHECKING:
@@ -66,3 +68,12 @@ def sees_zone(store: Store, a: Access, zone: str) -> bool:
     from gaoxin.services.access import may_read_zone
 
     return may_read_zone(store, a, zone)
+
+
+def json_response(obj: Any) -> Response:
+    """``obj`` (already JSON-ready: services return plain values, missing → None) serialised once with the
+    standard library: FastAPI's generic encoder walks every value again and costs ~5× more on a profile."""
+    import json
+
+    return Response(json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str, separators=(",", ":")),
+                    media_type="application/json")

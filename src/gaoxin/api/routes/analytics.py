@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gaoxin.api.deps import access, require, store
-from gaoxin.api.errors import not_found
-from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, check_zone, no_published_only, sees_zone
+from gaoxin.api.errors import ApiError, not_found
+from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, check_zone, json_response, no_published_only, sees_zone
 
 if TYPE_CHECKING:
     from gaoxin.services import Store
@@ -33,19 +34,19 @@ def _year(s: Store, year: int | None) -> int:
 
 @router.get("/zones/{zone}/industry", summary="产业结构、区位商、主导产业 / industry structure")
 def industry(zone: str, year: int | None = YEAR, level: str = Query("division", pattern="^(section|division)$"),
-             s: Store = Depends(store), a: Access = Depends(access)) -> dict[str, Any]:
+             s: Store = Depends(store), a: Access = Depends(access)) -> Response:
     from gaoxin.services import analytics_view
 
     no_published_only(a)
     check_zone(s, zone)
-    return analytics_view.industry(s, zone, _year(s, year), level)
+    return json_response(analytics_view.industry(s, zone, _year(s, year), level))
 
 
 @router.get("/chains", summary="产业链列表 / chains")
-def chains(a: Access = Depends(access)) -> list[dict[str, Any]]:
+def chains(a: Access = Depends(access)) -> Response:
     from gaoxin.services.chains import list_chains
 
-    return [{"id": c["id"], "name_zh": c["name_zh"], "name_en": c["name_en"]} for c in list_chains()]
+    return json_response([{"id": c["id"], "name_zh": c["name_zh"], "name_en": c["name_en"]} for c in list_chains()])
 
 
 def viewer_of(a: Access, zone: str, zone_province: str | None) -> str | None:
@@ -62,7 +63,7 @@ def viewer_of(a: Access, zone: str, zone_province: str | None) -> str | None:
 
 @router.get("/zones/{zone}/chains/{chain}", summary="产业链补链强链与招商线索 / chain gaps and leads")
 def chain(zone: str, chain: str, year: int | None = YEAR, s: Store = Depends(store),
-          a: Access = Depends(access)) -> dict[str, Any]:
+          a: Access = Depends(access)) -> Response:
     from gaoxin.services import analytics_view, overview
 
     no_published_only(a)
@@ -72,16 +73,16 @@ def chain(zone: str, chain: str, year: int | None = YEAR, s: Store = Depends(sto
     v = viewer_of(a, zone, z["province_code"])
     if v is None:
         raise not_found(f"园区 {zone} 的产业链视图", f"the chain view of zone {zone}")
-    return analytics_view.chain(s, a, chain, zone, _year(s, year), v, sees_zone(s, a, zone))
+    return json_response(analytics_view.chain(s, a, chain, zone, _year(s, year), v, sees_zone(s, a, zone)))
 
 
 @router.get("/zones/{zone}/mujun", summary="亩均效益 / land-use efficiency (firms scoped)")
-def mujun(zone: str, year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> dict[str, Any]:
+def mujun(zone: str, year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> Response:
     from gaoxin.services import enterprises as en
 
     no_published_only(a)
     check_zone(s, zone)
-    return call(en.mujun_view, s, a, zone, year)
+    return json_response(call(en.mujun_view, s, a, zone, year))
 
 
 class Simulation(BaseModel):
@@ -95,23 +96,22 @@ class Simulation(BaseModel):
 
 @router.post("/zones/{zone}/mujun/simulate", summary="差别化电价模拟 / price-policy simulation")
 def simulate(zone: str, body: Simulation, s: Store = Depends(store),
-             a: Access = Depends(require(*ENTERPRISE_ROLES))) -> dict[str, Any]:
+             a: Access = Depends(require(*ENTERPRISE_ROLES))) -> Response:
     from gaoxin.services import enterprises as en
-    from gaoxin.services.errors import InputError
-
     check_zone(s, zone)
     if not sees_zone(s, a, zone):
         raise not_found(f"园区 {zone} 的企业", f"the enterprises of zone {zone}")
     bad = [k for k in body.schedule if not (len(k) == 1 and k.isalpha() and k.isupper())]
     if bad:
-        raise InputError(f"等级应为 A–Z 单个大写字母 / grades must be single capital letters: {bad}")
-    return call(en.simulate, s, a, zone, body.schedule, body.year, body.name)
+        raise ApiError(400, "bad_request", f"等级应为 A–Z 单个大写字母：{bad}",
+                       f"grades must be single capital letters: {bad}")
+    return json_response(call(en.simulate, s, a, zone, body.schedule, body.year, body.name))
 
 
 @router.get("/monitoring", summary="规划监测 / plan targets")
-def monitoring(year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> dict[str, Any]:
+def monitoring(year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> Response:
     from gaoxin.services import profile as p
 
     no_published_only(a)
     y = _year(s, year)
-    return {"year": y, "targets": p.plan(s, y)}
+    return json_response({"year": y, "targets": p.plan(s, y)})

@@ -3,13 +3,14 @@ funnel, innovation points (docs/api.md).  Out-of-scope rows answer 404 like miss
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from gaoxin.api.deps import access, require, store
 from gaoxin.api.errors import forbidden
-from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, check_zone, no_published_only
+from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, check_zone, json_response, no_published_only
 
 if TYPE_CHECKING:
     from gaoxin.services import Store
@@ -26,45 +27,45 @@ def enterprises(zone: str | None = Query(None, max_length=40), q: str | None = Q
                 year: int | None = YEAR, sort: str = Query("revenue", max_length=40),
                 order: Literal["asc", "desc"] = "desc", page: int = Query(1, ge=1, le=10**6),
                 page_size: int = Query(50, ge=1, le=500), s: Store = Depends(store),
-                a: Access = Depends(require(*ENTERPRISE_ROLES))) -> dict[str, Any]:
+                a: Access = Depends(require(*ENTERPRISE_ROLES))) -> Response:
     from gaoxin.services import enterprises as en
 
-    return call(en.list_enterprises, s, a, zone=zone, q=q, tier=tier, grade=grade, year=year, sort=sort,
-                order=order, page=page, page_size=page_size)
+    return json_response(call(en.list_enterprises, s, a, zone=zone, q=q, tier=tier, grade=grade, year=year,
+                              sort=sort, order=order, page=page, page_size=page_size))
 
 
 @router.get("/enterprises/{credit_code}", summary="企业详情与梯度依据 / one enterprise and its tier evidence")
 def enterprise(credit_code: str, year: int | None = YEAR, s: Store = Depends(store),
-               a: Access = Depends(require(*ENTERPRISE_ROLES))) -> dict[str, Any]:
+               a: Access = Depends(require(*ENTERPRISE_ROLES))) -> Response:
     from gaoxin.services import enterprises as en
 
-    return call(en.enterprise, s, a, credit_code, year)
+    return json_response(call(en.enterprise, s, a, credit_code, year))
 
 
 @router.get("/zones/{zone}/near-miss", summary="差一项培育名单 / near-miss cultivation list")
 def near_miss(zone: str, year: int | None = YEAR, tier: str | None = Query(None, max_length=40),
-              s: Store = Depends(store), a: Access = Depends(require(*ENTERPRISE_ROLES))) -> list[dict[str, Any]]:
+              s: Store = Depends(store), a: Access = Depends(require(*ENTERPRISE_ROLES))) -> Response:
     from gaoxin.services import enterprises as en
 
-    return call(en.near_miss, s, a, zone, year, tier)
+    return json_response(call(en.near_miss, s, a, zone, year, tier))
 
 
 @router.get("/zones/{zone}/tiers", summary="梯度漏斗 / tier funnel (near misses scoped)")
-def tiers(zone: str, year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> dict[str, Any]:
+def tiers(zone: str, year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> Response:
     from gaoxin.services import enterprises as en
 
     no_published_only(a)
     check_zone(s, zone)
-    return call(en.zone_tiers, s, a, zone, year)
+    return json_response(call(en.zone_tiers, s, a, zone, year))
 
 
 @router.get("/points", summary="创新积分名单 / innovation points (bank: published lists of its zones)")
 def points(zone: str | None = Query(None, max_length=40), year: int | None = YEAR,
            page: int = Query(1, ge=1, le=10**6), page_size: int = Query(50, ge=1, le=500),
-           s: Store = Depends(store), a: Access = Depends(access)) -> dict[str, Any]:
+           s: Store = Depends(store), a: Access = Depends(access)) -> Response:
     from gaoxin.services import enterprises as en
 
-    return call(en.points_list, s, a, zone, year, page, page_size, bank_zones=bank_zones(s, a))
+    return json_response(call(en.points_list, s, a, zone, year, page, page_size, bank_zones=bank_zones(s, a)))
 
 
 def bank_zones(s: Store, a: Access) -> frozenset[str] | None:
