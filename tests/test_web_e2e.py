@@ -58,7 +58,8 @@ def browser():
 
 
 def routes(server) -> set[str]:
-    return {getattr(r, "path", "") for r in server.server.config.app.routes}
+    """The API's paths, from its OpenAPI schema (as the dashboard's menu reads them)."""
+    return set(httpx.get(f"{server.url}/api/v1/openapi.json", timeout=60).json()["paths"])
 
 
 def new_page(browser, server, viewport=DESKTOP, lang="zh"):
@@ -157,12 +158,18 @@ def test_upload_with_bad_rows_shows_them(browser, server, tmp_path):
     issues.first.wait_for()
     assert issues.count() >= 2  # the bad check character, the unknown zone / the text revenue
     text = page.inner_text("[data-test=issues]")
-    assert "企业年报.csv" in text or "3" in text
+    assert "企业年报.csv" in text  # each error names its file, row and column
+    rows = [r.split("\t") for r in issues.all_inner_texts()]
+    assert {r[1].strip() for r in rows} >= {"3", "4"}  # the two bad data rows (row 1 is the header)
+    shoot(page, "data-upload", "desktop")
+    with page.expect_download() as dl:
+        page.click("[data-test=rejections]")
+    assert Path(dl.value.path()).read_bytes()[:2] == b"PK"  # the rejection report, an XLSX
     page.context.close()
 
 
 def test_zone_user_cannot_reach_another_zones_enterprises(browser, server):
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=120) as c:
         assert c.post("/api/v1/auth/login", json={"username": "root", "password": TEST_PASSWORD}).status_code == 200
         other = c.get("/api/v1/enterprises", params={"zone": "GX002", "page_size": 1}).json()["rows"][0]["credit_code"]
         own = c.get("/api/v1/enterprises", params={"zone": "GX001", "page_size": 1}).json()["rows"][0]["credit_code"]
