@@ -25,12 +25,22 @@ export function pct(v, digits = 1, ratio = true) {
   return `${num(ratio ? Number(v) * 100 : Number(v), digits)}%`
 }
 
-// an amount in 万元 → "1,234.5 万元" or "12.35 亿元" when ≥ 1 亿
+// an amount in 万元 → "1,234.5 万元" or "12.35 亿元" when ≥ 1 亿; in English millions or billions of yuan
 export function money(wan, digits = 2) {
   if (missing(wan)) return DASH
   const n = Number(wan)
+  if (lang.value === 'en') return Math.abs(n) >= 100000 ? `${num(n / 100000, digits)} bn yuan` : `${num(n / 100, digits)} m yuan`
   if (Math.abs(n) >= 10000) return `${num(n / 10000, digits)} 亿元`
   return `${num(n, digits)} 万元`
+}
+
+// units as the API sends them (Chinese) → English words when the page is in English
+const UNITS_EN = { 个: '', 家: 'firms', 亿元: '100M yuan', 万元: '10k yuan', 千元: 'k yuan', 元: 'yuan', 万人: '10k persons', 人: 'persons',
+  分: 'pts', 件: 'items', 项: 'items', 比例: 'ratio', 人年: 'person-years' }
+export function unitName(u) {
+  if (missing(u)) return ''
+  if (lang.value !== 'en') return u
+  return u in UNITS_EN ? UNITS_EN[u] : String(u).replace(/万元/g, '10k yuan').replace(/亿元/g, '100M yuan').replace(/千元/g, 'k yuan').replace(/人/g, 'persons').replace(/件/g, 'items').replace(/家/g, 'firms').replace(/个/g, '')
 }
 
 export function signed(v, digits = 0) {
@@ -46,7 +56,7 @@ export function withUnit(v, unit, digits = 2, difference = false) {
     const s = num(Number(v) * 100, 1)
     return difference ? `${s} ${lang.value === 'en' ? 'pp' : '个百分点'}` : `${s}%`
   }
-  return unit ? `${num(v, digits)} ${unit}` : num(v, digits)
+  return unit ? `${num(v, digits)} ${unitName(unit)}`.trim() : num(v, digits)
 }
 
 // zone types of the 2021 system: the API's code, its Chinese name when sent
