@@ -33,13 +33,13 @@ def _year(s: Store, year: int | None) -> int:
 
 
 @router.get("/zones/{zone}/industry", summary="产业结构、区位商、主导产业 / industry structure")
-def industry(zone: str, year: int | None = YEAR, level: str = Query("division", pattern="^(section|division)$"),
+def industry(zone: str, year: int | None = YEAR, level: str = Query("division", pattern="^(section|division|group)$"),
              s: Store = Depends(store), a: Access = Depends(access)) -> Response:
     from gaoxin.services import analytics_view
 
     no_published_only(a)
     check_zone(s, zone)
-    return json_response(analytics_view.industry(s, zone, _year(s, year), level))
+    return json_response(analytics_view.industry(s, a, zone, _year(s, year), level))
 
 
 @router.get("/chains", summary="产业链列表 / chains")

@@ -55,7 +55,8 @@ def overview_page(evaluation: int | None = None, s: Store = Depends(store),
                   a: Access = Depends(access)) -> Response:
     from gaoxin.services import overview
 
-    return json_response(call(overview.overview, s, evaluation_id(s, a, evaluation), published_only=a.published_only))
+    return json_response(call(overview.overview, s, evaluation_id(s, a, evaluation), published_only=a.published_only,
+                              access=a))
 
 
 @router.get("/zones/{zone}/profile", summary="园区画像 / zone profile")
@@ -64,7 +65,7 @@ def profile(zone: str, evaluation: int | None = None, s: Store = Depends(store),
     from gaoxin.services import profile as p
 
     eid = evaluation_id(s, a, evaluation)
-    out = call(p.profile, s, eid, zone)
+    out = call(p.profile_for, s, a, eid, zone)
     return json_response({**out, "plan": p.plan(s, out["evaluation"]["year"], zone, out["evaluation"]["snapshot"])})
 
 
@@ -75,4 +76,5 @@ def explanation(zone: str, evaluation: int | None = None, s: Store = Depends(sto
 
     check_zone(s, zone)
     eid = evaluation_id(s, a, evaluation)
-    return json_response(call(p.explanation, s, eid, zone, with_firms=sees_zone(s, a, zone)))
+    return json_response(call(p.explanation, s, eid, zone, with_firms=sees_zone(s, a, zone),
+                              sees_all=a.sees_all_enterprises))
