@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from conftest import TEST_PASSWORD, add_users, login
@@ -111,7 +113,8 @@ def test_password_role_change_and_disable_end_sessions(demo_db):
     from gaoxin.services.accounts import change_user
 
     app = create_app(Settings(db=demo_db))
-    with TestClient(app) as a, TestClient(app) as b:
+    with TestClient(app) as a:
+        b = TestClient(app)  # a second browser of the running app
         # each change is made by the server (as the admin page does) and must end the account's open sessions
         password = TEST_PASSWORD
         for change in ({"password": "another-pass-1"}, {"role": "national", "provinces": []}, {"disabled": True}):
@@ -185,3 +188,41 @@ def test_oversized_json_body_is_413(demo_db):
         res = client.post("/api/v1/auth/login", content=b"{" + b" " * (1 << 20) + b"}",
                           headers={"content-type": "application/json"})
         assert res.status_code == 413 and res.json()["error"]["code"] == "too_large"
+
+
+def test_admin_users_routes_never_return_a_hash(demo_db):
+    add_users(demo_db, USERS)
+    app = create_app(Settings(db=demo_db))
+    with TestClient(app) as admin:
+        ada = TestClient(app)
+        login(ada, "ada")
+        assert ada.get("/api/v1/users").status_code == 403
+        assert ada.get("/api/v1/audit").status_code == 403
+        assert ada.post("/api/v1/users", json={"name": "x", "role": "viewer"}).status_code == 403
+        login(admin, "root")
+        listed = admin.get("/api/v1/users").json()
+        assert [u["name"] for u in listed] == ["ada", "pat", "root"]
+        made = admin.post("/api/v1/users", json={"name": "bank1", "role": "bank", "zones": ["GX003"]})
+        assert made.status_code == 201
+        password = made.json()["password"]
+        assert made.json()["user"]["zones"] == ["GX003"]
+        bad = admin.post("/api/v1/users", json={"name": "z", "role": "zone", "zones": ["GX404"]})
+        assert bad.status_code == 400 and "GX404" in bad.json()["error"]["message_en"]
+        assert "不存在" in bad.json()["error"]["message_zh"] and "/" not in bad.json()["error"]["message_zh"]
+        changed = admin.patch("/api/v1/users/ada", json={"zones": ["GX003"]})
+        assert changed.status_code == 200 and changed.json()["zones"] == ["GX003"]
+        assert ada.get("/api/v1/auth/me").status_code == 401  # the scope change ended ada's session
+        everything = json.dumps([admin.get("/api/v1/users").json(), made.json(), changed.json()])
+        assert "argon2" not in everything and "hash" not in everything
+        bank = TestClient(app)  # a second browser; the app (and its store) is already running
+        assert login(bank, "bank1", password)
+        assert bank.get("/api/v1/auth/me").json()["user"]["role"] == "bank"
+        last = admin.patch("/api/v1/users/root", json={"role": "viewer"})
+        assert last.status_code == 400 and "last admin" in last.json()["error"]["message_en"]
+
+        page = admin.get("/api/v1/audit", params={"action": "user change", "page_size": 10}).json()
+        assert page["total"] == 1 and page["rows"][0]["user"] == "root" and page["rows"][0]["target"] == "ada"
+        assert page["rows"][0]["address"] == "testclient" and page["rows"][0]["detail"]["zones"] == ["GX003"]
+        logins = admin.get("/api/v1/audit", params={"action": "login", "page_size": 1, "page": 2}).json()
+        assert logins["total"] == 3 and len(logins["rows"]) == 1  # ada, root, bank1: one row per page
+        assert admin.get("/api/v1/audit", params={"page_size": 501}).status_code == 422

@@ -100,11 +100,27 @@ def _error_handlers(app: FastAPI) -> None:
             e.status_code, "http_error")
         return JSONResponse(ApiError(e.status_code, code, "请求无效", str(e.detail)).body(), status_code=e.status_code)
 
+    async def user_error(request: Request, e: Exception) -> JSONResponse:
+        zh, en = split_message(str(e))
+        return JSONResponse(ApiError(400, "bad_request", zh, en).body(), status_code=400)
+
+    from gaoxin.services.errors import user_errors
+
+    for cls in user_errors():  # handled inside the app (a 4xx), not by the server-error layer
+        app.add_exception_handler(cls, user_error)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, e: Exception) -> JSONResponse:
-        from gaoxin.services.errors import user_errors
-
         if isinstance(e, user_errors()):
-            return JSONResponse(ApiError(400, "bad_request", str(e), str(e)).body(), status_code=400)
+            return await user_error(request, e)
         return JSONResponse(ApiError(500, "internal", "服务器内部错误", "internal server error").body(),
                             status_code=500)
+
+
+def split_message(text: str) -> tuple[str, str]:
+    """A service's "中文 / English" (or "中文\nEnglish") message as (zh, en); the whole text for both otherwise."""
+    for sep in ("\n", " / "):
+        if sep in text:
+            zh, en = text.split(sep, 1)
+            return zh.strip(), en.strip()
+    return text, text

@@ -1,6 +1,9 @@
 """Accounts: add, change, disable and authenticate users (issue #10 §2); every change is audited.
 
-Passwords are hashed with Argon2id (argon2-cffi's defaults: t=3, m=64 MiB, p=4).  A change of password,
+Passwords are hashed with Argon2id at OWASP's parameters (m = 19 MiB, t = 2, p = 1; Password Storage
+Cheat Sheet): a sign-in took 0.1 s and 19 MiB on the shared 2-core machine under load, where
+argon2-cffi's default (RFC 9106's second choice: 64 MiB, t = 3, p = 4) took 0.9 s and needs 64 MiB per
+concurrent sign-in (bench/sessions.py, decision 0029).  A change of password,
 role or scope and disabling move the account's ``epoch`` on, which ends its sessions (decision 0029).
 Roles and what they see: :mod:`gaoxin.services.access`.
 """
@@ -27,7 +30,7 @@ SCOPED = {"zone": "zones", "bank": "zones", "province": "provinces"}  # roles th
 def _hasher():
     from argon2 import PasswordHasher
 
-    return PasswordHasher()  # Argon2id
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)  # Argon2id (the type's default)
 
 
 @cache

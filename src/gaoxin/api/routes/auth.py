@@ -31,15 +31,15 @@ def _user(access) -> dict:
 
 @router.post("/login")
 def login(body: Login, request: Request, response: Response, store=Depends(deps.store)) -> dict:
+    from gaoxin.services import audit
     from gaoxin.services.accounts import access_of, authenticate
-    from gaoxin.store import audit
 
     address = deps.address(request)
     limiter = request.app.state.limiter
     keys = (f"user:{body.username.lower()}", f"addr:{address}")
     wait = limiter.retry_after(*keys)
     if wait is not None:
-        audit.record(store.con, "login failed", body.username, user=body.username, address=address,
+        audit.record(store, "login failed", body.username, user=body.username, address=address,
                      reason="rate_limited")
         raise ApiError(429, "rate_limited", f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试",
                        f"too many failed sign-ins: try again in {math.ceil(wait)} s",
@@ -47,7 +47,7 @@ def login(body: Login, request: Request, response: Response, store=Depends(deps.
     row = authenticate(store, body.username, body.password)
     if row is None:
         limiter.failed(*keys)
-        audit.record(store.con, "login failed", body.username, user=body.username, address=address,
+        audit.record(store, "login failed", body.username, user=body.username, address=address,
                      reason="bad_credentials")
         raise ApiError(401, "login_failed", "用户名或密码错误，或账户已停用",
                        "wrong user name or password, or the account is disabled")
@@ -57,7 +57,7 @@ def login(body: Login, request: Request, response: Response, store=Depends(deps.
         sessions.end(old)
     sessions.refresh(row.name)
     token, session = sessions.open(row.name, row.epoch)
-    audit.record(store.con, "login", row.name, user=row.name, address=address)
+    audit.record(store, "login", row.name, user=row.name, address=address)
     settings = request.app.state.settings
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=settings.secure_cookies,
                         path="/")
@@ -66,10 +66,10 @@ def login(body: Login, request: Request, response: Response, store=Depends(deps.
 
 @router.post("/logout")
 def logout(request: Request, response: Response, access=Depends(deps.access), store=Depends(deps.store)) -> dict:
-    from gaoxin.store import audit
+    from gaoxin.services import audit
 
     request.app.state.sessions.end(request.state.session_token)
-    audit.record(store.con, "logout", access.user, user=access.user, address=deps.address(request))
+    audit.record(store, "logout", access.user, user=access.user, address=deps.address(request))
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
                            secure=request.app.state.settings.secure_cookies)
     return {}
