@@ -47,6 +47,13 @@ def test_ranking_profile_overview_shapes(client):
     o = _strict(client.get("/api/v1/overview").text)
     assert sum(t["zones"] for t in o["provinces"]) == len(r["rows"])
     assert all("unit" in f for f in o["key_figures"])
+    from gaoxin.api.routes import _models as m
+
+    m.Ranking.model_validate(r)  # the answers match the schema the OpenAPI document publishes
+    m.Profile.model_validate(p)
+    m.Overview.model_validate(o)
+    m.EnterprisePage.model_validate(client.get("/api/v1/enterprises").json())
+    m.Page.model_validate(client.get("/api/v1/points").json())
     assert client.get("/api/v1/evaluations/9999/ranking").json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/evaluations/1/ranking?province=x").status_code == 422
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from gaoxin.api.deps import access, require, store
 from gaoxin.api.errors import forbidden
+from gaoxin.api.routes._models import EnterprisePage, Page, doc
 from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, check_zone, json_response, no_published_only
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ YEAR = Query(None, ge=1949, le=2100)
 CODE = r"^[0-9A-Za-z]{1,18}$"
 
 
-@router.get("/enterprises", summary="企业列表（按权限）/ enterprises in scope")
+@router.get("/enterprises", responses=doc(EnterprisePage), summary="企业列表（按权限）/ enterprises in scope")
 def enterprises(zone: str | None = Query(None, max_length=40), q: str | None = Query(None, max_length=100),
                 tier: str | None = Query(None, max_length=40), grade: str | None = Query(None, max_length=4),
                 year: int | None = YEAR, sort: str = Query("revenue", max_length=40),
@@ -59,7 +60,8 @@ def tiers(zone: str, year: int | None = YEAR, s: Store = Depends(store), a: Acce
     return json_response(call(en.zone_tiers, s, a, zone, year))
 
 
-@router.get("/points", summary="创新积分名单 / innovation points (bank: published lists of its zones)")
+@router.get("/points", responses=doc(Page),
+            summary="创新积分名单 / innovation points (bank: published lists of its zones)")
 def points(zone: str | None = Query(None, max_length=40), year: int | None = YEAR,
            page: int = Query(1, ge=1, le=10**6), page_size: int = Query(50, ge=1, le=500),
            s: Store = Depends(store), a: Access = Depends(access)) -> Response:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from gaoxin.api.deps import access, store
+from gaoxin.api.routes._models import Overview, Profile, Ranking, doc
 from gaoxin.api.routes._read import call, check_zone, evaluation_id, json_response, sees_zone
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def evaluations(s: Store = Depends(store), a: Access = Depends(access)) -> Respo
     return json_response(overview.evaluations(s, published_only=a.published_only))
 
 
-@router.get("/evaluations/{eid}/ranking", summary="排名 / ranking of an evaluation")
+@router.get("/evaluations/{eid}/ranking", responses=doc(Ranking), summary="排名 / ranking of an evaluation")
 def ranking(eid: int, region: str | None = Query(None, max_length=20),
             province: str | None = Query(None, pattern=r"^\d{2}(\d{4})?$"),
             type: str | None = Query(None, max_length=40),
@@ -50,7 +51,8 @@ def ranking(eid: int, region: str | None = Query(None, max_length=20),
     return json_response(call(overview.ranking, s, eid, region=region, province=province, zone_type=type))
 
 
-@router.get("/overview", summary="总览：关键指标、省份方格图、区域 / key figures, province tiles, regions")
+@router.get("/overview", responses=doc(Overview),
+            summary="总览：关键指标、省份方格图、区域 / key figures, province tiles, regions")
 def overview_page(evaluation: int | None = None, s: Store = Depends(store),
                   a: Access = Depends(access)) -> Response:
     from gaoxin.services import overview
@@ -59,7 +61,7 @@ def overview_page(evaluation: int | None = None, s: Store = Depends(store),
                               access=a))
 
 
-@router.get("/zones/{zone}/profile", summary="园区画像 / zone profile")
+@router.get("/zones/{zone}/profile", responses=doc(Profile), summary="园区画像 / zone profile")
 def profile(zone: str, evaluation: int | None = None, s: Store = Depends(store),
             a: Access = Depends(access)) -> Response:
     from gaoxin.services import profile as p
