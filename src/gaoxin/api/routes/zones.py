@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from gaoxin.api.deps import access, store
+from gaoxin.api.deps import access
 from gaoxin.api.routes._models import Overview, Profile, Ranking, doc
-from gaoxin.api.routes._read import call, check_zone, evaluation_id, json_response, sees_zone
+from gaoxin.api.routes._read import call, check_zone, evaluation_id, json_response, sees_zone, view
 
 if TYPE_CHECKING:
     from gaoxin.services import Store
@@ -20,21 +20,21 @@ router = APIRouter(prefix="/api/v1", tags=["zones"])
 
 
 @router.get("/meta", summary="版本、年份、指标体系、最新评价 / version, years, frameworks, latest evaluations")
-def meta(s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+def meta(s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import overview
 
     return json_response(overview.meta(s, published_only=a.published_only))
 
 
 @router.get("/zones", summary="园区列表 / zones")
-def zones(s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+def zones(s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import overview
 
     return json_response(overview.zones(s))
 
 
 @router.get("/evaluations", summary="已存评价 / stored evaluations")
-def evaluations(s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+def evaluations(s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import overview
 
     return json_response(overview.evaluations(s, published_only=a.published_only))
@@ -44,7 +44,7 @@ def evaluations(s: Store = Depends(store), a: Access = Depends(access)) -> Respo
 def ranking(eid: int, region: str | None = Query(None, max_length=20),
             province: str | None = Query(None, pattern=r"^\d{2}(\d{4})?$"),
             type: str | None = Query(None, max_length=40),
-            s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+            s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import overview
 
     eid = evaluation_id(s, a, eid)
@@ -53,7 +53,7 @@ def ranking(eid: int, region: str | None = Query(None, max_length=20),
 
 @router.get("/overview", responses=doc(Overview),
             summary="总览：关键指标、省份方格图、区域 / key figures, province tiles, regions")
-def overview_page(evaluation: int | None = None, s: Store = Depends(store),
+def overview_page(evaluation: int | None = None, s: Store = Depends(view),
                   a: Access = Depends(access)) -> Response:
     from gaoxin.services import overview
 
@@ -62,7 +62,7 @@ def overview_page(evaluation: int | None = None, s: Store = Depends(store),
 
 
 @router.get("/zones/{zone}/profile", responses=doc(Profile), summary="园区画像 / zone profile")
-def profile(zone: str, evaluation: int | None = None, s: Store = Depends(store),
+def profile(zone: str, evaluation: int | None = None, s: Store = Depends(view),
             a: Access = Depends(access)) -> Response:
     from gaoxin.services import profile as p
 
@@ -72,7 +72,7 @@ def profile(zone: str, evaluation: int | None = None, s: Store = Depends(store),
 
 
 @router.get("/zones/{zone}/explanation", summary="排名变化解释 / why the rank changed")
-def explanation(zone: str, evaluation: int | None = None, s: Store = Depends(store),
+def explanation(zone: str, evaluation: int | None = None, s: Store = Depends(view),
                 a: Access = Depends(access)) -> Response:
     from gaoxin.services import profile as p
 
