@@ -391,3 +391,20 @@ def ranking_export(store: Store, eid: int) -> pd.DataFrame:
                      "等级 grade": x["grade"], "类型 type": x["type_zh"],
                      **{f"{names.get(k, k)} {k}": v for k, v in x["pillars"].items()}})
     return pd.DataFrame(rows)
+
+
+def warm(store: Store) -> None:
+    """Fill the read caches for the newest evaluation and enterprise year (ranking, every profile, the
+    annotated enterprise frame): what a server may run once in a background thread after it starts, so the
+    first visitor does not wait for tiers, points and 亩均 of every firm (seconds)."""
+    from gaoxin.services import enterprises, profile
+
+    eid = latest_evaluation(store)
+    if eid is not None:
+        overview(store, eid)
+        for r in ranking(store, eid)["rows"]:
+            profile.profile(store, eid, r["zone_id"])
+    sid = snaps.latest(store.con)
+    year = snaps.last_year(store.con, sid) if sid is not None else None
+    if year is not None:
+        enterprises.annotated(store, sid, year)
