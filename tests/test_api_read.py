@@ -47,6 +47,13 @@ def test_ranking_profile_overview_shapes(client):
     o = _strict(client.get("/api/v1/overview").text)
     assert sum(t["zones"] for t in o["provinces"]) == len(r["rows"])
     assert all("unit" in f for f in o["key_figures"])
+    from gaoxin.api.routes import _models as m
+
+    m.Ranking.model_validate(r)  # the answers match the schema the OpenAPI document publishes
+    m.Profile.model_validate(p)
+    m.Overview.model_validate(o)
+    m.EnterprisePage.model_validate(client.get("/api/v1/enterprises").json())
+    m.Page.model_validate(client.get("/api/v1/points").json())
     assert client.get("/api/v1/evaluations/9999/ranking").json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/evaluations/1/ranking?province=x").status_code == 422
 
@@ -143,3 +150,32 @@ def test_speed_of_cached_reads(client):
         for _ in range(n):
             client.get(u)
         print(f"{u}: {1000 * (time.perf_counter() - t0) / n:.1f} ms/request")
+
+
+def test_disclosure_of_enterprise_derived_values(client):
+    """Scores and ranks are never suppressed; magnitudes are, for users who may not see every contributor."""
+    login(client, "nat")
+    full = client.get("/api/v1/zones/GX002/profile").json()
+    ind_full = client.get("/api/v1/zones/GX007/industry").json()
+    assert full.get("footnote") is None and all(i["gap"] is not None for i in full["indicators"]
+                                                if i["value"] is not None)
+    assert not ind_full["suppressed"]
+    login(client, "zon")
+    other = client.get("/api/v1/zones/GX002/profile").json()
+    assert [i["score"] for i in other["indicators"]] == [i["score"] for i in full["indicators"]]
+    assert [i["rank"] for i in other["indicators"]] == [i["rank"] for i in full["indicators"]]
+    facts = {i["code"] for i in full["indicators"] if i["code"] in ("compliance", "eco_harmony")}
+    for i, f in zip(other["indicators"], full["indicators"], strict=True):
+        if i["code"] in facts:  # a zone fact, not a respondent's figure: shown as it is
+            assert i["value"] == f["value"] and i["gap"] == f["gap"]
+        elif i["value"] is None:
+            assert other["footnote"]
+        assert i["score_gap"] == pytest.approx(f["score_gap"]) if f["score_gap"] is not None else True
+    ind = client.get("/api/v1/zones/GX007/industry").json()
+    for r in ind["industries"]:
+        if r["revenue"] is None:
+            assert r["share"] is None and r["lq_revenue"] is None and r["growth"] is None
+    if ind["suppressed"]:
+        assert ind["footnote"]
+    login(client, "vie")
+    assert client.get("/api/v1/zones/GX007/industry").status_code == 403

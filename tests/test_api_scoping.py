@@ -22,6 +22,21 @@ ROUTES: dict[tuple[str, str], list[tuple[str, str, dict | None]]] = {
     ("POST", "/api/v1/auth/login"): [("POST", "/api/v1/auth/login", {"username": "{other_code}", "password": "x"})],
     ("POST", "/api/v1/auth/logout"): [],  # ends the session: exercised in test_api_auth.py
     ("GET", "/api/v1/auth/me"): [("GET", "/api/v1/auth/me", None)],
+    ("GET", "/api/v1/users"): [("GET", "/api/v1/users", None)],
+    ("POST", "/api/v1/users"): [("POST", "/api/v1/users", {"name": "{other_code}"})],  # invalid: 422, nothing made
+    ("PATCH", "/api/v1/users/{name}"): [("PATCH", "/api/v1/users/nobody-here", {"disabled": True})],
+    ("GET", "/api/v1/audit"): [("GET", "/api/v1/audit?page_size=500", None)],
+    ("GET", "/api/v1/snapshots"): [("GET", "/api/v1/snapshots", None)],
+    ("GET", "/api/v1/snapshots/diff"): [("GET", "/api/v1/snapshots/diff?a=1&b=1", None)],
+    ("GET", "/api/v1/snapshots/{snapshot}/warnings"): [("GET", "/api/v1/snapshots/1/warnings?limit=500", None)],
+    ("POST", "/api/v1/snapshots/{snapshot}/warnings/{issue}/note"): [
+        ("POST", "/api/v1/snapshots/1/warnings/999999/note", {"text": "{other_code}?"})],
+    ("POST", "/api/v1/uploads"): [("POST", "/api/v1/uploads", None)],  # no file: a clean 4xx
+    ("GET", "/api/v1/uploads/{job_id}/rejections.xlsx"): [("GET", "/api/v1/uploads/no-such-job/rejections.xlsx",
+                                                           None)],
+    ("POST", "/api/v1/evaluations"): [("POST", "/api/v1/evaluations", {"framework": "no-such-framework",
+                                                                       "year": 2024})],
+    ("GET", "/api/v1/jobs/{job_id}"): [("GET", "/api/v1/jobs/no-such-job", None)],
     ("GET", "/api/v1/meta"): [("GET", "/api/v1/meta", None)],
     ("GET", "/api/v1/zones"): [("GET", "/api/v1/zones", None)],
     ("GET", "/api/v1/evaluations"): [("GET", "/api/v1/evaluations", None)],

@@ -130,3 +130,10 @@ def test_series_and_cache_follow_a_new_evaluation(demo_db):
         assert p["series"][0]["rank"] == prev_rank
         assert p["rank_change"] == prev_rank - 1  # ranking rebuilt with the previous year now stored
         assert [w["year"] for w in p["warnings"]] == [info["year"] - 1, info["year"]]
+
+
+def test_warm_fills_the_caches(st):
+    readcache.clear()
+    ov.warm(st)
+    kinds = {k[1] for k in readcache._entries}
+    assert {"ranking", "profile", "annotated", "overview"} <= kinds

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from gaoxin.indicators.framework import Framework
+    from gaoxin.services.access import Access
 
 RANK_FILTERS = ("region", "province", "type")
 
@@ -303,14 +304,46 @@ def key_figures(store: Store, snapshot: int, year: int) -> list[dict[str, Any]]:
     return readcache.cached(store, "key_figures", (snapshot, year), build)
 
 
-def overview(store: Store, eid: int | None = None, *, published_only: bool = False) -> dict[str, Any]:
-    """Key figures of the evaluation's year, one tile per province (zones, mean score), and regions."""
+def overview(store: Store, eid: int | None = None, *, published_only: bool = False,
+             access: Access | None = None) -> dict[str, Any]:
+    """Key figures of the evaluation's year, one tile per province (zones, mean score), and regions.
+
+    For an ``access`` that may not read every firm the national money totals pass disclosure control
+    (``services.disclosure``; R&D intensity through its numerator and denominator); scores never do."""
     if eid is None:
         eid = latest_evaluation(store, published_only=published_only)
         if eid is None:
             raise NotFound("尚无评价 / no evaluation stored yet: run `gaoxin evaluate` first")
     check_visible(store, eid, published_only)
-    return readcache.cached(store, "overview", eid, lambda: _overview(store, eid))
+    out = readcache.cached(store, "overview", eid, lambda: _overview(store, eid))
+    if access is None or access.sees_all_enterprises:
+        return out
+    info = out["evaluation"]
+    hidden = readcache.cached(store, "key_figures_sdc", (info["snapshot"], info["year"], access.role, access.zones,
+                                                         access.provinces),
+                              lambda: _suppressed_totals(store, access, info["snapshot"], info["year"]))
+    if not hidden:
+        return out
+    figs = [{**f, "value": None} if f["code"] in hidden else f for f in out["key_figures"]]
+    return {**out, "key_figures": figs,
+            "footnote": "—：为保护统计调查对象信息而不予公布 / suppressed to protect respondents' confidentiality"}
+
+
+MONEY = ("revenue", "value_added", "exports", "employees", "rd_expense")
+
+
+def _suppressed_totals(store: Store, access: Access, snapshot: int, year: int) -> set[str]:
+    """Which national key figures ``access`` may not see (the disclosure rules over all firms of ``year``)."""
+    from gaoxin.services.disclosure import Table, protect_for
+
+    firms = reads.year_totals_rows(store.cursor(), snapshot, year).assign(scope="national")
+    p = protect_for(store, access, firms, [Table("n", rows="scope", measures=MONEY, margins=False)],
+                    snapshot=snapshot)
+    row = p["n"].iloc[0] if len(p["n"]) else {}
+    hidden = {m for m in MONEY if m not in row or row[m] is None}
+    if {"revenue", "rd_expense"} & hidden:
+        hidden.add("rd_intensity")
+    return hidden
 
 
 def _overview(store: Store, eid: int) -> dict[str, Any]:
@@ -358,3 +391,20 @@ def ranking_export(store: Store, eid: int) -> pd.DataFrame:
                      "等级 grade": x["grade"], "类型 type": x["type_zh"],
                      **{f"{names.get(k, k)} {k}": v for k, v in x["pillars"].items()}})
     return pd.DataFrame(rows)
+
+
+def warm(store: Store) -> None:
+    """Fill the read caches for the newest evaluation and enterprise year (ranking, every profile, the
+    annotated enterprise frame): what a server may run once in a background thread after it starts, so the
+    first visitor does not wait for tiers, points and 亩均 of every firm (seconds)."""
+    from gaoxin.services import enterprises, profile
+
+    eid = latest_evaluation(store)
+    if eid is not None:
+        overview(store, eid)
+        for r in ranking(store, eid)["rows"]:
+            profile.profile(store, eid, r["zone_id"])
+    sid = snaps.latest(store.con)
+    year = snaps.last_year(store.con, sid) if sid is not None else None
+    if year is not None:
+        enterprises.annotated(store, sid, year)

@@ -16,12 +16,15 @@ Rules (decision 0030):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gaoxin.services import readcache
 from gaoxin.services.overview import NotFound, evaluation_framework, evaluation_info, jsonable, median, ranking_table
 from gaoxin.store import evaluations as stored
 from gaoxin.store.db import Store
+
+if TYPE_CHECKING:
+    from gaoxin.services.access import Access
 
 TOP_N = 3
 STRONG_PCT = 75.0
@@ -48,6 +51,7 @@ def _indicator_table(store: Store, eid: int) -> dict[str, list[dict[str, Any]]]:
         ind = meta.get(code)
         n = int(g["rank"].notna().sum())
         med = g["value"].median() if g["value"].notna().any() else None
+        med_score = g["score"].median() if g["score"].notna().any() else None
         for r in g.itertuples(index=False):
             val = None if pd.isna(r.value) else float(r.value)
             rank = None if pd.isna(r.rank) else int(r.rank)
@@ -57,7 +61,8 @@ def _indicator_table(store: Store, eid: int) -> dict[str, list[dict[str, Any]]]:
                 "direction": ind.direction if ind else "benefit", "pillar": pillar_of.get(code),
                 "value": val, "score": None if pd.isna(r.score) else float(r.score), "rank": rank, "zones": n,
                 "percentile": percentile(rank, n), "median": None if med is None else float(med),
-                "gap": None if val is None or med is None else val - float(med)})
+                "gap": None if val is None or med is None else val - float(med),
+                "score_gap": None if pd.isna(r.score) or med_score is None else float(r.score) - float(med_score)})
     return jsonable(out)
 
 
@@ -194,9 +199,11 @@ def _zones(store: Store) -> list[dict[str, Any]]:
     return zones(store)
 
 
-def explanation(store: Store, eid: int, zone: str, *, with_firms: bool) -> dict[str, Any]:
+def explanation(store: Store, eid: int, zone: str, *, with_firms: bool, sees_all: bool = True) -> dict[str, Any]:
     """Why ``zone``'s rank changed in ``eid`` (the stored explanation, else computed once and cached);
-    ``firms`` is None unless ``with_firms`` (the caller may read the zone's enterprises)."""
+    ``firms`` is None unless ``with_firms`` (the caller may read the zone's enterprises).  Without
+    ``sees_all`` (a role that may not read every zone's firms) the indicator values, medians, gaps and the
+    best/worst reference values (each one zone's value) are null; contributions are score points and stay."""
     from gaoxin.services.explain import explain
 
     def build() -> dict[str, Any]:
@@ -207,4 +214,74 @@ def explanation(store: Store, eid: int, zone: str, *, with_firms: bool) -> dict[
     out = {k: v for k, v in d.items() if k != "firms"}
     out.update({"zone": zone, "from": d["base_year"], "to": d["year"],
                 "rank_change": d["rank_before"] - d["rank_after"], "firms": d["firms"] if with_firms else None})
+    if not sees_all:
+        derived = enterprise_derived(evaluation_framework(store, eid))
+        hide = ("median_after", "gap_after", "reference_before", "reference_after", *(
+            () if with_firms else ("value_before", "value_after")))
+        out["indicators"] = [{**i, **{k: None for k in hide}} if i["code"] in derived else i
+                             for i in d["indicators"]]
+    return out
+
+
+# ------------------------------------------------------------------------------------ disclosure for a user
+
+def enterprise_derived(fw: Any) -> set[str]:
+    """Indicators computed from enterprise rows (anything but a formula made only of ``fact("…")`` zone facts):
+    their values are respondents' magnitudes and pass disclosure control; zone facts and scores do not."""
+    import re
+
+    out = set()
+    for i in fw.indicators:
+        rest = re.sub(r'fact\(\s*"[^"]*"\s*\)', "", i.formula)
+        if i.qualitative:
+            continue
+        if re.search(r"[A-Za-z_]", rest) or "fact(" not in i.formula:
+            out.add(i.code)
+    return out
+
+
+def _zone_cells_public(store: Store, access: Access, snapshot: int, year: int, zone: str) -> bool:
+    """Whether ``zone``'s revenue, employees and R&D totals of ``year`` are all visible to ``access``
+    (``services.disclosure``): the test for showing its enterprise-derived indicator values."""
+    def build() -> dict[str, bool]:
+        from gaoxin.services.disclosure import Table, protect_for
+        from gaoxin.store import reads
+
+        firms = reads.year_rows(store.cursor(), snapshot, year)
+        p = protect_for(store, access, firms, [Table("zone", rows="zone_id",
+                                                     measures=("revenue", "employees", "rd_expense"))],
+                        snapshot=snapshot)
+        t = p["zone"]
+        return {str(z): bool(t.loc[z].notna().all()) for z in t.index}
+
+    key = (snapshot, year, access.role, access.zones, access.provinces)
+    return readcache.cached(store, "zone_cells", key, build).get(zone, False)
+
+
+def profile_for(store: Store, access: Access, eid: int, zone: str) -> dict[str, Any]:
+    """:func:`profile` as ``access`` may see it.
+
+    Roles that see every zone's firms get it whole.  Others keep every score, rank and percentile, but for
+    enterprise-derived indicators (decision 0030): ``median`` and ``gap`` are null (a median is one or two
+    zones' values), and the zone's own ``value`` is null unless they may read its firms or its totals pass
+    the disclosure rules.  ``score_gap`` (score − median score, points) is always there."""
+    from gaoxin.services.access import enterprise_zones
+
+    p = profile(store, eid, zone)
+    zones = enterprise_zones(store, access, p["evaluation"]["snapshot"])
+    if zones is None:
+        return p
+    derived = enterprise_derived(evaluation_framework(store, eid))
+    ev = p["evaluation"]
+    show = zone in zones or _zone_cells_public(store, access, ev["snapshot"], ev["year"], zone)
+
+    def fix(r: dict[str, Any]) -> dict[str, Any]:
+        if r["code"] not in derived:
+            return r
+        return {**r, "median": None, "gap": None, "value": r["value"] if show else None}
+
+    out = {**p, "indicators": [fix(r) for r in p["indicators"]], "strengths": [fix(r) for r in p["strengths"]],
+           "weaknesses": [fix(r) for r in p["weaknesses"]]}
+    out["footnote"] = ("—：为保护统计调查对象信息而不予公布 / suppressed to protect respondents' confidentiality"
+                       if not show else None)
     return out

@@ -27,6 +27,13 @@ def year_rows(con: duckdb.DuckDBPyConnection, snapshot: int, year: int) -> pd.Da
         [int(snapshot), int(year)]).df()
 
 
+def year_totals_rows(con: duckdb.DuckDBPyConnection, snapshot: int, year: int) -> pd.DataFrame:
+    """Each firm's contribution to the national key figures of ``year`` (stored units)."""
+    return con.execute(
+        "SELECT credit_code, zone_id, revenue, value_added, exports, employees, rd_expense "
+        "FROM enterprise_years_at(?) WHERE year = ?", [int(snapshot), int(year)]).df()
+
+
 def history(con: duckdb.DuckDBPyConnection, snapshot: int, credit_code: str) -> pd.DataFrame:
     """Every year of one enterprise in ``snapshot`` (all stored columns but the bookkeeping ones)."""
     df = con.execute("SELECT * FROM enterprise_years_at(?) WHERE credit_code = ? ORDER BY year",

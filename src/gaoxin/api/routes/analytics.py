@@ -9,9 +9,17 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from gaoxin.api.deps import access, require, store
+from gaoxin.api.deps import access, require
 from gaoxin.api.errors import ApiError, not_found
-from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, check_zone, json_response, no_published_only, sees_zone
+from gaoxin.api.routes._read import (
+    ENTERPRISE_ROLES,
+    call,
+    check_zone,
+    json_response,
+    no_published_only,
+    sees_zone,
+    view,
+)
 
 if TYPE_CHECKING:
     from gaoxin.services import Store
@@ -33,13 +41,13 @@ def _year(s: Store, year: int | None) -> int:
 
 
 @router.get("/zones/{zone}/industry", summary="产业结构、区位商、主导产业 / industry structure")
-def industry(zone: str, year: int | None = YEAR, level: str = Query("division", pattern="^(section|division)$"),
-             s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+def industry(zone: str, year: int | None = YEAR, level: str = Query("division", pattern="^(section|division|group)$"),
+             s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import analytics_view
 
     no_published_only(a)
     check_zone(s, zone)
-    return json_response(analytics_view.industry(s, zone, _year(s, year), level))
+    return json_response(analytics_view.industry(s, a, zone, _year(s, year), level))
 
 
 @router.get("/chains", summary="产业链列表 / chains")
@@ -62,7 +70,7 @@ def viewer_of(a: Access, zone: str, zone_province: str | None) -> str | None:
 
 
 @router.get("/zones/{zone}/chains/{chain}", summary="产业链补链强链与招商线索 / chain gaps and leads")
-def chain(zone: str, chain: str, year: int | None = YEAR, s: Store = Depends(store),
+def chain(zone: str, chain: str, year: int | None = YEAR, s: Store = Depends(view),
           a: Access = Depends(access)) -> Response:
     from gaoxin.services import analytics_view, overview
 
@@ -77,7 +85,7 @@ def chain(zone: str, chain: str, year: int | None = YEAR, s: Store = Depends(sto
 
 
 @router.get("/zones/{zone}/mujun", summary="亩均效益 / land-use efficiency (firms scoped)")
-def mujun(zone: str, year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+def mujun(zone: str, year: int | None = YEAR, s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import enterprises as en
 
     no_published_only(a)
@@ -95,7 +103,7 @@ class Simulation(BaseModel):
 
 
 @router.post("/zones/{zone}/mujun/simulate", summary="差别化电价模拟 / price-policy simulation")
-def simulate(zone: str, body: Simulation, s: Store = Depends(store),
+def simulate(zone: str, body: Simulation, s: Store = Depends(view),
              a: Access = Depends(require(*ENTERPRISE_ROLES))) -> Response:
     from gaoxin.services import enterprises as en
     check_zone(s, zone)
@@ -109,7 +117,7 @@ def simulate(zone: str, body: Simulation, s: Store = Depends(store),
 
 
 @router.get("/monitoring", summary="规划监测 / plan targets")
-def monitoring(year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+def monitoring(year: int | None = YEAR, s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import profile as p
 
     no_published_only(a)

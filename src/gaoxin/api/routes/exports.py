@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from gaoxin.api.deps import access, require, store
-from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, evaluation_id
+from gaoxin.api.deps import access, require
+from gaoxin.api.routes._read import ENTERPRISE_ROLES, call, evaluation_id, view
 from gaoxin.api.routes.enterprises import bank_zones
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def _file(s: Store, a: Access, request: Request, df: pd.DataFrame, name: str, fm
 
 @router.get("/ranking.{fmt}", summary="排名导出 / ranking download")
 def ranking(fmt: Literal["csv", "xlsx"], request: Request, evaluation: int | None = None,
-            s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+            s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import overview
 
     eid = evaluation_id(s, a, evaluation)
@@ -50,7 +50,7 @@ def ranking(fmt: Literal["csv", "xlsx"], request: Request, evaluation: int | Non
 
 @router.get("/enterprises.{fmt}", summary="企业名单导出（按权限）/ enterprise list download (scoped)")
 def enterprises(fmt: Literal["csv", "xlsx"], request: Request, zone: str | None = Query(None, max_length=40),
-                year: int | None = YEAR, s: Store = Depends(store),
+                year: int | None = YEAR, s: Store = Depends(view),
                 a: Access = Depends(require(*ENTERPRISE_ROLES))) -> Response:
     from gaoxin.services import enterprises as en
 
@@ -60,7 +60,7 @@ def enterprises(fmt: Literal["csv", "xlsx"], request: Request, zone: str | None 
 
 @router.get("/points.{fmt}", summary="积分贷名单导出 / innovation-points list download")
 def points(fmt: Literal["csv", "xlsx"], request: Request, zone: str | None = Query(None, max_length=40),
-           year: int | None = YEAR, s: Store = Depends(store), a: Access = Depends(access)) -> Response:
+           year: int | None = YEAR, s: Store = Depends(view), a: Access = Depends(access)) -> Response:
     from gaoxin.services import enterprises as en
 
     df = call(en.points_frame, s, a, zone, year, bank_zones=bank_zones(s, a))
