@@ -190,38 +190,48 @@ def test_zone_user_cannot_reach_another_zones_enterprises(browser, server):
     page.context.close()
 
 
-PAGES = [("login", None, None), ("overview", "nat", "/"), ("zones", "nat", "/zones"),
-         ("profile", "nat", "/zones/GX001"), ("explanation", "nat", "/zones/GX001#explain"),
-         ("enterprises", "nat", "/enterprises"), ("industry", "nat", "/industry"), ("monitoring", "nat", "/monitoring"),
-         ("data", "root", "/data"), ("admin", "root", "/admin"), ("bank", "bob", "/industry"),
-         ("overview-en", "nat", "/")]
-READY = {"overview": "[data-test=ranking] tbody tr", "profile": "[data-test=zone-name]",
-         "explanation": "[data-test=explanation]", "enterprises": "[data-test=enterprises] tbody tr",
-         "overview-en": "[data-test=ranking] tbody tr"}
+# (screenshot name, user, path, tab to open, what shows the page has its data)
+PAGES = [("login", None, "/login", None, "input[name=username]"),
+         ("overview", "nat", "/", None, "[data-test=ranking] tbody tr"),
+         ("zones", "nat", "/zones", None, ".el-table tbody tr"),
+         ("profile", "nat", "/zones/GX001", None, "[data-test=zone-name]"),
+         ("explanation", "nat", "/zones/GX001", "为什么排名变化", "[data-test=explanation]"),
+         ("tiers", "nat", "/zones/GX001", "企业梯度", "[data-test=zone-name]"),
+         ("enterprises", "nat", "/enterprises", None, "[data-test=enterprises] tbody tr"),
+         ("enterprise", "nat", "/enterprises/{firm}", None, "[data-test=firm-name]"),
+         ("near-miss", "nat", "/enterprises", "培育名单（差一项）", "[data-test=near-miss]"),
+         ("industry", "nat", "/industry", None, "[data-test=industry]"),
+         ("chain", "nat", "/industry", "产业链", ".chain"),
+         ("mujun", "nat", "/industry", "亩均效益", "[data-test=mujun]"),
+         ("monitoring", "nat", "/monitoring", None, "main .page"),
+         ("data", "root", "/data", None, "[data-test=snapshots]"),
+         ("admin", "root", "/admin", None, "[data-test=users]"),
+         ("bank", "bob", "/industry", None, "main .page"),
+         ("overview-en", "nat", "/", None, "[data-test=ranking] tbody tr")]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_screenshot_every_page(browser, server, viewport):
     kind = "desktop" if viewport is DESKTOP else "phone"
+    with httpx.Client(base_url=server.url, timeout=120) as c:
+        c.post("/api/v1/auth/login", json={"username": "nat", "password": TEST_PASSWORD})
+        firm = c.get("/api/v1/enterprises", params={"zone": "GX001", "page_size": 1}).json()["rows"][0]["credit_code"]
     recorded: dict[str, dict[str, int]] = {}
-    for name, user, path in PAGES:
+    for name, user, path, tab, ready in PAGES:
         page = new_page(browser, server, viewport, lang="en" if name.endswith("-en") else "zh")
         errors: list[str] = []
         page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-        if user is None:
-            page.goto("/login")
-            page.wait_for_selector("input[name=username]")
-        else:
+        if user is not None:
             sign_in(page, user)
-            page.goto(path)
-            page.wait_for_selector(READY.get(name, "main .page"))
-            page.wait_for_load_state("networkidle")
-        if name == "explanation":
-            page.get_by_role("tab", name="为什么排名变化").click()
-            page.wait_for_selector("[data-test=explanation]")
+        page.goto(path.format(firm=firm))
+        if tab:
+            page.get_by_role("tab", name=tab).click()
+        page.wait_for_selector(ready, timeout=120_000)
+        page.wait_for_load_state("networkidle")
         shoot(page, name, kind)
         assert not errors, f"{name}: {errors}"
-        assert "NaN" not in page.inner_text("body"), name
+        body = page.inner_text("body")
+        assert "NaN" not in body and "undefined" not in body, name
         recorded[f"{name}-{kind}"] = timings(page)
         page.context.close()
     record_timings(recorded)
