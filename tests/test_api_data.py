@@ -162,6 +162,7 @@ def test_jobs_and_reports_are_their_owners(app, tmp_path):
         assert b.get(f"/api/v1/jobs/{job_id}").status_code == 404
         assert b.get(f"/api/v1/uploads/{job_id}/rejections.xlsx").status_code == 404
         assert a.get("/api/v1/jobs/no-such-job").status_code == 404
+        assert [j["id"] for j in a.get("/api/v1/jobs").json()] == [job_id] and b.get("/api/v1/jobs").json() == []
 
 
 def test_roles_of_the_data_routes(app, tmp_path):
@@ -192,3 +193,22 @@ def test_evaluation_job(app):
         evaluate = _audit(app, "evaluate")
         assert evaluate[-1][0] == "nat" and evaluate[-1][1] == f"evaluation {r['evaluation']}"
         assert [a[0] for a in _audit(app, "evaluation run")] == ["nat"]
+
+
+def test_a_streamed_upload_is_cut_off_at_the_limit(demo_db, tmp_path):
+    """Without Content-Length (chunked), the body is counted as it arrives and refused past the limit."""
+    add_users(demo_db, USERS)
+    app = create_app(Settings(db=demo_db, upload_dir=tmp_path / "up", max_upload_mb=1))
+
+    def body():
+        yield b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        for _ in range(40):
+            yield b"1,2\n" * 16_384  # 64 KiB each, 2.5 MiB in all
+        yield b"\r\n--xx--\r\n"
+
+    with TestClient(app) as client:
+        login(client, "chief")
+        res = client.post("/api/v1/uploads", content=body(),
+                          headers={"content-type": "multipart/form-data; boundary=xx"})
+        assert res.status_code == 413 and res.json()["error"]["code"] == "too_large"
+        assert not list((tmp_path / "up").glob("*/a.csv"))

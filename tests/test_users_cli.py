@@ -132,3 +132,11 @@ def test_serve_owns_the_store_and_signs_in(demo_db):
         server.terminate()
         server.wait(timeout=60)
     assert run("users", "passwd", "ada", "--generate", "--db", str(demo_db)).exit_code == 0  # the store is free
+
+
+def test_the_busy_hint_names_only_a_real_server():
+    from gaoxin.store.db import is_server
+
+    assert is_server("gaoxin serve --db x.duckdb") and is_server("/usr/bin/gaoxin serve")
+    assert not is_server("pytest tests/test_serve.py") and not is_server("gaoxin snapshots")
+    assert not is_server(None) and not is_server("gaoxin")

@@ -83,6 +83,12 @@ class Jobs:
         with self._lock:
             return self._jobs.get(job_id)
 
+    def listing(self, owner: str | None = None) -> list[Job]:
+        """Jobs newest first; only ``owner``'s unless None (an admin)."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return [j for j in reversed(jobs) if owner is None or j.owner == owner]
+
     def wait(self, job_id: str, timeout: float = 60.0) -> Job | None:
         """Block until the job has finished (tests, the command line); the job or None if unknown."""
         end = time.monotonic() + timeout

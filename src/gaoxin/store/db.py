@@ -61,7 +61,7 @@ class StoreBusy(StoreError):
 def is_server(command: str | None) -> bool:
     """Whether a holder's command line is ``gaoxin serve`` (however it was started)."""
     words = (command or "").split()
-    return any(w == "gaoxin" and words[i + 1:i + 2] == ["serve"] for i, w in enumerate(words))
+    return any(Path(w).name == "gaoxin" and words[i + 1:i + 2] == ["serve"] for i, w in enumerate(words))
 
 
 class DiskFull(StoreError):
