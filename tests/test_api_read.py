@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import add_users, login
+from gaoxin.services import readcache
 
 USERS = {"nat": {"role": "national"}, "zon": {"role": "zone", "zones": ["GX007"]},
          "bnk": {"role": "bank", "zones": ["GX007"]}, "vie": {"role": "viewer"}}
@@ -107,6 +108,7 @@ def test_bank_and_viewer_see_published_results_only(client, demo_db):
                              ).fetchall()[0]
     publishing.publish(store, root, "points", publishing.points_key("GX007", int(y), h))
     publishing.publish(store, root, "evaluation", "1")
+    time.sleep(readcache.TOKEN_TTL_S + 0.05)  # the read caches see a publication within this time
     rows = client.get("/api/v1/points?page_size=500").json()["rows"]
     assert rows and {r["zone_id"] for r in rows} == {"GX007"}
     assert {r["top_band"] for r in rows} <= {"top5", "top5_10", "top10_20"}

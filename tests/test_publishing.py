@@ -133,3 +133,92 @@ def test_publishing_needs_a_writable_store(demo_db):
         with pytest.raises(StoreError, match="opened for writing"):
             pub.publish(ro, ADMIN, "aggregate", "industry:national")
         assert pub.published(ro) == []
+
+
+# ------------------------------------------------------------------------------------------ command line
+
+def test_cli_publish_list_revoke(demo_db):
+    import json
+
+    from typer.testing import CliRunner
+
+    from gaoxin.cli.app import app
+
+    def run(*args: str):
+        return CliRunner().invoke(app, [*args, "--db", str(demo_db)], env={"COLUMNS": "120"})
+
+    with Store(demo_db, "write") as s:
+        eid = _evaluation(s)
+    r = run("publish", "evaluation", str(eid), "--json")
+    assert r.exit_code == 0, r.output
+    pid = json.loads(r.output)["id"]
+    assert "already published" in run("publish", "evaluation", str(eid)).output
+    listed = json.loads(run("publications", "--json").output)
+    assert [(p["id"], p["kind"], p["key"]) for p in listed] == [(pid, "evaluation", str(eid))]
+    assert run("publish", "--revoke", str(pid)).exit_code == 0
+    assert json.loads(run("publications", "--json").output) == []
+    assert len(json.loads(run("publications", "--all", "--json").output)) == 1
+    bad = run("publish", "ranking", "1")
+    assert bad.exit_code == 2 and "unknown publication kind" in bad.output
+    assert run("publish", "--revoke", "99").exit_code == 2
+    assert run("publish").exit_code == 2  # neither KIND KEY nor --revoke
+
+
+# ---------------------------------------------------------------------------------------------- web API
+
+USERS = {"root": {"role": "admin"}, "nat": {"role": "national"}, "ada": {"role": "zone", "zones": ["GX001"]},
+         "vic": {"role": "viewer"}, "bob": {"role": "bank", "zones": ["GX001"]}}
+
+
+def test_api_publications_roles_csrf_and_audit(demo_db):
+    from fastapi.testclient import TestClient
+
+    from conftest import add_users, login
+    from gaoxin.api.app import Settings, create_app
+
+    with Store(demo_db, "write") as s:
+        eid = _evaluation(s)
+        code, zones = _one_province(s)
+    add_users(demo_db, USERS | {"pat": {"role": "province", "provinces": [code]}})
+    with TestClient(create_app(Settings(db=demo_db))) as client:
+        assert client.get("/api/v1/publications").status_code == 401
+        login(client, "vic")
+        assert client.get("/api/v1/publications").json() == []
+        res = client.post("/api/v1/publications", json={"kind": "evaluation", "key": str(eid)})
+        assert res.status_code == 403 and res.json()["error"]["code"] == "forbidden"
+        assert client.get("/api/v1/publications?include_revoked=true").status_code == 403
+        login(client, "root")
+        no_csrf = client.post("/api/v1/publications", json={"kind": "evaluation", "key": str(eid)},
+                              headers={"X-CSRF-Token": ""})
+        assert no_csrf.status_code == 403
+        res = client.post("/api/v1/publications", json={"kind": "evaluation", "key": str(eid)})
+        assert res.status_code == 201, res.text
+        pid = res.json()["id"]
+        assert res.json()["by"] == "root" and res.json()["revoked_at"] is None
+        again = client.post("/api/v1/publications", json={"kind": "evaluation", "key": str(eid)})
+        assert again.status_code == 200 and again.json()["id"] == pid
+        bad = client.post("/api/v1/publications", json={"kind": "evaluation", "key": "999"})
+        assert bad.status_code == 400 and "not found" in bad.json()["error"]["message_en"]
+        assert "不存在" in bad.json()["error"]["message_zh"]
+        assert client.post("/api/v1/publications", json={"kind": "ranking", "key": "1"}).status_code == 422
+        login(client, "pat")
+        mine = client.post("/api/v1/publications", json={"kind": "aggregate", "key": f"industry:{zones[0]}:2024"})
+        assert mine.status_code == 201
+        other = client.delete(f"/api/v1/publications/{pid}")  # a national evaluation: not a province's to revoke
+        assert other.status_code == 403 and "province" in other.json()["error"]["message_en"]
+        login(client, "bob")
+        keys = [p["key"] for p in client.get("/api/v1/publications").json()]
+        assert keys == [str(eid), f"industry:{zones[0]}:2024"]
+        login(client, "nat")
+        assert client.delete("/api/v1/publications/12345").status_code == 404
+        gone = client.delete(f"/api/v1/publications/{pid}")
+        assert gone.status_code == 200 and gone.json()["revoked_by"] == "nat"
+        assert [p["id"] for p in client.get("/api/v1/publications?kind=evaluation").json()] == []
+        history = client.get("/api/v1/publications?include_revoked=true").json()
+        assert [p["id"] for p in history] == [pid, mine.json()["id"]]
+        con = client.app.state.store.cursor()
+        rows = con.execute("SELECT user_name, action, address FROM audit_log WHERE action IN ('publish', 'revoke') "
+                           'ORDER BY "at"').fetchall()
+        con.close()
+        assert rows == [("root", "publish", "testclient"), ("pat", "publish", "testclient"),
+                        ("nat", "revoke", "testclient")]

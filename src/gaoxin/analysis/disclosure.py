@@ -75,7 +75,7 @@ class Footnote(StrictModel):
 
 
 class DisclosureRules(StrictModel):
-    """A disclosure rule file (``gaoxin config check`` kind ``disclosure``; default ``rules/disclosure/default.toml``)."""
+    """A disclosure rule file (``gaoxin config check`` kind ``disclosure``; default ``rules/disclosure/``)."""
 
     config_error = DisclosureRuleError
     rule: RuleMeta
@@ -241,16 +241,17 @@ def _equations(cells: pd.DataFrame, groupings: dict[str, set[tuple[str, ...]]]) 
                     continue
                 if h:
                     eq = inner.groupby(list(h), sort=False).ngroup().to_numpy() + offset
-                    m_in = pd.DataFrame({"eq": eq, "cell": inner["cell"].to_numpy()})
+                    m_in = pd.DataFrame({"eq": eq, "cell": inner["cell"].to_numpy(), "sign": 1.0})
                     keys = inner[list(h)].assign(eq=eq).drop_duplicates(list(h))
-                    m_out = outer[["cell", *h]].merge(keys, on=list(h))
+                    m_out = outer[["cell", *h]].merge(keys, on=list(h)).assign(sign=-1.0)
                 else:
-                    m_in = pd.DataFrame({"eq": offset, "cell": inner["cell"].to_numpy()})
-                    m_out = pd.DataFrame({"eq": offset, "cell": outer["cell"].to_numpy()})
-                parts += [m_in, m_out[["eq", "cell"]]]
+                    m_in = pd.DataFrame({"eq": offset, "cell": inner["cell"].to_numpy(), "sign": 1.0})
+                    m_out = pd.DataFrame({"eq": offset, "cell": outer["cell"].to_numpy(), "sign": -1.0})
+                parts += [m_in, m_out[["eq", "cell", "sign"]]]
                 offset = int(m_in["eq"].max()) + 1
     if not parts:
-        return pd.DataFrame({"eq": pd.Series(dtype="int64"), "cell": pd.Series(dtype="int64")})
+        return pd.DataFrame({"eq": pd.Series(dtype="int64"), "cell": pd.Series(dtype="int64"),
+                             "sign": pd.Series(dtype="float64")})
     return pd.concat(parts, ignore_index=True)
 
 
@@ -277,6 +278,107 @@ def _secondary(cells: pd.DataFrame, mem: pd.DataFrame, owners: pd.DataFrame, sup
         if len(picks) == 0:  # cannot happen: the equation's total is always a candidate
             raise DisclosureError("无法完成次级保密 / secondary suppression found no complement")
         sup[picks] = True
+
+
+EXACT_CHECK_LIMIT = 1500  # suppressed cells per linked component checked by linear algebra
+
+
+def _determined(mem: pd.DataFrame, owners: pd.DataFrame, sup: np.ndarray) -> tuple[list[tuple[int, int, str, int]],
+                                                                                     int]:
+    """Suppressed cells an attacker can still solve for exactly, as (cell, coalition, owner) — the singleton
+    rule misses some (a suppressed cell bridging two protected cycles is fixed by the totals around it);
+    the last item of each is a representative cell of its component.
+
+    Per connected component of suppressed cells linked by equations, and per attacker (the public, every
+    coalition owning one of its cells, who knows those cells): a cell is determined iff every vector of the
+    null space of the equations restricted to the unknown cells is zero at that cell. Components over
+    :data:`EXACT_CHECK_LIMIT` cells are left to the singleton rule; their size is returned as ``unchecked``.
+    """
+    from scipy.linalg import null_space
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    m = mem[sup[mem["cell"].to_numpy()]]
+    if m.empty:
+        return [], 0
+    cell_ids, ci = np.unique(m["cell"].to_numpy(), return_inverse=True)
+    eq_ids, ei = np.unique(m["eq"].to_numpy(), return_inverse=True)
+    nc, ne = len(cell_ids), len(eq_ids)
+    graph = coo_matrix((np.ones(len(m)), (ci, nc + ei)), shape=(nc + ne, nc + ne))
+    _, label = connected_components(graph, directed=False)
+    own = owners[owners["cell"].isin(cell_ids)]
+    own_of: dict[int, list[tuple[int, str]]] = {}
+    for cid, coal, owner in zip(own["cell"].to_numpy(), own["coal"].to_numpy(), own["owner"].to_numpy(), strict=True):
+        own_of.setdefault(int(cid), []).append((int(coal), str(owner)))
+    found, unchecked = [], 0
+    for comp in np.unique(label[:nc]):
+        cols = np.flatnonzero(label[:nc] == comp)
+        if len(cols) > EXACT_CHECK_LIMIT:
+            unchecked += len(cols)
+            continue
+        rows = np.unique(ei[np.isin(ci, cols)])
+        sel = np.isin(ci, cols)
+        a = np.zeros((len(rows), len(cols)))
+        a[np.searchsorted(rows, ei[sel]), np.searchsorted(cols, ci[sel])] = m["sign"].to_numpy()[sel]
+        ids = cell_ids[cols]
+        attackers: dict[tuple[int, str], set[int]] = {(-2, ""): set()}
+        for j, cid in enumerate(ids):
+            for key in own_of.get(int(cid), []):
+                attackers.setdefault(key, set()).add(j)
+        for (coal, owner), known in attackers.items():
+            unknown = [j for j in range(len(ids)) if j not in known]
+            if not unknown:
+                continue
+            ns = null_space(a[:, unknown])
+            fixed = np.all(np.abs(ns) < 1e-9, axis=1) if ns.size else np.ones(len(unknown), bool)
+            found += [(int(ids[unknown[j]]), coal, owner, int(ids[0])) for j in np.flatnonzero(fixed)]
+    return found, unchecked
+
+
+def _break(cells: pd.DataFrame, mem: pd.DataFrame, owners: pd.DataFrame, sup: np.ndarray,
+           found: list[tuple[int, int, str, int]]) -> np.ndarray:
+    """For each determined cell, suppress the smallest further cell its attacker does not know (non-zero
+    first) of one of its own equations — or, when they have none left, of any equation of its component
+    (the totals that pin it lie there); the caller checks again."""
+    sup = sup.copy()
+    mag = cells["value"].abs().to_numpy()
+    f = pd.DataFrame(found, columns=["target", "coal", "owner", "comp"])
+    picks = _smallest(f, f["target"], mem, owners, sup, mag)
+    missing = f[~f.set_index(["target", "coal", "owner"]).index.isin(
+        picks.set_index(["target", "coal", "owner"]).index)]
+    if not missing.empty:  # widen to the component: the equations of every suppressed cell linked to it
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        m = mem[sup[mem["cell"].to_numpy()]]
+        cid, ci = np.unique(m["cell"].to_numpy(), return_inverse=True)
+        _, ei = np.unique(m["eq"].to_numpy(), return_inverse=True)
+        n = len(cid) + int(ei.max()) + 1
+        _, label = connected_components(coo_matrix((np.ones(len(m)), (ci, len(cid) + ei)), shape=(n, n)),
+                                        directed=False)
+        comp_of = dict(zip(cid.tolist(), label[:len(cid)].tolist(), strict=True))
+        members = pd.DataFrame({"cell_in": cid, "label": label[:len(cid)]})
+        wide = missing.assign(label=missing["comp"].map(comp_of)).merge(members, on="label")
+        more = _smallest(wide, wide["cell_in"], mem, owners, sup, mag)
+        picks = pd.concat([picks, more])
+    if picks.empty:
+        raise DisclosureError("无法完成次级保密 / secondary suppression found no complement")
+    sup[picks["cell"].to_numpy()] = True
+    return sup
+
+
+def _smallest(f: pd.DataFrame, via: pd.Series, mem: pd.DataFrame, owners: pd.DataFrame, sup: np.ndarray,
+              mag: np.ndarray) -> pd.DataFrame:
+    """Per (target, coal, owner) of ``f``: the smallest unsuppressed cell, unknown to that owner, in the
+    equations of the cells ``via`` (aligned with ``f``)."""
+    eqs = f[["target", "coal", "owner"]].assign(via=via.to_numpy()).merge(
+        mem[["eq", "cell"]].rename(columns={"cell": "via"}), on="via")
+    cand = eqs.merge(mem[["eq", "cell"]], on="eq")
+    cand = cand[~sup[cand["cell"].to_numpy()]]
+    known = cand.merge(owners.rename(columns={"owner": "o2"}), on=["cell", "coal"], how="left")
+    cand = known[known["o2"].isna() | (known["o2"] != known["owner"])].copy()
+    cand["zero"], cand["mag"] = mag[cand["cell"].to_numpy()] == 0, mag[cand["cell"].to_numpy()]
+    return cand.sort_values(["zero", "mag", "cell"], kind="stable").drop_duplicates(["target", "coal", "owner"])
 
 
 # ---------------------------------------------------------------------------------------------- the function
@@ -317,9 +419,18 @@ def protect(contributions: pd.DataFrame, tables: Table | Sequence[Table], *, rul
         cells["abs_total"].to_numpy() > 0)
     primary = threshold | dominance
     cells["reason"] = np.where(threshold, "threshold", np.where(dominance, "dominance", "complement"))
-    sup = _secondary(cells, _equations(cells, groupings), _owners(cells, list(coalitions)), primary)
+    mem, owners = _equations(cells, groupings), _owners(cells, list(coalitions))
+    sup, unchecked = primary, 0
+    while True:  # the singleton rule, then the exact check; each round only adds cells, so it ends
+        sup = _secondary(cells, mem, owners, sup)
+        found, unchecked = _determined(mem, owners, sup)
+        if not found:
+            break
+        sup = _break(cells, mem, owners, sup, found)
     shown = sup & ~cells["visible"].to_numpy() if visible is not None else np.zeros(len(cells), bool)
-    return _render(tables, cells, shown, primary, dims, rules)
+    out = _render(tables, cells, shown, primary, dims, rules)
+    out.counts["unchecked_cells"] = unchecked
+    return out
 
 
 def _render(tables: list[Table], cells: pd.DataFrame, shown: np.ndarray, primary: np.ndarray, dims: list[str],
@@ -358,7 +469,7 @@ def _render(tables: list[Table], cells: pd.DataFrame, shown: np.ndarray, primary
                 "reason": np.where(f["_primary"], f["reason"], "complement")}))
     flag_frame = pd.concat(flags, ignore_index=True) if flags else pd.DataFrame(
         columns=["table", "measure", "row", "col", "status", "reason"])
-    counts = {"cells": int(len(cells)), "primary": int((shown & primary).sum()) if len(cells) else 0,
+    counts = {"cells": len(cells), "primary": int((shown & primary).sum()) if len(cells) else 0,
               "secondary": int((shown & ~primary).sum()) if len(cells) else 0}
     return Protected(out, flag_frame, rules.footnote.zh, rules.footnote.en, rules.rule.id, counts)
 

@@ -235,3 +235,11 @@ def published_points(store: Store, zones: frozenset[str] | set[str] | None = Non
     """(zone, year, rules hash) of the published points lists, optionally only of ``zones`` (a bank's)."""
     out = [parse_points_key(p.key) for p in published(store, "points")]
     return [t for t in out if zones is None or t[0] in zones]
+
+
+def operator() -> Access:
+    """Who acts on the command line: the login name, as ``admin`` — whoever may open the store file for
+    writing may change it anyway (docs/disclosure.md); the web decides roles by account."""
+    from gaoxin.store.audit import current_user
+
+    return Access(current_user(), "admin")

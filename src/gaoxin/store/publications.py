@@ -14,14 +14,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from gaoxin.store import audit
 from gaoxin.store.db import atomic
 
 COLUMNS = "id, kind, pub_key, zones, published_by, published_at, revoked_by, revoked_at"
-
-
-def _audit(con: duckdb.DuckDBPyConnection, user: str, action: str, target: str, **detail: Any) -> None:
-    con.execute('INSERT INTO audit_log ("at", user_name, action, target, detail) VALUES (?, ?, ?, ?, ?)',
-                [dt.datetime.now(), user, action, target, json.dumps(detail, ensure_ascii=False, default=str)])
 
 
 def insert(con: duckdb.DuckDBPyConnection, kind: str, key: str, zones: list[str] | None, user: str) -> int:
@@ -30,7 +26,7 @@ def insert(con: duckdb.DuckDBPyConnection, kind: str, key: str, zones: list[str]
         pid = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM publication").fetchall()[0][0])
         con.execute(f"INSERT INTO publication ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
                     [pid, kind, key, None if zones is None else json.dumps(sorted(zones)), user, dt.datetime.now()])
-        _audit(con, user, "publish", f"publication {pid}", kind=kind, key=key)
+        audit.record(con, "publish", f"publication {pid}", user=user, kind=kind, key=key)
     return pid
 
 
@@ -39,7 +35,7 @@ def revoke(con: duckdb.DuckDBPyConnection, pid: int, user: str) -> None:
     with atomic(con):
         con.execute("UPDATE publication SET revoked_by = ?, revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                     [user, dt.datetime.now(), int(pid)])
-        _audit(con, user, "revoke", f"publication {int(pid)}")
+        audit.record(con, "revoke", f"publication {int(pid)}", user=user)
 
 
 def get(con: duckdb.DuckDBPyConnection, pid: int) -> dict[str, Any] | None:
