@@ -227,7 +227,7 @@ def test_screenshot_every_page(browser, server, viewport):
         if tab:
             page.get_by_role("tab", name=tab).click()
         page.wait_for_selector(ready, timeout=120_000)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("networkidle", timeout=120_000)  # a year's first firm-level read computes tiers
         shoot(page, name, kind)
         assert not errors, f"{name}: {errors}"
         body = page.inner_text("body")
