@@ -81,6 +81,7 @@ def sign_in(page, name: str, password: str = TEST_PASSWORD) -> None:
 def shoot(page, name: str, kind: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{kind}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # else the sticky header is drawn where the page was scrolled to
     page.wait_for_timeout(300)  # charts draw without animation; a frame for layout to settle
     page.screenshot(path=str(path), full_page=True)
     return path
