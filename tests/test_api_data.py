@@ -212,3 +212,15 @@ def test_a_streamed_upload_is_cut_off_at_the_limit(demo_db, tmp_path):
                           headers={"content-type": "multipart/form-data; boundary=xx"})
         assert res.status_code == 413 and res.json()["error"]["code"] == "too_large"
         assert not list((tmp_path / "up").glob("*/a.csv"))
+
+
+def test_zone_facts_and_zone_rows_are_scope_checked_too(app, tmp_path):
+    facts = write_csv(tmp_path / "facts.csv", ["园区代码", "年份", "指标", "数值"],
+                      [["GX001", 2024, "GDP", 100.0], ["GX004", 2024, "GDP", 200.0]])
+    own = write_csv(tmp_path / "own.csv", ["园区代码", "年份", "指标", "数值"], [["GX001", 2024, "GDP", 100.0]])
+    with TestClient(app) as client:
+        login(client, "ada")
+        job = _done(client, _upload(client, facts).json()["job_id"])
+        assert job["state"] == "failed" and "GX004" in job["message_en"] and "GX001" not in job["message_en"]
+        ok = _done(client, _upload(client, own).json()["job_id"])
+        assert ok["state"] == "done" and ok["result"]["snapshot"] == 2, ok
