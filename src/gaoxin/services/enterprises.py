@@ -68,6 +68,7 @@ def annotated(store: Store, sid: int, year: int) -> pd.DataFrame:
 
 
 def _annotated(store: Store, sid: int, year: int) -> pd.DataFrame:
+    import numpy as np
     import pandas as pd
 
     df = reads.year_rows(store.cursor(), sid, year)
@@ -79,7 +80,8 @@ def _annotated(store: Store, sid: int, year: int) -> pd.DataFrame:
     t = tiers_result(store, sid, year)
     ids = [x["id"] for x in t.tiers]
     m = t.members.set_index("credit_code")
-    passed = {c: [i for i in ids if m.at[c, i] == "pass"] for c in m.index}
+    names = np.array(ids, dtype=object)
+    passed = dict(zip(m.index, (list(names[row]) for row in m[ids].eq("pass").to_numpy()), strict=True))
     df["tiers"] = df["credit_code"].map(lambda c: passed.get(c, []))
     try:
         p = points_result(store, sid, year).frame.set_index("credit_code")
