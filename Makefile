@@ -3,6 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the dashboard (docs/dashboard.md): npm ci when the lock file changes, vite build when a source changes; no CDN
+WEB := src/gaoxin/web/static/index.html
+NODE_MODULES := frontend/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
 
 .PHONY: demo test test-fast lint bench clean java node chromium web
 
@@ -13,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP) $(WEB)
-	$(BIN)/gaoxin demo
+	$(BIN)/gaoxin demo --serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -25,10 +29,6 @@ java:  # the Spark tests start a local JVM; install Debian's headless Java when 
 test: $(STAMP) lint java chromium $(WEB)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests || { rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected"; exit $$rc; }
 
-# the dashboard (docs/dashboard.md): npm ci when the lock file changes, vite build when a source changes; no CDN
-WEB := src/gaoxin/web/static/index.html
-NODE_MODULES := frontend/node_modules/.package-lock.json
-WEB_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
 
 node:  # Debian's Node.js and npm when there are none
 	@command -v npm >/dev/null || ! command -v apt-get >/dev/null || \

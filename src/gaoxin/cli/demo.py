@@ -23,8 +23,10 @@ def demo(
     years_: Annotated[str, typer.Option("--years")] = "2016-2025",
     dirty: float = 0.01,
     seed: int = 42,
+    serve: Annotated[bool, typer.Option(help="最后启动网页看板 / end by serving the dashboard")] = False,
+    port: Annotated[int, typer.Option(help="看板端口 / dashboard port", min=1, max=65535)] = 8000,
 ) -> None:
-    """演示：合成数据→评价→管理→监测 / the main job on synthetic data, end to end."""
+    """演示：合成数据→评价→管理→监测（→看板）/ the main job on synthetic data, end to end (→ dashboard)."""
     from gaoxin.services.demo import DemoSettings, run_demo
 
     settings = DemoSettings(out_dir=out_dir, db=db, zones=zones, enterprises=enterprises, years=years(years_),
@@ -51,6 +53,26 @@ def demo(
     if res.ingest is None or res.ingest.result.snapshot is None:
         raise typer.Exit(1)
     console.print(f"数据库 database: {res.db_file}  输出 output: {out_dir}")
+    if serve:
+        _serve(res, port)
+
+
+def _serve(res, port: int) -> None:
+    """Print one demo login per role, then serve the dashboard over the demo store until Ctrl-C."""
+    from rich.table import Table
+
+    from gaoxin.cli.serve import serve
+    from gaoxin.services.demo import demo_logins
+
+    logins = demo_logins(res.db_file, res)
+    t = Table(title="演示账号（密码仅显示一次）/ demo logins (passwords shown once)", title_justify="left")
+    for col in ("用户 user", "角色 role", "范围 scope", "密码 password"):
+        t.add_column(col)
+    for lg in logins:
+        t.add_row(lg.name, lg.role, lg.scope or "—", lg.password)
+    console.print(t)
+    console.print(f"看板 dashboard: http://127.0.0.1:{port}/", highlight=False)
+    serve(db=res.db_file, port=port)
 
 
 def _generate(res) -> None:

@@ -190,3 +190,39 @@ def _enterprises(store: Store, res: DemoResult) -> None:
     first = chains.list_chains()[0]["id"]
     res.chain = chains.chain_gaps(store, first, zone, res.year, viewer=f"zone:{zone}", save=True)
     res.mujun = mujun.mujun(store, res.year, zone=zone, save=True)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    name: str
+    role: str
+    scope: str  # the zones or provinces served ("" for admin, national, viewer)
+    password: str
+
+
+def demo_logins(db_file: Path, res: DemoResult) -> list[DemoLogin]:
+    """One account per role on the demo store (generated passwords, shown once), and the demo's results
+    published, so that the ``viewer`` and ``bank`` roles see the ranking and the zone's 积分贷 list."""
+    from gaoxin.services import accounts, publishing
+    from gaoxin.services.access import Access
+
+    zone = res.enterprise_zone
+    with Store(db_file, "write") as store:
+        province = dict(zip(*(store_snapshots.zones(store.con, store_snapshots.latest(store.con))[c]
+                              for c in ("zone_id", "province_code")), strict=True)).get(zone, "")
+        plan = [("admin", "admin", [], []), ("national", "national", [], []),
+                ("province", "province", [], [province]), ("zone", "zone", [zone], []),
+                ("bank", "bank", [zone], []), ("viewer", "viewer", [], [])]
+        logins = []
+        for name, role, zones, provinces in plan:
+            if role in ("province", "zone", "bank") and not (zones or provinces)[0]:
+                continue  # no analysed zone in a tiny demo: no zone-scoped accounts
+            password = accounts.generate_password()
+            accounts.add_user(store, f"demo-{name}", role, password, zones or None, provinces or None)
+            logins.append(DemoLogin(f"demo-{name}", role, ",".join(zones or provinces), password))
+        admin = Access("demo-admin", "admin")
+        if res.evaluation is not None:
+            publishing.publish(store, admin, "evaluation", publishing.evaluation_key(res.evaluation.id))
+        if res.points is not None and zone:
+            publishing.publish(store, admin, "points", publishing.points_key(zone, res.year, res.points.rules_hash))
+    return logins
