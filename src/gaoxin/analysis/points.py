@@ -348,6 +348,7 @@ def result_expr(rules: PointsRules, years: tuple[int, int], schemas: Any, zone: 
     vals = cf.expr if zone is None else cf.expr.filter(cf.expr.zone_id == zone)
     p = points_expr(vals, rules)
     ent = visible(cf.tables.enterprise_year, cf.snapshot)
+    ent = ent.filter((ent.year >= years[0]) & (ent.year <= years[1]))
     names = ent.select(n_code=ent.credit_code, n_year=ent.year, name=ent.name)
     j = p.left_join(names, (p.credit_code == names.n_code) & (p.year == names.n_year))
     labels = {b.code: b.name_zh for b in rules.band}

@@ -165,6 +165,22 @@ class Aggregate:
             return ibis.coalesce(arg.sum(where=where).cast("float64"), 0.0)
         return getattr(arg, self.func)(where=where).cast("float64")
 
+    def to_row(self, t: ir.Table) -> ir.Value:
+        """The aggregate over a group of exactly one row, as a row expression (no GROUP BY needed).
+
+        Same values as :meth:`to_ibis` on a one-row group: a count is 1 or 0, a sum is the value or 0 when it
+        is missing or filtered out, mean/min/max the value or NULL (casts after the value, as there).
+        """
+        where = _row_expr(self.where, t) if self.where is not None else None
+        if self.func == "count":
+            return ibis.literal(1.0) if where is None else ibis.ifelse(ibis.coalesce(where, False), 1.0, 0.0)
+        arg = _num(_row_expr(self.arg, t))  # type: ignore[arg-type]
+        if where is not None:
+            arg = ibis.ifelse(ibis.coalesce(where, False), arg, ibis.null(arg.type()))
+        if self.func == "sum":
+            return ibis.coalesce(arg.cast("float64"), 0.0)
+        return arg.cast("float64")
+
 
 AGGREGATE_FUNCS = ("sum", "mean", "min", "max", "count", "share")
 
