@@ -43,19 +43,20 @@ WITH e AS (
                   WHEN 'mature' THEN 0.5 END AS wg,
         CASE WHEN band IS NOT NULL THEN 0.1 END AS wa
     FROM b
-), c AS (  -- contributions: 100 × group weight × indicator weight × clip(value / reference, 0, 1), missing = 0
+), c AS (  -- contributions: 100 × group weight × indicator weight × clip(value / reference, 0, 1); missing = 0
+    -- (GREATEST skips NULLs: greatest(NULL, 0) is 0)
     SELECT *,
-        100 * wt * 0.2 * coalesce(greatest(least(rd_expense / 5000, 1), 0), 0) AS c1,
-        100 * wt * 0.25 * coalesce(greatest(least(rd_intensity / 0.06, 1), 0), 0) AS c2,
-        100 * wt * 0.2 * coalesce(greatest(least(rd_staff_share / 0.3, 1), 0), 0) AS c3,
-        100 * wt * 0.25 * coalesce(greatest(least(valid_invention_patents / 10, 1), 0), 0) AS c4,
-        100 * wt * 0.1 * coalesce(greatest(least(intl_standards / 1, 1), 0), 0) AS c5,
-        100 * wg * 0.35 * coalesce(greatest(least(revenue_growth / 0.3, 1), 0), 0) AS c6,
-        100 * wg * 0.2 * coalesce(greatest(least(revenue / 100000, 1), 0), 0) AS c7,
-        100 * wg * 0.2 * coalesce(greatest(least(taxes / 5000, 1), 0), 0) AS c8,
-        100 * wg * 0.25 * coalesce(greatest(least(equity_financing / 10000, 1), 0), 0) AS c9,
-        100 * wa * 0.6 * coalesce(greatest(least(high_tech_cert / 1, 1), 0), 0) AS c10,
-        100 * wa * 0.4 * coalesce(greatest(least(tech_sme_cert / 1, 1), 0), 0) AS c11,
+        100 * wt * 0.2 * least(greatest(rd_expense / 5000, 0), 1) AS c1,
+        100 * wt * 0.25 * least(greatest(rd_intensity / 0.06, 0), 1) AS c2,
+        100 * wt * 0.2 * least(greatest(rd_staff_share / 0.3, 0), 1) AS c3,
+        100 * wt * 0.25 * least(greatest(valid_invention_patents / 10, 0), 1) AS c4,
+        100 * wt * 0.1 * least(greatest(intl_standards / 1, 0), 1) AS c5,
+        100 * wg * 0.35 * least(greatest(revenue_growth / 0.3, 0), 1) AS c6,
+        100 * wg * 0.2 * least(greatest(revenue / 100000, 0), 1) AS c7,
+        100 * wg * 0.2 * least(greatest(taxes / 5000, 0), 1) AS c8,
+        100 * wg * 0.25 * least(greatest(equity_financing / 10000, 0), 1) AS c9,
+        100 * wa * 0.6 * least(greatest(high_tech_cert / 1, 0), 1) AS c10,
+        100 * wa * 0.4 * least(greatest(tech_sme_cert / 1, 0), 1) AS c11,
         CASE WHEN gazelle THEN 5.0 ELSE 0.0 END + CASE WHEN pct THEN 2.0 ELSE 0.0 END AS bonus,
         CASE WHEN rd_above_revenue THEN 10.0 ELSE 0.0 END AS negative
     FROM w
