@@ -254,8 +254,6 @@ def measures_used(rules: TierRules) -> set[str]:
 def tier_expr(ent: ir.Table, rules: TierRules, years: tuple[int, int], zone: str | None = None) -> ir.Table:
     """Per enterprise × year of ``years``: keys, every tier (bool, NULL unknown) and per criterion
     ``v|key`` value, ``t|key`` threshold, ``p|key`` pass.  ``ent`` = the snapshot's visible enterprise rows."""
-    import ibis
-
     score_ids = {s.id for s in rules.score} | {c.id for s in rules.score for c in s.component}
     names = measures_used(rules) - score_ids
     lags = _needed_lags(names)
@@ -269,6 +267,8 @@ def tier_expr(ent: ir.Table, rules: TierRules, years: tuple[int, int], zone: str
         e = add_row_lags(e.filter((e.year >= years[0]) & (e.year <= years[1])), wanted, history=e)
         e = e.rename(**{f"{col}__l{k}": lag_column(col, k) for col, k in wanted})
     m: dict[str, ir.Value] = {n: _measure(e, n) for n in sorted(names)}
+    e = e.mutate(**{f"m|{n}": v for n, v in m.items()})  # each measure computed once, not inlined per criterion
+    m = {n: e[f"m|{n}"] for n in m}
     for s in rules.score:
         parts = []
         for comp in s.component:
