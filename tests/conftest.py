@@ -86,3 +86,28 @@ def demo_db(demo_store_template: Path, tmp_path: Path) -> Path:
     target = tmp_path / "gaoxin.duckdb"
     shutil.copyfile(demo_store_template, target)
     return target
+
+
+# --- web accounts (issue #10): users in a store file, and signing a TestClient in ---------------------------
+
+TEST_PASSWORD = "correct-horse-9"
+
+
+def add_users(db: Path, users: dict[str, dict]) -> None:
+    """``{"ada": {"role": "zone", "zones": ["GX001"]}, ...}`` as accounts with :data:`TEST_PASSWORD`."""
+    from gaoxin.services import Store
+    from gaoxin.services.accounts import add_user
+
+    with Store(db, "write") as store:
+        for name, spec in users.items():
+            add_user(store, name, spec["role"], spec.get("password", TEST_PASSWORD), spec.get("zones"),
+                     spec.get("provinces"))
+
+
+def login(client, name: str, password: str = TEST_PASSWORD) -> str:
+    """Sign ``client`` in (its cookie jar keeps the session); set and return the CSRF header's token."""
+    res = client.post("/api/v1/auth/login", json={"username": name, "password": password})
+    assert res.status_code == 200, res.text
+    token = res.json()["csrf_token"]
+    client.headers["X-CSRF-Token"] = token
+    return token

@@ -41,3 +41,8 @@ def require(*roles: Role):
         return a
 
     return check
+
+
+def address(request: Request) -> str | None:
+    """The client's address as the server sees it (behind a proxy: uvicorn's ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else None

@@ -46,15 +46,22 @@ class StoreBusy(StoreError):
         self.path, self.pid, self.command = path, pid, command
         who = f"进程 {pid}" + (f"（{command}）" if command else "") if pid else "另一个进程"
         who_en = f"process {pid}" + (f" ({command})" if command else "") if pid else "another process"
-        if command and "serve" in command:
-            hint_zh, hint_en = ("服务运行期间，请通过网页或 API 读写数据，或先停止 gaoxin serve",
-                                "while the server runs, read and write through the web page or the API, "
-                                "or stop gaoxin serve")
+        if is_server(command):
+            hint_zh, hint_en = (f"gaoxin serve（进程 {pid}）运行期间独占数据库：请通过网页或 API 读写数据，"
+                                "或先停止服务",
+                                f"while gaoxin serve (process {pid}) runs it owns the store: read and write "
+                                "through the web page or the API, or stop the server")
         else:
             hint_zh, hint_en = "请等待其完成后重试", "wait for it to finish, then try again"
         super().__init__(
             f"数据库正被{who}占用，已等待 {waited:.0f} 秒：{path}。{hint_zh}。\n"
-            f"The store {path} is held by {who_en}; waited {waited:.0f} s. {hint_en.capitalize()}.")
+            f"The store {path} is held by {who_en}; waited {waited:.0f} s. {hint_en[:1].upper() + hint_en[1:]}.")
+
+
+def is_server(command: str | None) -> bool:
+    """Whether a holder's command line is ``gaoxin serve`` (however it was started)."""
+    words = (command or "").split()
+    return any(Path(w).name == "gaoxin" and words[i + 1:i + 2] == ["serve"] for i, w in enumerate(words))
 
 
 class DiskFull(StoreError):
@@ -249,6 +256,8 @@ def _holder(message: str) -> tuple[int | None, str | None]:
                  for i, a in enumerate(argv) if a]
         if len(words) > 1 and words[0].startswith("python"):
             words = words[1:]
+            if words[0] == "-m" and len(words) > 1:  # python -m gaoxin …
+                words = words[1:]
         if words and words[0].endswith("gaoxin"):
             words[0] = "gaoxin"
         return pid, " ".join(words)[:120] or m.group("exe")
