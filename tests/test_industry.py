@@ -163,3 +163,39 @@ def test_config_check_knows_the_industry_rule_files(name, kind, tmp_path):
     bad.write_text(path.read_text("utf-8").replace("source =", "sourse =", 1), "utf-8")
     res = check_config(bad)
     assert not res.ok and any("sourse" in p for p in res.problems)
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("2710", ["HT1"]),                  # 化学药品原料药制造
+    ("2761", ["HT1", "SE4"]),           # 生物药品制造
+    ("3741", ["HT2", "SE2"]),           # 飞机制造
+    ("3973", ["HT3", "SE1"]),           # 集成电路制造
+    ("3562", ["HT3"]),                  # 半导体器件专用设备制造
+    ("3911", ["HT4", "SE1"]),           # 计算机整机制造
+    ("3474", ["HT4"]),                  # 复印和胶印设备制造
+    ("3581", ["HT5", "SE4"]),           # 医疗诊断、监护及治疗设备制造
+    ("4011", ["HT5"]),                  # 工业自动控制系统装置制造
+    ("4030", []),                       # 钟表与计时仪器制造: not a high-tech instrument
+    ("2664", ["HT6"]),                  # 文化用信息化学品制造
+    ("6520", ["HS1", "SE1"]),           # 集成电路设计
+    ("6432", ["HS2"]),                  # 互联网生活服务平台
+    ("7452", ["HS3"]),                  # 检测服务
+    ("7320", ["HS5"]),                  # 工程和技术研究和试验发展
+    ("7350", []),                       # 社会人文科学研究: not high-tech R&D
+    ("7520", ["HS7"]),                  # 知识产权服务
+    ("7721", ["HS8", "SE7"]),           # 水污染治理
+    ("3612", ["SE5"]),                  # 新能源车整车制造
+    ("4416", ["SE6"]),                  # 太阳能发电
+    ("6572", ["HS1", "SE8"]),    # 动漫、游戏数字内容服务 (信息服务 takes division 65 whole)
+    ("1310", []),                       # 谷物磨制
+])
+def test_category_mapping_on_known_codes(code, expected):
+    assert ai.categories_of(code) == expected
+
+
+def test_category_prefixes_may_not_overlap_within_a_scheme():
+    m = ai.industry_map()
+    cats = [*m.category, ai.Category(scheme="strategic-emerging-2018", code="X", name_zh="x", name_en="x",
+                                      prefixes=["39"], complete=False)]
+    with pytest.raises(ValueError, match="overlap"):
+        ai.IndustryMap(version=m.version, source=m.source, section=m.section, category=cats)

@@ -120,3 +120,52 @@ def test_cli_json_xlsx_and_save(demo_db, tmp_path):
 def test_config_check_knows_the_kinds(name, kind):
     c = check_config(RULES_DIR.joinpath(name))
     assert c.kind == kind and c.ok, c.problems
+
+
+@pytest.fixture
+def tenants(tmp_path):
+    """Two tenants (no own land) in zones A and B of province 11: 单位电耗税收 30/10 = 3 and 50/10 = 5."""
+    path = tmp_path / "tenants.duckdb"
+    panel_store(path, [{"credit_code": "T1", "zone_id": "A", "year": 2022, "taxes": 30, "electricity_mwh": 10},
+                       {"credit_code": "T2", "zone_id": "B", "year": 2022, "taxes": 50, "electricity_mwh": 10}]).close()
+    return path
+
+
+def tenant_rules(tmp_path, source: str):
+    text = RULES_DIR.joinpath("huangyan-2022.toml").read_text("utf-8")
+    old = '{ indicator = "tax_per_electricity", weight = 100, benchmark_from = "population_mean" }'
+    assert old in text
+    path = tmp_path / f"{source}.toml"
+    path.write_text(text.replace(old, old.replace("population_mean", source)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("source", ["all_mean", "province_mean"])
+def test_a_wide_benchmark_is_the_same_with_a_zone_filter(tenants, tmp_path, source):
+    rules = tenant_rules(tmp_path, source)
+    with Store(tenants, "read") as s:
+        every = sm.mujun(s, 2022, rules=rules).firm_frame().set_index("credit_code")
+        only_b = sm.mujun(s, 2022, rules=rules, zone="B")
+    # Σ tax / Σ electricity over both zones (one province): 80 / 20 = 4
+    assert every.at["T1", "bench_tax_per_electricity"] == pytest.approx(4.0)
+    assert every.at["T1", "score"] == pytest.approx(75.0) and every.at["T2", "score"] == pytest.approx(125.0)
+    b = only_b.firm_frame().set_index("credit_code")
+    assert list(b.index) == ["T2"] and b.at["T2", "score"] == pytest.approx(125.0)
+    used = [x for x in only_b.benchmarks if x["formula"] == "tenant"]
+    assert [x["benchmark_from"] for x in used] == [source] and used[0]["value"] == pytest.approx(4.0)
+    assert used[0]["province_code"] == ("11" if source == "province_mean" else None)
+
+
+def test_a_zone_benchmark_is_the_zone_own(tenants, tmp_path):
+    with Store(tenants, "read") as s:
+        r = sm.mujun(s, 2022, rules=tenant_rules(tmp_path, "zone_mean"), zone="B")
+    assert r.firms[0]["score"] == pytest.approx(100.0)  # zone B alone: 5 / 5
+    assert {(x["zone_id"], x["value"]) for x in r.benchmarks if x["formula"] == "tenant"} == {("B", 5.0)}
+
+
+def test_non_finite_values_become_null():
+    import pyarrow as pa
+
+    t = pa.table({"x": [1.0, float("nan"), float("inf"), None], "y": [1.0, 2.0, 3.0, 4.0], "s": ["a", "b", "c", "d"]})
+    assert sm._clean(t).to_pydict() == {"x": [1.0, None, None, None], "y": [1.0, 2.0, 3.0, 4.0],
+                                        "s": ["a", "b", "c", "d"]}

@@ -111,16 +111,22 @@ def load_gaps(path: str | os.PathLike | None = None) -> GapRule:
 def assign(t: StoreTables, snapshot: ir.Value, year: int, chain: Chain) -> ir.Table:
     """Enterprise × node matches of ``year``: credit_code, name, zone_id, revenue, employees, rd_expense, node,
     method ("code" | "keyword"), nodes (how many nodes the firm matched)."""
-    import ibis
-
     from gaoxin.indicators.tables import visible
 
     e = visible(t.enterprise_year, snapshot)
     e = e.filter(e.year == year)
+    return assign_rows(e, chain, ("credit_code", "name", "zone_id", "revenue", "employees", "rd_expense"),
+                       "credit_code")
+
+
+def assign_rows(e: ir.Table, chain: Chain, keep: tuple[str, ...], key: str) -> ir.Table:
+    """Rows of ``e`` (with ``name`` and ``industry_code``) × the chain nodes they match, keeping ``keep``:
+    the one assignment rule for the store's firms and for a user's lead list (``key`` identifies a firm)."""
+    import ibis
+
     code = e.industry_code.fill_null("")
     codes = [c for n in chain.node for c in n.codes]
     any_code = ibis.or_(*[code.startswith(c) for c in codes]) if codes else ibis.literal(False)
-    keep = ["credit_code", "name", "zone_id", "revenue", "employees", "rd_expense"]
     parts = []
     for n in chain.node:
         if n.codes:
@@ -132,7 +138,7 @@ def assign(t: StoreTables, snapshot: ir.Value, year: int, chain: Chain) -> ir.Ta
     u = ibis.union(*parts).distinct()
     u = u.mutate(revenue=u.revenue.cast("float64"), employees=u.employees.cast("float64"),
                  rd_expense=u.rd_expense.cast("float64"))
-    return u.mutate(nodes=u.node.count().over(ibis.window(group_by="credit_code")))
+    return u.mutate(nodes=u.node.count().over(ibis.window(group_by=key)))
 
 
 def node_presence(matches: pd.DataFrame, zone_revenue: pd.Series, chain: Chain) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """Green and low-carbon indicators (issue #9 §6, seed 001 §三(六)): intensities per 万元 of value added and a
-carbon estimate, per enterprise and per zone.
+carbon estimate, per enterprise (here, as Ibis columns of the 亩均 firm expression) and per zone
+(:func:`gaoxin.analysis.mujun_expr.zone_green_expr`).
 
 Zone figures are aggregate ratios (Σ energy / Σ value added over firms with both known), the way statistical
 yearbooks compute an area's energy intensity, not means of firm ratios. Money arrives in 千元.
@@ -7,9 +8,10 @@ yearbooks compute an area's energy intensity, not means of firm ratios. Money ar
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from gaoxin.analysis.mujun import ratio
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 # code → (numerator, label zh, label en, unit); denominator is value added in 万元
 INTENSITIES = {
@@ -19,32 +21,14 @@ INTENSITIES = {
 }
 
 
-def firm_green(firms: pd.DataFrame, tco2_per_tce: float) -> pd.DataFrame:
-    """Per row: the three intensities (NaN when value added ≤ 0 or missing) and carbon = energy × factor (t CO2)."""
-    va_wan = firms["value_added"].astype("float64") / 10.0
-    out = {code: ratio(firms[num], va_wan) for code, (num, *_) in INTENSITIES.items()}
-    out["carbon_t"] = firms["energy_tce"].astype("float64") * tco2_per_tce
-    out["carbon_intensity"] = ratio(out["carbon_t"], va_wan)
-    return pd.DataFrame(out, index=firms.index)
+def firm_green(t: ir.Table, tco2_per_tce: float) -> dict[str, ir.Value]:
+    """Per row: the three intensities (NULL when value added ≤ 0 or missing), carbon = energy × factor (t CO2)
+    and the carbon intensity; ``t`` has the inputs as float64."""
+    from gaoxin.analysis.mujun_expr import f64, ratio
 
-
-def zone_green(firms: pd.DataFrame, tco2_per_tce: float) -> pd.DataFrame:
-    """Per zone and year: totals, aggregate intensities, carbon estimate and how many firms reported each input."""
-    va = firms["value_added"].astype("float64")
-    cols = {"zone_id": firms["zone_id"], "year": firms["year"]}
-    for num, *_ in INTENSITIES.values():
-        x = firms[num].astype("float64")
-        both = x.notna() & (va > 0)
-        cols[f"{num}__n"] = x.where(both)
-        cols[f"{num}__va"] = va.where(both)
-        cols[f"{num}__firms"] = both.astype("int64")
-    g = pd.DataFrame(cols).groupby(["zone_id", "year"]).sum(min_count=1).reset_index()
-    out = g[["zone_id", "year"]].copy()
-    for code, (num, *_) in INTENSITIES.items():
-        den = g[f"{num}__va"] / 10.0
-        out[code] = g[f"{num}__n"] / den.where(den > 0)
-        out[f"{num}_firms"] = g[f"{num}__firms"].fillna(0).astype("int64")
-    energy = firms["energy_tce"].astype("float64").groupby([firms["zone_id"], firms["year"]]).sum(min_count=1)
-    out["energy_tce"] = energy.to_numpy()
-    out["carbon_t"] = out["energy_tce"] * tco2_per_tce
+    va_wan = t.value_added / 10.0
+    out = {code: ratio(t[num], va_wan) for code, (num, *_) in INTENSITIES.items()}
+    carbon = t.energy_tce * f64(tco2_per_tce)
+    out["carbon_t"] = carbon
+    out["carbon_intensity"] = ratio(carbon, va_wan)
     return out

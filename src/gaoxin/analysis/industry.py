@@ -40,7 +40,7 @@ class Section(StrictModel):
 class Category(StrictModel):
     """A 高技术产业 / 战略性新兴产业 category as GB/T 4754 code prefixes; ``complete`` false = list known partial."""
 
-    scheme: Literal["hightech-manufacturing-2017", "strategic-emerging-2018"]
+    scheme: Literal["hightech-manufacturing-2017", "hightech-services-2018", "strategic-emerging-2018"]
     code: str
     name_zh: str
     name_en: str
@@ -69,6 +69,13 @@ class IndustryMap(StrictModel):
             if not span or span & seen:
                 raise ValueError(f"section {s.code}: division range empty or overlapping")
             seen |= span
+        owner: dict[tuple[str, str], str] = {}
+        for c in self.category:  # within a scheme no code may fall in two categories: shares add up
+            for p in c.prefixes:
+                for (scheme, q), other in owner.items():
+                    if scheme == c.scheme and other != c.code and (p.startswith(q) or q.startswith(p)):
+                        raise ValueError(f"categories {other} and {c.code} overlap at {q}/{p}")
+                owner[(c.scheme, p)] = c.code
         return self
 
 
@@ -93,6 +100,12 @@ def _path(name: str) -> os.PathLike | str:
 def industry_map() -> IndustryMap:
     """The shipped GB/T 4754-2017 section table and category prefixes."""
     return load_toml(_path("gbt4754-2017.toml"), IndustryMap)
+
+
+def categories_of(code: str, imap: IndustryMap | None = None) -> list[str]:
+    """Category codes a GB/T 4754 code falls in by the shipped prefixes (what zone_categories counts)."""
+    m = imap or industry_map()
+    return [c.code for c in m.category if any(str(code).startswith(p) for p in c.prefixes)]
 
 
 def load_featured(path: str | os.PathLike | None = None) -> FeaturedRule:

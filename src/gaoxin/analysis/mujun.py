@@ -1,22 +1,25 @@
-"""亩均效益综合评价 ("亩均论英雄"): per-enterprise indicators, weighted score against benchmarks, grades.
+"""亩均效益综合评价 ("亩均论英雄") rules: the rule-file models, the indicator table and the price simulation.
 
-Small pure functions over the enterprise-year frame the query compiler returns (one row per firm and year:
-``credit_code, zone_id, year`` and the contract fields, money in 千元). Indicators are in the units the
-published schemes use (万元, 亩, tce, t, persons), so the Huangyan 2022 benchmarks apply as printed. Rules
-(weights, benchmarks, populations, grade cut-offs) come from a TOML file (``rules/mujun/``); see docs/mujun.md.
+A rule file (``rules/mujun/*.toml``, docs/mujun.md) gives weights, benchmarks (a number, or computed from the
+data: ``benchmark_from``), populations, the formula of each population and the grade cut-offs. The computation
+itself is one Ibis expression over the enterprise-year rows (:mod:`gaoxin.analysis.mujun_expr`), run by the
+query compiler's backend; only the policy simulation, per-firm arithmetic on the graded result, is pandas.
+Indicators are in the units the published schemes use (万元, 亩, tce, t, persons; money is stored in 千元), so
+the Huangyan 2022 benchmarks apply as printed.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import Field, model_validator
 
 from gaoxin.config import ConfigError, StrictModel, load_toml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class MujunRuleError(ConfigError):
@@ -35,6 +38,8 @@ INDICATORS: dict[str, tuple[str, str, float, str, str, str]] = {
     # taxes (千元) / electricity (MWh) = 万元 / 万kWh
     "tax_per_electricity": ("taxes", "electricity_mwh", 1.0, "单位电耗税收", "tax per 10 MWh", "万元/万千瓦时"),
 }
+IndicatorCode = Literal["tax_per_mu", "va_per_mu", "va_per_energy", "va_per_emission", "labour_productivity",
+                        "rd_intensity", "tax_per_electricity"]
 MISSING_TAKES_GROUP_MEAN = ("va_per_emission",)  # domain.md: a missing emission figure takes the group average
 POPULATIONS = {"above_scale": ("规上企业", "above-scale firms"),
                "below_scale_3mu": ("规下企业（≥3 亩）", "below-scale firms with ≥ 3 mu"),
@@ -43,28 +48,57 @@ POPULATIONS = {"above_scale": ("规上企业", "above-scale firms"),
 INPUT_COLUMNS = ("taxes", "value_added", "land_area_mu", "energy_tce", "electricity_mwh", "emissions_t",
                  "employees", "rd_expense", "revenue", "founded_year")
 
+# benchmark_from = "<scope>_<statistic>": the scope is the firms the benchmark is computed over (the firm's
+# population in its zone, its zone, its province, every firm of the year); mean = Σ numerator / Σ denominator
+# (the denominator-weighted mean of the firms' ratios: a zone's 亩均税收 is its total tax over its total land),
+# median = the median of the firms' own ratios.
+BENCH_SCOPES = ("population", "zone", "province", "all")
+BENCH_STATS = ("mean", "median")
+BenchmarkFrom = Literal["population_mean", "population_median", "zone_mean", "zone_median", "province_mean",
+                        "province_median", "all_mean", "all_median"]
+
 
 class Term(StrictModel):
     config_error = MujunRuleError
-    indicator: Literal["tax_per_mu", "va_per_mu", "va_per_energy", "va_per_emission", "labour_productivity",
-                       "rd_intensity", "tax_per_electricity"]
+    indicator: IndicatorCode
     weight: float = Field(gt=0)
-    # a number (published benchmark) or computed from the data: the aggregate ratio of the firm's
-    # population in its zone, of its zone, or of every firm evaluated
-    benchmark: float | Literal["population", "zone", "all"]
+    benchmark: float | None = Field(default=None, gt=0, description="published benchmark (a number)")
+    benchmark_from: BenchmarkFrom | None = Field(default=None, description="benchmark computed from the data")
     cap: float | None = Field(default=None, gt=0)  # optional: term score at most cap × weight
 
+    @model_validator(mode="before")
+    @classmethod
+    def _number_or_from(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("benchmark"), str):
+            raise ValueError(f"benchmark 须为数字，按数据计算请写 benchmark_from = \"{data['benchmark']}_mean\" 等 / "
+                             "benchmark must be a number; a benchmark computed from the data is benchmark_from = "
+                             f"one of {', '.join(BenchmarkFrom.__args__)}")
+        return data
+
     @model_validator(mode="after")
-    def _positive(self) -> Term:
-        if isinstance(self.benchmark, float) and self.benchmark <= 0:
-            raise ValueError("a benchmark must be > 0")
+    def _exactly_one(self) -> Term:
+        if (self.benchmark is None) == (self.benchmark_from is None):
+            raise ValueError("benchmark 与 benchmark_from 须且只须给一个 / give exactly one of benchmark (a number) "
+                             "and benchmark_from")
         return self
+
+    @property
+    def source(self) -> str:
+        """``fixed`` or the ``benchmark_from`` value: how the benchmark was obtained."""
+        return self.benchmark_from or "fixed"
 
 
 class Formula(StrictModel):
     config_error = MujunRuleError
     name_zh: str
     terms: list[Term] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _once_each(self) -> Formula:
+        codes = [t.indicator for t in self.terms]
+        if len(codes) != len(set(codes)):
+            raise ValueError("同一公式中每个指标只能出现一次 / an indicator appears at most once per formula")
+        return self
 
 
 class Populations(StrictModel):
@@ -173,150 +207,17 @@ def load_carbon(path: str | Path | None = None) -> CarbonFile:
                      MujunRuleError)
 
 
-def ratio(num: pd.Series, den: pd.Series, scale: float = 1.0) -> pd.Series:
-    """``scale · num / den``; NaN when either is missing or the denominator is not > 0."""
-    n, d = num.astype("float64"), den.astype("float64")
-    return (scale * n / d.where(d > 0)).where(n.notna())
-
-
-def indicators(firms: pd.DataFrame) -> pd.DataFrame:
-    """The seven 亩均 indicators per row (NaN where an input is missing or a denominator is 0)."""
-    return pd.DataFrame({code: ratio(firms[n], firms[d], s) for code, (n, d, s, *_) in INDICATORS.items()},
-                        index=firms.index)
-
-
-def population(firms: pd.DataFrame, pops: Populations) -> pd.Series:
-    """Which graded population a firm belongs to (docs/mujun.md): no own land (0 or blank) → tenant;
-    revenue ≥ the 规上 threshold → above_scale; else ≥ ``small_land_mu`` 亩 → below_scale_3mu, else small."""
-    land = firms["land_area_mu"].astype("float64")
-    rev = firms["revenue"].astype("float64")
-    out = np.where(~(land > 0), "tenant",
-                   np.where(rev >= pops.above_scale_revenue_kyuan, "above_scale",
-                            np.where(land >= pops.small_land_mu, "below_scale_3mu", "below_scale_small")))
-    return pd.Series(out, index=firms.index, name="population")
-
-
-def gradable(firms: pd.DataFrame, pops: Populations) -> pd.Series:
-    """Scored-but-not-graded reasons: excluded class (public utilities), start-up, land below the floor."""
-    land = firms["land_area_mu"].astype("float64")
-    founded = firms["founded_year"].astype("float64")
-    reason = pd.Series("", index=firms.index, dtype=object)
-    reason[(land > 0) & (land < pops.land_floor_mu)] = "land_below_floor"
-    reason[founded > firms["year"] - pops.startup_years] = "startup"
-    reason[firms["excluded"].astype("float64") > 0] = "excluded_class"
-    return reason
-
-
-def _group_ratio(firms: pd.DataFrame, code: str, keys: list[str], rows: pd.Series) -> pd.Series:
-    """Aggregate ratio Σ numerator / Σ denominator over ``keys`` groups, among ``rows`` where both are known
-    (a zone's average tax per 亩 is its total tax over its total land, not a mean of firms' ratios)."""
-    n, d, s, *_ = INDICATORS[code]
-    ok = rows & firms[n].notna() & (firms[d].astype("float64") > 0)
-    num = firms[n].astype("float64").where(ok)
-    den = firms[d].astype("float64").where(ok)
-    g = pd.DataFrame({"n": num, "d": den, **{k: firms[k] for k in keys}}).groupby(keys, dropna=False)
-    return s * g["n"].transform("sum") / g["d"].transform("sum").where(lambda x: x > 0)
-
-
-BENCH_KEYS = {"population": ["year", "zone_id", "population"], "zone": ["year", "zone_id"], "all": ["year"]}
-
-
-def score(firms: pd.DataFrame, rules: MujunRules) -> pd.DataFrame:
-    """Per firm: population, each term's score, total score (NaN = unknown) and which inputs were missing.
-
-    ``firms`` needs ``year, zone_id``, the :data:`INPUT_COLUMNS` and ``excluded`` (1 = excluded class).
-    """
-    firms = firms.copy()
-    firms["population"] = population(firms, rules.populations)
-    ind = indicators(firms)
-    out = pd.DataFrame({"population": firms["population"]}, index=firms.index)
-    formula_of = firms["population"].map(rules.assign.model_dump())
-    out["formula"] = formula_of
-    total = pd.Series(0.0, index=firms.index)
-    missing = pd.Series("", index=firms.index, dtype=object)
-    group = ["year", "zone_id", "population"]
-    for fname, formula in rules.formulas.items():
-        rows = formula_of == fname
-        if not rows.any():
-            continue
-        for term in formula.terms:
-            col = f"score_{term.indicator}"
-            if isinstance(term.benchmark, str):
-                # population: among the firms this formula scores; zone / all: every firm of the zone / year
-                among = rows if term.benchmark == "population" else pd.Series(True, index=firms.index)
-                bench = _group_ratio(firms, term.indicator, BENCH_KEYS[term.benchmark], among)
-            else:
-                bench = pd.Series(term.benchmark, index=firms.index)
-            s = term.weight * ind[term.indicator] / bench
-            if term.cap is not None:
-                s = s.clip(upper=term.cap * term.weight)
-            s = s.where(rows)
-            if term.indicator in MISSING_TAKES_GROUP_MEAN:
-                fill = s.groupby([firms[k] for k in group], dropna=False).transform("mean")
-                s = s.where(s.notna() | ~rows, fill)
-            gap = rows & s.isna()
-            missing[gap] = missing[gap] + term.indicator + ";"
-            out[col] = out[col].where(~rows, s) if col in out else s
-            total = total.where(~rows, total + s.fillna(0.0))
-    out["score"] = total.where(missing == "")
-    out["missing"] = missing.str.rstrip(";")
-    return pd.concat([ind, out], axis=1)
-
-
-def grade(scored: pd.DataFrame, keys: pd.DataFrame, grades: Grades, reason: pd.Series) -> pd.DataFrame:
-    """Rank and grade within (year, zone, population) among gradable firms with a known score.
-
-    Rank 1 = highest score; ties share the best rank. A firm's percentile is the share of graded firms ranked
-    ahead of it, 100·(rank − 1)/n; it is in the first grade while that is below the first cut (25 %), and so
-    on: among 20 firms ranks 1–5 are A, 6–14 B, 15–19 C, 20 D; a population of one firm is all A (nobody is
-    ahead of it), and D appears only once n ≥ 20 (the bottom 5 % of fewer than 20 firms is less than one firm).
-    """
-    ok = (reason == "") & scored["score"].notna()
-    frame = pd.DataFrame({"year": keys["year"], "zone_id": keys["zone_id"], "population": scored["population"],
-                          "score": scored["score"].where(ok)})
-    g = frame.groupby(["year", "zone_id", "population"], dropna=False)["score"]
-    rank = g.rank(method="min", ascending=False)
-    n = g.transform("count")
-    pct = 100.0 * (rank - 1) / n
-    idx = np.searchsorted(np.asarray(grades.cuts_pct), pct.fillna(0).to_numpy(), side="right")
-    labels = np.asarray(grades.labels, dtype=object)[idx]
-    out = pd.DataFrame({"rank": rank.astype("Int64"), "n_graded": n.where(ok).astype("Int64"),
-                        "percentile": pct, "grade": pd.Series(labels, index=scored.index).where(ok)},
-                       index=scored.index)
-    out["not_graded"] = reason.where(reason != "", np.where(scored["score"].isna(), "unknown_score", ""))
-    out.loc[ok, "not_graded"] = ""
-    return out
-
-
-def evaluate(firms: pd.DataFrame, rules: MujunRules) -> pd.DataFrame:
-    """Indicators, scores and grades per firm (the frame the service and the store keep)."""
-    scored = score(firms, rules)
-    reason = gradable(firms, rules.populations)
-    graded = grade(scored, firms, rules.grading, reason)
-    return pd.concat([firms[["credit_code", "zone_id", "year"]], scored, graded], axis=1)
-
-
-def rollup(result: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
-    """Per zone, year and grade (ungraded as "—"): firms, land, share of the zone's land, tax per 亩 (万元)."""
-    land = firms["land_area_mu"].astype("float64").where(lambda x: x > 0)
-    tax = firms["taxes"].astype("float64").where(land.notna())
-    f = pd.DataFrame({"zone_id": result["zone_id"], "year": result["year"],
-                      "grade": result["grade"].fillna("—"), "land": land, "tax": tax})
-    g = f.groupby(["zone_id", "year", "grade"], dropna=False).agg(
-        firms=("grade", "size"), land_mu=("land", "sum"), tax=("tax", "sum")).reset_index()
-    zone_land = g.groupby(["zone_id", "year"])["land_mu"].transform("sum")
-    g["land_share"] = g["land_mu"] / zone_land.where(zone_land > 0)
-    g["tax_per_mu"] = 0.1 * g["tax"] / g["land_mu"].where(g["land_mu"] > 0)
-    return g.drop(columns="tax")
-
-
-def simulate(result: pd.DataFrame, firms: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
+def simulate(result: pd.DataFrame, schedule: Schedule) -> pd.DataFrame:
     """Extra cost per firm (万元) of a price schedule by grade: rate (元/kWh) × electricity (MWh × 1000 kWh).
 
-    Ungraded firms pay no surcharge; a graded firm without an electricity figure has an unknown cost.
+    Per-firm arithmetic on the graded result (``credit_code, zone_id, grade, electricity_mwh``), so pandas
+    over the (small) result rather than the query compiler. Ungraded firms pay no surcharge; a graded firm
+    without an electricity figure has an unknown cost.
     """
+    import pandas as pd
+
     rate = result["grade"].map(schedule.yuan_per_kwh).astype("float64")
-    kwh = 1000.0 * firms["electricity_mwh"].astype("float64")
+    kwh = 1000.0 * result["electricity_mwh"].astype("float64")
     cost = (rate * kwh / 1e4).where(rate.notna())
     return pd.DataFrame({"credit_code": result["credit_code"], "zone_id": result["zone_id"],
                          "grade": result["grade"], "rate_yuan_per_kwh": rate, "electricity_mwh": kwh / 1000.0,

@@ -4,6 +4,8 @@ A tier is data (``rules/tiers/*.toml``): criteria ``measure op threshold`` combi
 any-of groups.  Comparisons are SQL booleans, so a missing value gives NULL = "unknown" and the combination
 follows Kleene logic (a fail decides an AND, a pass decides an OR) — missing data never fails silently.
 The 瞪羚 tier is generated from ``indicators/criteria/gazelle.toml`` so both places apply one rule.
+A score whose inputs are partly missing (or not in the returns: measure ``unavailable``) is an interval of
+points; a criterion on it is decided only when the whole interval decides it (创新型中小企业, decision 0028).
 Near-miss lists and the funnel are vectorised frame operations on the (small) result.
 """
 
@@ -29,10 +31,13 @@ if TYPE_CHECKING:
 Op = Literal[">=", ">", "<=", "<", "=="]
 DIRECT = ("employees", "revenue", "total_assets", "valuation_usd_m", "valid_invention_patents", "st_personnel",
           "rd_expense", "high_tech_product_revenue", "equity_financing")
+FLAGS = ("is_high_tech", "is_tech_sme")  # 是/否 columns of the returns, as 1.0 / 0.0
 RATIOS = {"st_staff_share": ("st_personnel", "employees"), "rd_intensity": ("rd_expense", "revenue"),
-          "high_tech_revenue_share": ("high_tech_product_revenue", "revenue")}
-LAGGED = ("revenue", "employees", "rd_expense")
-_LAG_RE = re.compile(rf"({'|'.join(LAGGED)})_(cagr|base|growth)_(\d)y$")
+          "high_tech_revenue_share": ("high_tech_product_revenue", "revenue"),
+          "debt_ratio": ("total_liabilities", "total_assets"), "net_margin": ("net_profit", "revenue")}
+LAGGED = ("revenue", "employees", "rd_expense", "equity_financing")
+_LAG_RE = re.compile(rf"({'|'.join(LAGGED)})_(cagr|base|growth|sum)_(\d)y$")
+UNAVAILABLE = "unavailable"  # a criterion whose data the contract does not have: always "unknown"
 DECIMALS = 10  # ratios are compared rounded, so 17 280 / 10 000 is a 20.0 % CAGR, not 19.999 999 %
 
 
@@ -46,6 +51,8 @@ class Criterion(StrictModel):
     otherwise: float | None = None
     label_zh: str
     label_en: str
+    near_miss: bool = Field(True, description="false: failing it alone is no near miss (a status such as being a "
+                                                "高新技术企业 is a tier of its own, not a gap to close)")
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Criterion:
@@ -57,18 +64,36 @@ class Criterion(StrictModel):
 
 
 class Component(StrictModel):
+    """Points of one measure by band.  When the measure is missing (or ``unavailable``) the points lie between
+    the smallest and the largest band points; ``upper_bands`` bound the points from above where the returns
+    hold only part of what the source scores (class-I patents counted, high-value or class-II IP not)."""
+
     id: str
     label_zh: str
     label_en: str
     measure: str
-    bands: list[tuple[float, float]] = Field(min_length=1, description="[lower bound (inclusive), points], descending")
+    direction: Literal["higher", "lower"] = Field(
+        "higher", description="higher: bands are [lower bound (inclusive), points]; "
+                              "lower: [upper bound (inclusive), points] (e.g. debt ratio)")
+    bands: list[tuple[float, float]] = Field(min_length=1, description="[bound (inclusive), points]")
+    upper_bands: list[tuple[float, float]] = Field(
+        default_factory=list, description="[bound, most points possible] for data the returns do not hold")
 
 
 class Score(StrictModel):
+    """A sum of components, or (``parts``) of earlier scores; its value is an interval when a part is unknown."""
+
     id: str
     label_zh: str
     label_en: str
-    component: list[Component] = Field(min_length=1)
+    component: list[Component] = Field(default_factory=list)
+    parts: list[str] = Field(default_factory=list, description="ids of earlier scores to add up")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Score:
+        if bool(self.component) == bool(self.parts):
+            raise ValueError("give either component(s) or parts")
+        return self
 
 
 class Tier(StrictModel):
@@ -80,6 +105,8 @@ class Tier(StrictModel):
     gazelle: str | None = Field(None, description="'builtin' or a gazelle rule file: criteria generated from it")
     all: list[Criterion] = Field(default_factory=list)
     any_of: list[list[Criterion]] = Field(default_factory=list)
+    and_any_of: list[list[list[Criterion]]] = Field(
+        default_factory=list, description="further any-of blocks: each block must hold as any_of does")
 
 
 class RulesMeta(StrictModel):
@@ -140,14 +167,21 @@ def _load(p: Path) -> tuple[TierRules, str]:
 
     rules = resolve(load_toml(p, TierRules))
     scores = {s.id for s in rules.score} | {c.id for s in rules.score for c in s.component}
+    seen: set[str] = set()
+    for s in rules.score:
+        missing = [q for q in s.parts if q not in seen]
+        if missing:
+            raise ConfigError(str(p), [f"score {s.id!r}: parts {missing} 须为前面定义的得分 / must be scores "
+                                       "defined above it"])
+        seen.add(s.id)
     bad = sorted(n for n in measures_used(rules) if n not in scores and not _known(n))
     if bad:
         raise ConfigError(str(p), [f"未知指标 / unknown measure {n!r}; known: {', '.join(KNOWN)}, "
-                                   "{revenue|employees|rd_expense}_{cagr|base|growth}_{n}y" for n in bad])
+                                   f"{{{'|'.join(LAGGED)}}}_{{cagr|base|growth|sum}}_{{n}}y" for n in bad])
     return rules, hashlib.sha256(p.read_bytes()).hexdigest()
 
 
-KNOWN = (*DIRECT, "age", "listed", *RATIOS, "rd_intensity_3y")
+KNOWN = (*DIRECT, *FLAGS, UNAVAILABLE, "age", "listed", *RATIOS, "rd_intensity_3y")
 
 
 def _known(name: str) -> bool:
@@ -159,7 +193,17 @@ def criterion_keys(t: Tier) -> list[tuple[str, str, Criterion]]:
     out = [(f"{t.id}:a{i}", "all", c) for i, c in enumerate(t.all)]
     for j, grp in enumerate(t.any_of):
         out += [(f"{t.id}:g{j}.{i}", f"g{j}", c) for i, c in enumerate(grp)]
+    for k, block in enumerate(t.and_any_of, start=1):
+        for j, grp in enumerate(block):
+            out += [(f"{t.id}:b{k}g{j}.{i}", f"b{k}g{j}", c) for i, c in enumerate(grp)]
     return out
+
+
+def block_of(part: str) -> str:
+    """The any-of block a part belongs to: 'all', 'b0' (any_of) or 'b<k>' (and_any_of[k-1])."""
+    if part == "all":
+        return "all"
+    return "b0" if part.startswith("g") else part.split("g", 1)[0]
 
 
 # ---- measures (Ibis) ---------------------------------------------------------------------------------------
@@ -176,7 +220,8 @@ def _needed_lags(names: set[str]) -> dict[str, set[int]]:
     for n in names:
         m = _LAG_RE.match(n)
         if m:
-            lags[m.group(1)].add(1 if m.group(2) == "growth" else int(m.group(3)))
+            k, kind = int(m.group(3)), m.group(2)
+            lags[m.group(1)] |= {1} if kind == "growth" else set(range(1, k)) if kind == "sum" else {k}
     if "rd_intensity_3y" in names:
         lags["rd_expense"] |= {1, 2}
         lags["revenue"] |= {1, 2}
@@ -185,8 +230,14 @@ def _needed_lags(names: set[str]) -> dict[str, set[int]]:
 
 def _measure(e: ir.Table, name: str) -> ir.Value:
     """One measure of an enterprise-year row (NULL when an input is missing)."""
+    import ibis
+
     if name in DIRECT:
         return e[name].cast("float64")
+    if name in FLAGS:
+        return e[name].cast("float64")
+    if name == UNAVAILABLE:
+        return ibis.null("float64")
     if name == "age":
         return (e.year - e.founded_year).cast("float64")
     if name == "listed":
@@ -202,7 +253,11 @@ def _measure(e: ir.Table, name: str) -> ir.Value:
             return e[f"{col}__l{n}"].cast("float64")
         if kind == "growth":
             return (_ratio(e[col], e[f"{col}__l1"]) - 1).round(DECIMALS)
-        import ibis
+        if kind == "sum":  # this year and the n-1 before (a missing year makes it unknown)
+            total = e[col].cast("float64")
+            for k in range(1, n):
+                total = total + e[f"{col}__l{k}"].cast("float64")
+            return total
 
         base = e[f"{col}__l{n}"].cast("float64")
         r = ibis.ifelse(base > 0, e[col].cast("float64") / base, ibis.null("float64"))
@@ -210,11 +265,32 @@ def _measure(e: ir.Table, name: str) -> ir.Value:
     raise ValueError(f"unknown measure {name!r}")
 
 
-def _points(value: ir.Value, bands: list[tuple[float, float]]) -> ir.Value:
+def _points(value: ir.Value, bands: list[tuple[float, float]], direction: str = "higher") -> ir.Value:
     import ibis
 
-    cases = [(value >= lo, float(p)) for lo, p in sorted(bands, reverse=True)]
+    if direction == "higher":
+        cases = [(value >= b, float(p)) for b, p in sorted(bands, reverse=True)]
+    else:
+        cases = [(value <= b, float(p)) for b, p in sorted(bands)]
     return ibis.cases(*cases, else_=ibis.null("float64")) if cases else ibis.null("float64")
+
+
+def _component_bounds(value: ir.Value, comp: Component) -> tuple[ir.Value, ir.Value]:
+    """(least, most) points of a component: equal when the value is known and fully scored."""
+    import ibis
+
+    p = _points(value, comp.bands, comp.direction)
+    pts = [b[1] for b in comp.bands] + [b[1] for b in comp.upper_bands]
+    lo = ibis.coalesce(p, float(min(b[1] for b in comp.bands)))
+    top = _points(value, comp.upper_bands, comp.direction) if comp.upper_bands else p
+    hi = ibis.coalesce(ibis.greatest(top, p) if comp.upper_bands else p, float(max(pts)))
+    return lo, hi
+
+
+def _exact(lo: ir.Value, hi: ir.Value) -> ir.Value:
+    import ibis
+
+    return ibis.ifelse(lo == hi, lo, ibis.null("float64"))
 
 
 def _threshold(c: Criterion, m: dict[str, ir.Value]) -> ir.Value:
@@ -230,10 +306,28 @@ def _compare(v: ir.Value, op: str, t: ir.Value) -> ir.Value:
     return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "==": v == t}[op]
 
 
+def _compare_interval(lo: ir.Value, hi: ir.Value, op: str, t: ir.Value) -> ir.Value:
+    """Kleene comparison of a value known only to lie in [lo, hi]: pass if every value in it passes, fail if
+    none does, else NULL (unknown).  The ops are monotone, so the two ends decide (== needs lo = hi)."""
+    import ibis
+
+    a, b = _compare(lo, op, t), _compare(hi, op, t)
+    if op == "==":
+        return ibis.ifelse(lo == hi, a, ibis.ifelse((lo > t) | (hi < t), False, ibis.null("boolean")))
+    return ibis.ifelse(a & b, True, ibis.ifelse(~a & ~b, False, ibis.null("boolean")))
+
+
 def _and(xs: list[ir.Value]) -> ir.Value:
     out = xs[0]
     for x in xs[1:]:
         out = out & x
+    return out
+
+
+def _sum(xs: list[ir.Value]) -> ir.Value:
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x
     return out
 
 
@@ -269,24 +363,32 @@ def tier_expr(ent: ir.Table, rules: TierRules, years: tuple[int, int], zone: str
     m: dict[str, ir.Value] = {n: _measure(e, n) for n in sorted(names)}
     e = e.mutate(**{f"m|{n}": v for n, v in m.items()})  # each measure computed once, not inlined per criterion
     m = {n: e[f"m|{n}"] for n in m}
+    bounds: dict[str, tuple[ir.Value, ir.Value]] = {}  # score measures: (least, most) points
     for s in rules.score:
-        parts = []
-        for comp in s.component:
-            m[comp.id] = _points(m[comp.measure] if comp.measure in m else _measure(e, comp.measure), comp.bands)
-            parts.append(m[comp.id])
-        total = parts[0]
-        for p in parts[1:]:
-            total = total + p
-        m[s.id] = total
+        if s.parts:
+            los, his = [bounds[p][0] for p in s.parts], [bounds[p][1] for p in s.parts]
+        else:
+            los, his = [], []
+            for comp in s.component:
+                v = m[comp.measure] if comp.measure in m else _measure(e, comp.measure)
+                bounds[comp.id] = _component_bounds(v, comp)
+                m[comp.id] = _exact(*bounds[comp.id])
+                los.append(bounds[comp.id][0])
+                his.append(bounds[comp.id][1])
+        bounds[s.id] = (_sum(los), _sum(his))
+        m[s.id] = _exact(*bounds[s.id])
     out: dict[str, ir.Value] = {}
     for t in rules.tier:
-        alls, groups = [], {}
+        alls, blocks = [], {}
         for key, part, c in criterion_keys(t):
             v, th = m[c.measure], _threshold(c, m)
-            ok = _compare(v, c.op, th)
+            ok = _compare_interval(*bounds[c.measure], c.op, th) if c.measure in bounds else _compare(v, c.op, th)
             out[f"v|{key}"], out[f"t|{key}"], out[f"p|{key}"] = v, th, ok
-            (alls if part == "all" else groups.setdefault(part, [])).append(ok)
-        parts = [*([_and(alls)] if alls else []), *([_or([_and(g) for g in groups.values()])] if groups else [])]
+            if part == "all":
+                alls.append(ok)
+            else:
+                blocks.setdefault(block_of(part), {}).setdefault(part, []).append(ok)
+        parts = [*([_and(alls)] if alls else []), *[_or([_and(g) for g in grp.values()]) for grp in blocks.values()]]
         out[t.id] = _and(parts)
     res = e.select("credit_code", "year", "zone_id", **out)
     res = res.filter((res.year >= years[0]) & (res.year <= years[1]))
@@ -338,9 +440,7 @@ def near_misses(wide: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
     for t in rules.tier:
         keys = criterion_keys(t)
         st = {k: status(wide[f"p|{k}"]) for k, _, _ in keys}
-        parts = {"all": [k for k, p, _ in keys if p == "all"]}
-        groups = sorted({p for _, p, _ in keys if p != "all"})
-        options = [parts["all"] + [k for k, p, _ in keys if p == g] for g in groups] or [parts["all"]]
+        options = _options(keys)
         not_in = status(wide[t.id]) != "pass"
         for opt in options:
             fails = sum((st[k] == "fail").astype(int) for k in opt)
@@ -348,8 +448,8 @@ def near_misses(wide: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
             hit = not_in & (fails == 1) & (passes == len(opt) - 1)
             for k in opt:
                 sel = hit & (st[k] == "fail")
-                if sel.any():
-                    c = next(c for kk, _, c in keys if kk == k)
+                c = next(c for kk, _, c in keys if kk == k)
+                if sel.any() and c.near_miss:
                     v, th = wide.loc[sel, f"v|{k}"], wide.loc[sel, f"t|{k}"]
                     rows.append(pd.DataFrame({
                         "credit_code": wide.loc[sel, "credit_code"], "year": wide.loc[sel, "year"],
@@ -367,6 +467,18 @@ def near_misses(wide: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
     out = out.drop_duplicates(["credit_code", "year", "tier"])
     return out.sort_values(["tier", "relative_gap", "zone_id", "credit_code", "year"], kind="stable",
                            ignore_index=True)[[*cols, "relative_gap"]]
+
+
+def _options(keys: list[tuple[str, str, Criterion]]) -> list[list[str]]:
+    """Every way into a tier: the all-of keys plus one group from each any-of block (cartesian product)."""
+    from itertools import product
+
+    alls = [k for k, p, _ in keys if p == "all"]
+    blocks: dict[str, dict[str, list[str]]] = {}
+    for k, p, _ in keys:
+        if p != "all":
+            blocks.setdefault(block_of(p), {}).setdefault(p, []).append(k)
+    return [alls + [k for g in combo for k in g] for combo in product(*[list(b.values()) for b in blocks.values()])]
 
 
 def funnel(wide: pd.DataFrame, rules: TierRules) -> pd.DataFrame:

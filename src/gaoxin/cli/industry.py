@@ -80,6 +80,8 @@ def chains(
     year: Annotated[int, typer.Option(help="年份 / year")],
     viewer: Annotated[str, typer.Option(help="查看范围 / national | admin | province:NN | zone:ZONE")] = "national",
     rules: Annotated[Path | None, typer.Option(help="补链强链规则文件 / gap rule file")] = None,
+    leads: Annotated[Path | None, typer.Option(help="公开企业名单作线索来源 / public firm list (CSV|XLSX) as the "
+                                                    "lead source (docs/industry.md)")] = None,
     snapshot: SnapshotOpt = None,
     save: SaveOpt = False,
     as_json: JsonOpt = False,
@@ -91,7 +93,8 @@ def chains(
 
     with open_store(db, "write" if save else "read") as store:
         r = chain_gaps(store, chain, zone, year, viewer=viewer, snapshot=snapshot,
-                       rules=None if rules is None else str(rules), save=save)
+                       rules=None if rules is None else str(rules), save=save,
+                       leads=None if leads is None else str(leads))
     if as_json:
         render.print_json(r.to_dict())
         return
@@ -106,7 +109,7 @@ def chains(
                           for x in r.nodes])
     render.frame(nodes, f"{r.chain_name_zh} {r.zone} {r.year} / {r.chain_name_en} chain (快照 snapshot {r.snapshot})")
     if r.leads:
-        render.frame(pd.DataFrame([{"节点 node": x["node_zh"], "企业 firm": x["name"], "园区 zone": x["zone_id"],
+        render.frame(pd.DataFrame([{"节点 node": x["node_zh"], "企业 firm": x["name"], "园区 zone": x["zone_id"] or "—",
                                     "省份 province": x["province"], "营业收入(千元)": _num(x["revenue"], ".0f"),
                                     "研发强度 R&D": _pct(x["rd_intensity"])} for x in r.leads]),
                      "招商线索 / leads", limit=30)

@@ -58,13 +58,15 @@ class ChainGaps:
     redacted: bool  # some or all leads withheld from this viewer: counts only
     ambiguous: list[dict[str, Any]]  # the zone's own firms matched at several nodes
     notes: list[str] = field(default_factory=list)
+    lead_source: str = "store"  # "store" (returns, by viewer scope) or "list:<file>" (public: shown in full)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @property
     def key(self) -> str:
-        return f"chain:{self.chain}:zone:{self.zone}:year:{self.year}:viewer:{self.viewer}"
+        base = f"chain:{self.chain}:zone:{self.zone}:year:{self.year}:viewer:{self.viewer}"
+        return base if self.lead_source == "store" else f"{base}:leads:{self.lead_source[5:]}"
 
     def frames(self) -> dict[str, Any]:
         import pandas as pd
@@ -72,6 +74,13 @@ class ChainGaps:
         return {"链条节点 nodes": pd.DataFrame(self.nodes), "招商线索 leads": pd.DataFrame(self.leads),
                 "线索分布 lead counts": pd.DataFrame(self.lead_counts),
                 "多节点匹配 ambiguous": pd.DataFrame(self.ambiguous)}
+
+
+def _txt(x: Any) -> str | None:
+    """A text cell for JSON: None for a missing one (a lead list's optional credit code or zone)."""
+    import pandas as pd
+
+    return None if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x)
 
 
 def list_chains() -> list[dict[str, str]]:
@@ -88,9 +97,11 @@ def _text(path: Any) -> str:
 
 
 def chain_gaps(store: Store, chain: str, zone: str, year: int, *, viewer: str = "national",
-               snapshot: str | int | None = None, rules: str | None = None, save: bool = False) -> ChainGaps:
+               snapshot: str | int | None = None, rules: str | None = None, save: bool = False,
+               leads: str | None = None) -> ChainGaps:
     """Gap analysis of ``zone``'s ``chain`` in ``year`` seen by ``viewer`` (see :class:`Viewer`); ``save`` stores
-    it per snapshot and rule-file hash, as that viewer sees it."""
+    it per snapshot and rule-file hash, as that viewer sees it.  ``leads``: a CSV/XLSX of public firm data
+    (services.leads) as the lead source instead of other zones' returns, shown in full to every viewer."""
     from gaoxin.analysis import chains as ac
     from gaoxin.services.errors import InputError, check_year_values
     from gaoxin.store.snapshots import resolve
@@ -109,6 +120,11 @@ def chain_gaps(store: Store, chain: str, zone: str, year: int, *, viewer: str = 
         raise InputError(f"规则文件不存在 / no rule file {rules!r}")
     ch = ac.load_chain(chain)
     rule = ac.load_gaps(rules)
+    loaded = None
+    if leads is not None:
+        from gaoxin.services.leads import read_leads
+
+        loaded = read_leads(leads)
     sid = resolve(store.con, snapshot)
     zones = _run(store, sid, lambda t, s: ac.zone_totals(t, s, year))
     if zone not in set(zones["zone_id"]):
@@ -130,21 +146,29 @@ def chain_gaps(store: Store, chain: str, zone: str, year: int, *, viewer: str = 
                       "zones_strong": int((at["status"] == "strong").sum()),
                       "all_zones_firms": int(at["firms"].sum())})
     gaps = [x["node"] for x in nodes if x["status"] in ("absent", "weak")]
-    cand = ac.leads(matches, presence, zone, gaps, rule.leads_per_gap)
-    cand = cand.assign(province=cand["zone_id"].map(prov))
-    if v.kind in ("national", "admin") or (v.kind == "province" and prov[zone] == v.value):
+    if loaded is not None:
+        from gaoxin.analysis.leads import gap_leads
+        from gaoxin.services.leads import assign_leads
+
+        cand = gap_leads(assign_leads(store, loaded, ch), zone, gaps, rule.leads_per_gap)
+    else:
+        cand = ac.leads(matches, presence, zone, gaps, rule.leads_per_gap)
+        cand = cand.assign(province=cand["zone_id"].map(prov))
+    public = loaded is not None  # a user's list of public data: no scope to apply
+    if public or v.kind in ("national", "admin") or (v.kind == "province" and prov[zone] == v.value):
         shown, redacted = cand, False
     elif v.kind == "province":  # leads into another province's zone: only firms within its own province
         shown, redacted = cand[cand["province"] == v.value], True
     else:
         shown, redacted = cand.iloc[0:0], True
     names = {n.id: n.name_zh for n in ch.node}
-    leads = [{"node": r.node, "node_zh": names[r.node], "credit_code": r.credit_code, "name": r.name,
-              "zone_id": r.zone_id, "province": r.province, "revenue": _num(r.revenue),
+    leads = [{"node": r.node, "node_zh": names[r.node], "credit_code": _txt(r.credit_code), "name": r.name,
+              "zone_id": _txt(r.zone_id), "province": r.province, "revenue": _num(r.revenue),
               "employees": _num(r.employees), "rd_expense": _num(r.rd_expense),
               "rd_intensity": _num(r.rd_expense / r.revenue) if r.revenue and r.revenue > 0 else None,
-              "match": r.method} for r in shown.itertuples()]
-    counts = (cand.groupby(["node", "zone_id", "province"], as_index=False).size()
+              "match": r.method, **({"source": loaded.name, "row": int(r.row)} if loaded else {})}
+             for r in shown.itertuples()]
+    counts = (cand.fillna({"zone_id": MISSING}).groupby(["node", "zone_id", "province"], as_index=False).size()
               .rename(columns={"size": "candidates"})
               .sort_values(["node", "candidates", "zone_id"], ascending=[True, False, True]))
     lead_counts = [{"node": r.node, "node_zh": names[r.node], "zone_id": r.zone_id, "province": r.province,
@@ -157,11 +181,17 @@ def chain_gaps(store: Store, chain: str, zone: str, year: int, *, viewer: str = 
         notes.append(f"园区 {zone} 没有企业匹配该链条 / no firm of {zone} matched the chain")
     if redacted:
         notes.append("按查看范围，仅显示线索数量及所在园区 / by the viewer's scope only counts and places are shown")
+    if loaded is not None:
+        notes.append(f"线索来自用户提供的公开名单 {loaded.name}（{len(loaded.leads.frame)} 家，全部可见）/ leads from "
+                     f"the public list {loaded.name} ({len(loaded.leads.frame)} firms, visible to every viewer)")
+        notes += loaded.leads.notes
     text = _text(ac._rules(f"{ch.chain.id}.toml")) if chain in ac.SHIPPED else _text(chain)
     text += _text(ac._rules("gaps.toml")) if rules is None else _text(rules)
+    text += f"\nleads:{loaded.sha256}" if loaded else ""
     r = ChainGaps(ch.chain.id, ch.chain.name_zh, ch.chain.name_en, zone, prov[zone] or MISSING, year, sid,
                   str(v), rule.id, hashlib.sha256(text.encode()).hexdigest()[:16], nodes, leads, lead_counts,
-                  redacted, ambiguous, notes)
+                  redacted, ambiguous, notes,
+                  "store" if loaded is None else f"list:{loaded.sha256[:12]}")
     if save:
         from gaoxin.store import industry as stored
 

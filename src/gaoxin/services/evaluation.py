@@ -149,7 +149,7 @@ def evaluate(store: Store, framework: str | Framework = "national-2021", year: i
     """
     from gaoxin.evaluation.evaluate import EvaluationError, compare_rankings, evaluate_data, run_log, scores_frame
     from gaoxin.evaluation.pipeline import config_hash
-    from gaoxin.evaluation.provenance import framework_source
+    from gaoxin.evaluation.provenance import criteria_of, framework_source
     from gaoxin.services.errors import check_year_values
 
     check_year_values(year, base_year)
@@ -180,15 +180,17 @@ def evaluate(store: Store, framework: str | Framework = "national-2021", year: i
         root = fw.meta.index_code
         cmp, rho = compare_rankings(ev.result.scores[root], comp.result.scores[root])
     if save:
+        crit = {"criteria": c} if (c := criteria_of(fw)) else {}  # gazelle() by content (decision 0028)
         rec = stored.EvaluationRecord(fw.path or fw.id, src.hash, year, sid, config_dicts, chash,
-                                      {**run_log(ev), "coverage": cov.to_log()}, fw.id, str(fw.meta.version),
-                                      src.text, name)
+                                      {**run_log(ev), "coverage": cov.to_log(), **crit}, fw.id,
+                                      str(fw.meta.version), src.text, name)
         intervals = stored.Intervals(unc.summary.reset_index(names="zone_id"), runs, seed) if unc else None
         companion = None
         if comp is not None and other is not None and cmp is not None and rho is not None:
             oc = [s.to_dict() for s in other_steps]
             crec = stored.EvaluationRecord(fw.path or fw.id, src.hash, year, sid, oc, config_hash(other_steps),
-                                           run_log(comp), fw.id, str(fw.meta.version), src.text, other[1])
+                                           {**run_log(comp), **crit}, fw.id, str(fw.meta.version), src.text,
+                                           other[1])
             companion = stored.Companion(crec, scores_frame(comp), cmp, rho)
         ev.id = stored.save(store.con, rec, scores, audit.current_user(), intervals, companion)
         if comp is not None:
@@ -216,17 +218,19 @@ def _coverage(store: Store, fw: Framework, year: int, sid: int, data: pd.DataFra
 
 
 def _stored_framework(row: dict, eid: int) -> Framework:
-    """The framework an evaluation was computed from: its stored text (schema ≥ 4), else the file it names."""
+    """The framework an evaluation was computed from: its stored text (schema ≥ 4), else the file it names;
+    with the criteria (gazelle rule) it stored applied in place of the packaged ones."""
     from gaoxin.evaluation.evaluate import EvaluationError, file_hash
-    from gaoxin.evaluation.provenance import framework_from_text
+    from gaoxin.evaluation.provenance import framework_from_text, with_criteria
 
     text = row.get("framework_toml")
     if isinstance(text, str):
-        return framework_from_text(text, row["framework_hash"], f"evaluation {eid}")
+        fw = framework_from_text(text, row["framework_hash"], f"evaluation {eid}")
+        return with_criteria(fw, json.loads(row["log"]).get("criteria"), f"evaluation {eid}")
     fw = _framework(row["framework"])  # stored before schema 4: by id or path
     if file_hash(fw) != row["framework_hash"]:
         raise EvaluationError(f"framework file changed since evaluation {eid} / 指标体系文件已修改: {row['framework']}")
-    return fw
+    return with_criteria(fw, json.loads(row["log"]).get("criteria"), f"evaluation {eid}")
 
 
 def rerun(store: Store, eid: int) -> Rerun:

@@ -1,14 +1,15 @@
-"""亩均效益 and green indicators as a service: read the enterprise-year unit, score, grade, roll up, simulate.
+"""亩均效益 and green indicators as a service: score, grade, roll up and simulate one year of a snapshot.
 
-The inputs come from the query compiler (one compiled query over the snapshot, enterprise-year unit), the
-arithmetic from :mod:`gaoxin.analysis.mujun` and :mod:`gaoxin.analysis.green`. The result is a typed,
-JSON-serialisable value the CLI, the web and the report show without recomputing (docs/mujun.md).
+The computation is the 亩均 Ibis expression (:mod:`gaoxin.analysis.mujun_expr`) run by the store's backend;
+the policy simulation is per-firm arithmetic on its result. The result is a typed, JSON-serialisable value
+the CLI, the web and the report show without recomputing (docs/mujun.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +17,8 @@ from gaoxin.services.errors import InputError, check_year_values
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
-    from gaoxin.indicators.framework import Framework
     from gaoxin.services import Store
 
 FIRM_LABELS = {
@@ -34,7 +35,12 @@ FIRM_LABELS = {
 
 @dataclass(frozen=True)
 class MujunResult:
-    """One 亩均 evaluation: per-firm rows, zone roll-up by grade, zone green figures, optional simulation."""
+    """One 亩均 evaluation: per-firm rows, zone roll-up by grade, zone green figures, the benchmark values used,
+    optional simulation.
+
+    The per-firm table stays an Arrow table (``firm_table``): a million firms are not turned into Python
+    dicts unless asked (:attr:`firms`, :meth:`to_dict`), so the service costs what the query costs.
+    """
 
     year: int
     snapshot: int
@@ -42,24 +48,37 @@ class MujunResult:
     rules_hash: str
     rules_source: str
     zone: str | None
-    firms: list[dict[str, Any]]
+    firm_table: pa.Table = field(repr=False, compare=False)
     rollup: list[dict[str, Any]]
     green: list[dict[str, Any]]
+    benchmarks: list[dict[str, Any]]
     carbon_factor: float
     carbon_source: str
     simulation: dict[str, Any] | None = None
     saved: bool = False
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
+    @cached_property
+    def firms(self) -> list[dict[str, Any]]:
+        """Per-firm records (missing = None, JSON null, shown as "—")."""
+        return self.firm_table.to_pylist()
 
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "firm_table"}
+        return {**out, "firms": self.firms}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MujunResult:
+        """A stored result back (``to_dict`` form); results stored before the benchmark record have none."""
+        import pyarrow as pa
+
+        d = dict(d)
+        firms = d.pop("firms")
+        d.setdefault("benchmarks", [])
+        return cls(**d, firm_table=pa.Table.from_pylist(firms))
 
     def firm_frame(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame(self.firms)
+        return self.firm_table.to_pandas()
 
     def rollup_frame(self) -> pd.DataFrame:
         import pandas as pd
@@ -71,53 +90,31 @@ class MujunResult:
 
         return pd.DataFrame(self.green)
 
+    def benchmark_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.benchmarks)
+
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Records of plain Python values with NaN / inf / <NA> as None (JSON null, shown as "—"); vectorised."""
-    import numpy as np
-    import pandas as pd
+    """Records of plain Python values with NaN / inf / <NA> as None (JSON null, shown as "—")."""
+    import pyarrow as pa
 
-    num = df.select_dtypes("number").columns
-    clean = df.copy()
-    clean[num] = clean[num].astype("float64").replace([np.inf, -np.inf], np.nan)
-    obj = clean.astype(object).where(clean.notna(), None)
-    ints = [c for c in df.columns if str(df[c].dtype).lower().startswith("int")]
-    for c in ints:  # integer columns came through float64 above: back to int
-        obj[c] = pd.Series([None if v is None else int(v) for v in obj[c]], index=obj.index, dtype=object)
-    return [{str(k): (float(v) if isinstance(v, np.floating) else v) for k, v in r.items()}
-            for r in obj.to_dict(orient="records")]
+    return _clean(pa.Table.from_pandas(df, preserve_index=False)).to_pylist()
 
 
-def _inputs_framework(excluded: list[str]) -> Framework:
-    """One-row aggregates on the enterprise-year unit: ``mean`` keeps a missing value missing (``sum`` gives 0)."""
-    from gaoxin.analysis.mujun import INPUT_COLUMNS
-    from gaoxin.indicators.framework import parse_framework
+def _clean(t: pa.Table) -> pa.Table:
+    """NaN and ±inf in float columns → null (a backend may produce them; JSON has neither)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    formulas = {c: f"mean({c})" for c in INPUT_COLUMNS}
-    if excluded:
-        args = ", ".join(f'"{p}"' for p in excluded)
-        formulas["excluded"] = f"count(industry_in({args}))"
-    return parse_framework({
-        "framework": {"id": "mujun-inputs", "name_zh": "亩均输入", "name_en": "mu-average inputs", "version": "1",
-                      "source": "gaoxin mujun"},
-        "pillar": [{"code": "p", "name_zh": "输入", "name_en": "inputs"}],
-        "indicator": [{"code": c, "name_zh": c, "name_en": c, "parent": "p", "formula": f, "source": "gaoxin mujun"}
-                      for c, f in formulas.items()]}, "<mujun inputs>")
-
-
-def enterprise_inputs(store: Store, year: int, snapshot: int, excluded: list[str],
-                      zone: str | None = None) -> pd.DataFrame:
-    """The enterprise-year rows of ``year`` with the 亩均 inputs (one compiled query)."""
-    from gaoxin.indicators.compute import compute_indicators
-
-    df = compute_indicators(store.cursor(), _inputs_framework(excluded), (year, year), snapshot,
-                            unit="enterprise-year")
-    df = df[df["year"] == year]
-    if zone is not None:
-        df = df[df["zone_id"] == zone]
-    if "excluded" not in df:
-        df = df.assign(excluded=0.0)
-    return df.sort_values(["zone_id", "credit_code"]).reset_index(drop=True)
+    for i, f in enumerate(t.schema):
+        if pa.types.is_floating(f.type):
+            col = t.column(i)
+            finite = pc.is_finite(col)
+            if pc.all(finite).as_py() is False:  # rare: rewrite only a column that has one (a check is cheap)
+                t = t.set_column(i, f.name, pc.if_else(finite, col, pa.scalar(None, f.type)))
+    return t
 
 
 def _file_hash(path: Path | None, default_name: str) -> str:
@@ -127,18 +124,36 @@ def _file_hash(path: Path | None, default_name: str) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def _simulation(per_firm: pd.DataFrame, schedule: Any) -> tuple[pd.Series, dict[str, Any]]:
+    """Surcharge per firm and the totals by grade (per-firm arithmetic on the graded result)."""
+    from gaoxin.analysis import mujun as am
+
+    s = am.simulate(per_firm, schedule)
+    charged = s["rate_yuan_per_kwh"].notna()
+    by = s.assign(grade=s["grade"].fillna("—"), unknown=(s["cost_wan"].isna() & charged).astype("int64"))
+    by_grade = by.groupby("grade").agg(firms=("credit_code", "size"),
+                                       cost_wan=("cost_wan", lambda x: x.sum(min_count=1)),
+                                       unknown=("unknown", "sum")).reset_index()
+    sim = {"schedule_id": schedule.id, "name_zh": schedule.name_zh, "source": schedule.source,
+           "yuan_per_kwh": dict(schedule.yuan_per_kwh), "total_cost_wan": float(s["cost_wan"].sum()),
+           "firms_charged": int((s["cost_wan"] > 0).sum()),
+           "firms_unknown": int((s["cost_wan"].isna() & charged).sum()), "by_grade": _records(by_grade)}
+    return s["cost_wan"], sim
+
+
 def mujun(store: Store, year: int, *, rules: str | Path | None = None, zone: str | None = None,
           simulate: str | Path | None = None, snapshot: str | int | None = None, save: bool = False,
           recompute: bool = False) -> MujunResult:
     """Evaluate 亩均效益 for ``year`` (optionally one ``zone``); ``save`` stores it per snapshot and rule hash.
 
-    A stored result for the same snapshot, year, rule hash and zone selection is returned as stored unless
-    ``recompute`` (results are reproducible: the same inputs give the same numbers).
+    One query of the 亩均 expression over the snapshot gives the graded firms; the roll-up, the zone green
+    figures and the benchmark record are expressions over that result. A stored result for the same snapshot,
+    year, rule hash and zone selection is returned as stored unless ``recompute`` (results are reproducible).
     """
-    import pandas as pd
+    import pyarrow as pa
 
-    from gaoxin.analysis import green as ag
     from gaoxin.analysis import mujun as am
+    from gaoxin.analysis import mujun_expr as mx
     from gaoxin.store import mujun as sm
     from gaoxin.store import snapshots as store_snapshots
 
@@ -154,34 +169,26 @@ def mujun(store: Store, year: int, *, rules: str | Path | None = None, zone: str
     if not recompute and not save:
         stored = sm.load(store.con, sid, year, rules_hash, zone_key)
         if stored is not None:
-            return MujunResult(**stored)
-    firms = enterprise_inputs(store, year, sid, rule_file.populations.excluded_industries, zone)
-    if firms.empty:
+            return MujunResult.from_dict(stored)
+    firms = mx.compute(store.cursor(), rule_file, year, sid, carbon.tco2_per_tce, zone)
+    if firms.num_rows == 0:
         where = f"园区 {zone} " if zone else ""
         raise InputError(f"{where}{year} 年没有企业数据 / no enterprise rows for {year}"
                          + (f" in zone {zone}" if zone else "") + f" in snapshot {sid}")
-    result = am.evaluate(firms, rule_file)
-    gfirm = ag.firm_green(firms, carbon.tco2_per_tce)
-    per_firm = pd.concat([result, gfirm], axis=1)
+    firms = _clean(firms)
+    rollup = mx.on_table(firms, mx.rollup_expr).to_pylist()
+    green = mx.on_table(firms, lambda t: mx.zone_green_expr(t, carbon.tco2_per_tce)).to_pylist()
+    benchmarks = mx.benchmark_records(firms, rule_file, year)
     sim = None
     if schedule is not None:
-        s = am.simulate(result, firms, schedule)
-        per_firm["surcharge_wan"] = s["cost_wan"]
-        by_grade = (s.groupby(s["grade"].fillna("—"))
-                    .agg(firms=("credit_code", "size"), cost_wan=("cost_wan", lambda x: x.sum(min_count=1)),
-                         unknown=("cost_wan", lambda x: int((x.isna() & s.loc[x.index, "rate_yuan_per_kwh"].notna())
-                                                          .sum())))
-                    .reset_index())
-        sim = {"schedule_id": schedule.id, "name_zh": schedule.name_zh, "source": schedule.source,
-               "yuan_per_kwh": dict(schedule.yuan_per_kwh), "total_cost_wan": float(s["cost_wan"].sum()),
-               "firms_charged": int((s["cost_wan"] > 0).sum()),
-               "firms_unknown": int((s["cost_wan"].isna() & s["rate_yuan_per_kwh"].notna()).sum()),
-               "by_grade": _records(by_grade)}
+        cols = ["credit_code", "zone_id", "grade", "electricity_mwh"]
+        cost, sim = _simulation(firms.select(cols).to_pandas(), schedule)
+        firms = firms.append_column("surcharge_wan", pa.array(cost.to_numpy(), pa.float64(), from_pandas=True))
+    firms = firms.drop_columns(list(mx.KEPT_INPUTS))
     out = MujunResult(year=int(year), snapshot=sid, rules_id=rule_file.mujun.id, rules_hash=rules_hash,
-                      rules_source=rule_file.mujun.source, zone=zone, firms=_records(per_firm),
-                      rollup=_records(am.rollup(result, firms)), green=_records(ag.zone_green(firms,
-                                                                                              carbon.tco2_per_tce)),
-                      carbon_factor=carbon.tco2_per_tce, carbon_source=carbon.source, simulation=sim, saved=save)
+                      rules_source=rule_file.mujun.source, zone=zone, firm_table=firms, rollup=rollup, green=green,
+                      benchmarks=benchmarks, carbon_factor=carbon.tco2_per_tce, carbon_source=carbon.source,
+                      simulation=sim, saved=save)
     if save:
         sm.save(store.con, sid, year, rules_hash, zone_key, rule_file.mujun.id, out.to_dict())
     return out
