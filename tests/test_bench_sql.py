@@ -58,10 +58,12 @@ def test_tiers_sql_equals_the_tier_expression(demo_db):
         wide = T.compute_tiers(s.cursor(), rules, (YEAR, YEAR), 1)
     h = hand(demo_db, "tiers")
     assert h["credit_code"].tolist() == wide["credit_code"].tolist() and len(h) > 300
-    for t in rules.tier:
-        got = h[t.id].astype("boolean").astype(object).fillna("unknown").tolist()
-        want = wide[t.id].astype(object).fillna("unknown").tolist()
-        assert got == want, t.id
+    written = [t.id for t in rules.tier if t.id in h.columns]  # tiers.sql covers the ten tiers of 2025.1
+    assert len(written) == len(h.columns) - 3 == 10
+    for t in written:
+        got = h[t].astype("boolean").astype(object).fillna("unknown").tolist()
+        want = wide[t].astype(object).fillna("unknown").tolist()
+        assert got == want, t
     assert sum(h["tech_sme"].fillna(False)) > 0 and sum(h["gazelle"].fillna(False)) > 0
 
 
