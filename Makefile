@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench clean java
+.PHONY: demo test test-fast lint bench clean java node chromium web
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(WEB)
 	$(BIN)/gaoxin demo
 
 lint: $(STAMP)
@@ -22,8 +22,32 @@ java:  # the Spark tests start a local JVM; install Debian's headless Java when 
 	@command -v java >/dev/null || ! command -v apt-get >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends default-jre-headless; }
 
-test: $(STAMP) lint java
+test: $(STAMP) lint java chromium $(WEB)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests || { rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected"; exit $$rc; }
+
+# the dashboard (docs/dashboard.md): npm ci when the lock file changes, vite build when a source changes; no CDN
+WEB := src/gaoxin/web/static/index.html
+NODE_MODULES := frontend/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
+
+node:  # Debian's Node.js and npm when there are none
+	@command -v npm >/dev/null || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm; }
+
+$(NODE_MODULES): frontend/package-lock.json | node
+	cd frontend && npm ci --no-audit --no-fund
+	touch $(NODE_MODULES)
+
+$(WEB): $(NODE_MODULES) $(WEB_SOURCES)
+	cd frontend && npm run build
+
+web: $(WEB)
+
+chromium:  # the browser tests drive Debian's Chromium (never a downloaded browser) and need CJK fonts for screenshots
+	@test -x /usr/bin/chromium || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+	@fc-list :lang=zh 2>/dev/null | grep -q . || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-noto-cjk; }
 
 test-fast: $(STAMP) lint  ## the tests not marked slow: under a minute on 2 cores
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" tests
@@ -36,4 +60,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 
 clean:
-	rm -rf $(VENV) demo-out demo-data gaoxin.duckdb gaoxin.duckdb.wal
+	rm -rf $(VENV) demo-out demo-data gaoxin.duckdb gaoxin.duckdb.wal src/gaoxin/web/static frontend/node_modules test-artifacts

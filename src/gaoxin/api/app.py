@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _error_handlers(app)
     for name in MODULES:
         app.include_router(importlib.import_module(f"gaoxin.api.routes.{name}").router)
+    importlib.import_module("gaoxin.api.static").mount(app)  # the built dashboard outside /api (docs/dashboard.md)
     return app
 
 

@@ -98,4 +98,4 @@ def years(text: str) -> tuple[int, int]:
     return y0, y1
 
 
-from gaoxin.cli import data, demo, evaluate, explain, industry, mujun, points, results, serve, tiers, users  # noqa: E402,F401  (register the commands)
+from gaoxin.cli import data, demo, evaluate, explain, industry, mujun, points, publish, results, serve, tiers, users  # noqa: E402,F401  (register the commands)

@@ -135,6 +135,10 @@ KINDS: dict[str, ConfigKind] = {k.name: k for k in [
                lambda m: {"id": m.gaps.id, "weak_below": m.gaps.weak_below}, "analysis/rules/chains/gaps.toml"),
     ConfigKind("zone-facts", "园区指标目录 / zone-fact catalogue", "gaoxin.ingest.contract:FactCatalogue",
                frozenset({"fact"}), _n("fact"), "ingest/data/zone_facts.toml"),
+    ConfigKind("disclosure", "统计数据保密规则 / disclosure control rule", "gaoxin.analysis.disclosure:DisclosureRules",
+               frozenset({"threshold", "dominance", "footnote"}),
+               lambda m: {"id": m.rule.id, "n": m.threshold.min_contributors, "k": m.dominance.k,
+                          "p": m.dominance.p}, "analysis/rules/disclosure/default.toml"),
 ]}
 
 
