@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/indicators.py
 	$(BIN)/python bench/uncertainty.py
+	$(BIN)/python bench/enterprise.py
 	$(BIN)/python bench/startup.py
 
 clean:

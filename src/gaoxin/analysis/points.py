@@ -1,9 +1,11 @@
-"""Innovation points (创新积分制): rules as data, scoring as small pure functions over enterprise-year frames.
+"""Innovation points (创新积分制): rules as data, the scoring as one Ibis expression over enterprise × year.
 
-The indicator values come from the query compiler at the enterprise-year unit (one Ibis expression; the rule's
-indicators are formulas of the formula language, so no SQL here). Scoring, peer-group ranks, top bands and the
-back-test are vectorised frame operations (no per-row Python), reproducible for the same inputs.
-Rule file: ``rules/points/guideline-2024.toml`` (docs/innovation-points.md, decision 0023).
+The rule's indicators and items are formulas of the formula language, compiled by the query compiler at the
+enterprise-year unit; :func:`points_expr` puts the scoring on top of that expression (band, scores against the
+references, weighted contributions, bonus and negative items, ranks within zone × year × band by window
+functions, top bands), so the whole computation is one query run by the backend the compiler is bound to
+(DuckDB, Spark) — no frame is pulled before the result. Only the back-test works in pandas, on the small
+per-firm result. Rule file: ``rules/points/guideline-2024.toml`` (docs/innovation-points.md, decisions 0023, 0026).
 """
 
 from __future__ import annotations
@@ -11,17 +13,22 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import threading
+from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from pydantic import Field, model_validator
 
 from gaoxin.config import StrictModel, load_toml
 
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
 BUILTIN = "guideline-2024"
+KEYS = ("credit_code", "zone_id", "year")
 BAND_LABELS = {"top5": "前5%", "top5_10": "5–10%", "top10_20": "10–20%", "rest": "其他"}
 
 
@@ -152,90 +159,137 @@ def framework_data(rules: PointsRules) -> dict[str, Any]:
             "pillar": pillars, "indicator": inds}
 
 
-def assign_band(revenue: pd.Series, rules: PointsRules) -> pd.Series:
-    """Band code per row by revenue (lower bound inclusive, upper exclusive); missing or negative revenue → NA."""
-    bands = sorted(rules.band, key=lambda b: b.revenue_from)
-    edges = [b.revenue_from for b in bands[1:]]
-    rev = pd.to_numeric(revenue, errors="coerce").astype("float64")
-    idx = np.searchsorted(np.asarray(edges, dtype="float64"), rev.to_numpy(), side="right")
-    codes = np.array([b.code for b in bands], dtype=object)[np.minimum(idx, len(bands) - 1)]
-    out = pd.Series(codes, index=revenue.index, dtype="object")
-    out[rev.isna() | (rev < bands[0].revenue_from)] = None
-    return out
+def band_measure(rules: PointsRules) -> str:
+    """The indicator code that places a firm in its revenue band: ``revenue`` when the rule has it, else the
+    rule's first indicator (a local scheme with one band needs no revenue)."""
+    codes = [i.code for i in rules.indicator]
+    return "revenue" if "revenue" in codes else codes[0]
 
 
-def indicator_scores(values: pd.DataFrame, rules: PointsRules) -> pd.DataFrame:
-    """Score per indicator in [0, 1]: value / reference, clipped; a missing value scores 0 (documented rule)."""
-    return pd.DataFrame({i.code: (pd.to_numeric(values[i.code], errors="coerce").astype("float64")
-                                  / i.reference).clip(0, 1).fillna(0.0) for i in rules.indicator},
-                        index=values.index)
+def band_coefficients(rules: PointsRules) -> dict[str, dict[str, float]]:
+    """Points per unit score: band → indicator → 100 × w_group(band) × w_indicator (Python floats, in this order)."""
+    return {b.code: {i.code: 100.0 * b.weights[i.group] * i.weight for i in rules.indicator} for b in rules.band}
 
 
-def contributions(values: pd.DataFrame, band: pd.Series, rules: PointsRules) -> pd.DataFrame:
-    """Points each indicator contributes: 100 × group weight (of the row's band) × indicator weight × score."""
-    s = indicator_scores(values, rules)
-    gw = {b.code: b.weights for b in rules.band}
-    out = {}
-    for i in rules.indicator:
-        w = band.map({b: w[i.group] for b, w in gw.items()}).astype("float64")
-        out[i.code] = 100.0 * w * i.weight * s[i.code]
-    return pd.DataFrame(out, index=values.index)
+def ordered_bands(rules: PointsRules) -> list[Band]:
+    return sorted(rules.band, key=lambda b: b.revenue_from)
 
 
-def item_points(values: pd.DataFrame, rules: PointsRules) -> tuple[pd.Series, pd.Series]:
-    """Bonus and negative points per row: an item counts when its formula's value is > 0 (missing = no)."""
-    def total(items: list[Item], prefix: str) -> pd.Series:
-        acc = pd.Series(0.0, index=values.index)
-        for it in items:
-            v = pd.to_numeric(values[prefix + it.code], errors="coerce").astype("float64")
-            acc = acc + np.where(v.fillna(0) > 0, it.points, 0.0)
-        return acc
-    return total(rules.bonus, "b_"), total(rules.negative, "n_")
+def band_cutoff(share: float, n: ir.Value) -> ir.Value:
+    """⌈share × n⌉ with the product rounded to 9 decimals first, so 7 % of 100 is 7 (the double is 7.000…01)."""
+    return (n.cast("float64") * share).round(9).ceil()
 
 
-def peer_bands(points: pd.Series, peer: pd.Series, cutoffs: Cutoffs) -> pd.DataFrame:
-    """Rank within the peer group (1 = most points; ties share the best rank), peer size and the top band.
+# ---- the expression (Ibis) -------------------------------------------------------------------------------
 
-    Band: rank ≤ ceil(5 % × n) → top5; ≤ ceil(10 % × n) → top5_10; ≤ ceil(20 % × n) → top10_20; else rest.
-    Rows without a peer group (no revenue) get no rank and band "unknown".
+def _clean(v: ir.Value) -> ir.Value:
+    """A formula value as float64 with NaN made NULL (SQL orders NaN above every number: it would score 1)."""
+    import ibis
+
+    f = v.cast("float64")
+    return ibis.ifelse(f.isnan(), ibis.null("float64"), f)
+
+
+def band_expr(revenue: ir.Value, rules: PointsRules) -> ir.Value:
+    """Band code by revenue: lower bound inclusive, upper exclusive; missing or below the first band → NULL."""
+    import ibis
+
+    bands = ordered_bands(rules)
+    cases = [(revenue.isnull() | (revenue < bands[0].revenue_from), ibis.null("string"))]
+    cases += [(revenue < hi.revenue_from, lo.code) for lo, hi in itertools.pairwise(bands)]
+    return ibis.cases(*cases, else_=bands[-1].code)
+
+
+def score_expr(value: ir.Value, reference: float) -> ir.Value:
+    """Indicator score clip(value / reference, 0, 1); a missing value scores 0.
+
+    GREATEST/LEAST skip NULLs in SQL (LEAST(NULL, 1) is 1), hence the explicit test; NaN is NULL already.
     """
-    rank = points.groupby(peer, dropna=True).rank(method="min", ascending=False)
-    n = points.groupby(peer, dropna=True).transform("size")
-    r, size = rank.to_numpy(dtype="float64"), n.to_numpy(dtype="float64")
-    band = np.select([r <= np.ceil(cutoffs.top5 * size), r <= np.ceil(cutoffs.top10 * size),
-                      r <= np.ceil(cutoffs.top20 * size)], ["top5", "top5_10", "top10_20"], "rest")
-    band = np.where(np.isnan(r), "unknown", band)
-    return pd.DataFrame({"rank": rank.astype("Int64"), "peer_size": n.astype("Int64"), "top_band": band},
-                        index=points.index)
+    import ibis
+
+    x = value / float(reference)
+    return ibis.ifelse(x.isnull(), 0.0, ibis.greatest(ibis.least(x, 1.0), 0.0))
 
 
-def score(values: pd.DataFrame, rules: PointsRules) -> pd.DataFrame:
-    """Points per enterprise-year from the compiled indicator values (columns credit_code, zone_id, year, codes).
+def _by_band(band: ir.Value, per_band: dict[str, float]) -> ir.Value:
+    import ibis
 
-    Columns: keys, revenue band, points, bonus, negative, rank within (zone, band), peer size, top band, then
-    one ``pts_<code>`` column per indicator (its contribution). Sorted by zone, band, rank, credit code.
+    return ibis.cases(*[(band == b, float(v)) for b, v in per_band.items()], else_=ibis.null("float64"))
+
+
+def _item_total(t: ir.Table, items: list[Item], prefix: str) -> ir.Value:
+    import ibis
+
+    total: ir.Value = ibis.literal(0.0)
+    for it in items:  # an item counts when its formula's value is > 0; missing = no
+        total = total + ibis.ifelse(ibis.coalesce(t[prefix + it.code], 0.0) > 0, float(it.points), 0.0)
+    return total
+
+
+def points_expr(values: ir.Table, rules: PointsRules) -> ir.Table:
+    """Points of every enterprise-year of ``values`` (credit_code, zone_id, year and the rule's codes).
+
+    Columns: credit_code, zone_id, year, band, points, bonus, negative, rank (1 = most points within zone ×
+    year × band; ties share the best rank), peer_size, top_band, ``pts_<code>`` per indicator, then the
+    indicator values.  Rounding: contributions and points to 6 decimals by the backend's ROUND.
     """
-    keys = [c for c in ("credit_code", "zone_id", "year") if c in values.columns]
-    band = assign_band(values["revenue"] if "revenue" in values.columns else values[rules.indicator[0].code],
-                       rules)
-    contrib = contributions(values, band, rules)
-    bonus, negative = item_points(values, rules)
-    pts = (contrib.sum(axis=1) + bonus - negative).round(6)
-    pts[band.isna()] = np.nan
-    peer = values["zone_id"].astype("object") + "|" + band.astype("object")
-    ranked = peer_bands(pts, peer, rules.cutoffs)
-    out = values[keys].copy()
-    out["band"] = band
-    out["points"], out["bonus"], out["negative"] = pts, bonus, negative
-    out = pd.concat([out, ranked, contrib.add_prefix("pts_").round(6)], axis=1)
-    order = {b.code: k for k, b in enumerate(sorted(rules.band, key=lambda b: b.revenue_from))}
-    out = out.assign(_b=out["band"].map(order)).sort_values(["zone_id", "_b", "rank", "credit_code"],
-                                                            na_position="last", kind="mergesort")
-    return out.drop(columns="_b").reset_index(drop=True)
+    import ibis
+
+    codes = [i.code for i in rules.indicator]
+    items = [f"b_{b.code}" for b in rules.bonus] + [f"n_{n.code}" for n in rules.negative]
+    # one projection per stage, each reading the previous one's columns: inlining the band's CASE into every
+    # contribution (and those into the points and the window) made 130 kB of SQL for 11 indicators
+    v = values.select("credit_code", "zone_id", "year", **{c: _clean(values[c]) for c in [*codes, *items]})
+    b = v.mutate(band=band_expr(v[band_measure(rules)], rules))
+    coef = band_coefficients(rules)
+    c = b.mutate(bonus=_item_total(b, rules.bonus, "b_"), negative=_item_total(b, rules.negative, "n_"),
+                 **{f"c_{i.code}": _by_band(b.band, {k: coef[k][i.code] for k in coef})
+                    * score_expr(b[i.code], i.reference) for i in rules.indicator})
+    total = c[f"c_{codes[0]}"]
+    for code in codes[1:]:
+        total = total + c[f"c_{code}"]
+    s = c.mutate(points=ibis.ifelse(c.band.isnull(), ibis.null("float64"), (total + c.bonus - c.negative).round(6)),
+                 **{f"pts_{code}": c[f"c_{code}"].round(6) for code in codes})
+    peer = [s.zone_id, s.year, s.band]
+    w = ibis.window(group_by=peer, order_by=ibis.desc(s.points))
+    ranked = s.mutate(rank=ibis.ifelse(s.band.isnull(), ibis.null("int64"), (ibis.rank().over(w) + 1).cast("int64")),
+                      peer_size=ibis.ifelse(s.band.isnull(), ibis.null("int64"),
+                                            s.credit_code.count().over(ibis.window(group_by=peer)).cast("int64")))
+    cut = rules.cutoffs
+    r, n = ranked["rank"], ranked.peer_size
+    top = ibis.cases((ranked.band.isnull(), "unknown"), (r <= band_cutoff(cut.top5, n), "top5"),
+                     (r <= band_cutoff(cut.top10, n), "top5_10"), (r <= band_cutoff(cut.top20, n), "top10_20"),
+                     else_="rest")
+    out = ranked.mutate(top_band=top)
+    cols = ["credit_code", "zone_id", "year", "band", "points", "bonus", "negative", "rank", "peer_size",
+            "top_band", *[f"pts_{c}" for c in codes], *codes]
+    return out.select(*cols)
+
+
+def ordered(t: ir.Table, rules: PointsRules) -> ir.Table:
+    """``t`` sorted as the lists are published: zone, year, band (small to large), rank, credit code."""
+    import ibis
+
+    rank_of = {b.code: k for k, b in enumerate(ordered_bands(rules))}
+    t = t.mutate(_b=ibis.cases(*[(t.band == b, k) for b, k in rank_of.items()], else_=ibis.null("int64")))
+    return t.order_by([ibis.asc("zone_id"), ibis.asc("year"), ibis.asc("_b", nulls_first=False),
+                       ibis.asc("rank", nulls_first=False), ibis.asc("credit_code")]).drop("_b")
+
+
+def score_frame(values: pd.DataFrame, rules: PointsRules) -> pd.DataFrame:
+    """:func:`points_expr` run by an in-memory DuckDB over a frame of indicator values (tests, small inputs)."""
+    import duckdb
+    import ibis
+
+    con = ibis.duckdb.from_connection(duckdb.connect())
+    t = ibis.memtable(values.astype({c: "float64" for c in values.columns if c not in KEYS}))
+    return _typed(con.execute(ordered(points_expr(t, rules), rules)))
 
 
 def cagr(base: pd.Series, later: pd.Series, years: int) -> pd.Series:
     """(later / base)^(1/years) − 1; missing unless both are positive."""
+    import pandas as pd
+
     b = pd.to_numeric(base, errors="coerce").astype("float64")
     v = pd.to_numeric(later, errors="coerce").astype("float64")
     ok = (b > 0) & (v > 0)
@@ -249,6 +303,7 @@ def backtest(points: pd.DataFrame, revenue: pd.DataFrame, year: int, horizons: t
     ``points``: the :func:`score` frame of ``year``; ``revenue``: credit_code, year, revenue for later years.
     Firms without revenue in year + h are left out of that horizon (n says how many remain).
     """
+    import pandas as pd
     from scipy.stats import spearmanr
 
     base = points[["credit_code", "points", "top_band"]].dropna(subset=["points"])
@@ -266,3 +321,90 @@ def backtest(points: pd.DataFrame, revenue: pd.DataFrame, year: int, horizons: t
                      if top.any() else None, "median_growth_rest": float(d.loc[~top, "growth"].median())
                      if (~top).any() else None})
     return pd.DataFrame(rows)
+
+
+# ---- running the expression -----------------------------------------------------------------------------
+
+def rule_framework(rules: PointsRules) -> Any:
+    """The rule's formulas parsed as a framework (validated like any framework)."""
+    from gaoxin.indicators.framework import parse_framework
+
+    return parse_framework(framework_data(rules), f"<points rule {rules.rule.id}>")
+
+
+def result_expr(rules: PointsRules, years: tuple[int, int], schemas: Any, zone: str | None = None
+                ) -> tuple[ir.Table, Any]:
+    """The service's table: the compiled indicator values → :func:`points_expr`, names and Chinese labels.
+
+    Returns the expression (over the compiler's unbound store tables, snapshot a parameter) and the
+    compiled framework it extends (its ``tables`` and ``snapshot`` bind and parameterise it).
+    """
+    import ibis
+
+    from gaoxin.indicators.compute import compile_framework
+    from gaoxin.indicators.tables import visible
+
+    cf = compile_framework(rule_framework(rules), years, "enterprise-year", schemas=schemas)
+    vals = cf.expr if zone is None else cf.expr.filter(cf.expr.zone_id == zone)
+    p = points_expr(vals, rules)
+    ent = visible(cf.tables.enterprise_year, cf.snapshot)
+    ent = ent.filter((ent.year >= years[0]) & (ent.year <= years[1]))
+    names = ent.select(n_code=ent.credit_code, n_year=ent.year, name=ent.name)
+    j = p.left_join(names, (p.credit_code == names.n_code) & (p.year == names.n_year))
+    labels = {b.code: b.name_zh for b in rules.band}
+    band_zh = ibis.cases(*[(j.band == b, zh) for b, zh in labels.items()], else_=ibis.null("string"))
+    top_zh = ibis.cases(*[(j.top_band == b, zh) for b, zh in {**BAND_LABELS, "unknown": "未知"}.items()],
+                        else_=ibis.null("string"))
+    lead = ["credit_code", "name", "zone_id", "year", "band", "band_zh", "points", "rank", "peer_size",
+            "top_band", "top_band_zh", "bonus", "negative"]
+    rest = [c for c in p.columns if c not in lead]
+    out = j.select(*[j[c] for c in p.columns], name=j.name, band_zh=band_zh, top_band_zh=top_zh)
+    return ordered(out, rules).select(*lead, *rest), cf
+
+
+_SQL: OrderedDict[tuple, str] = OrderedDict()  # (rules hash, years, zone, schemas, snapshot) → DuckDB SQL
+_SQL_LOCK = threading.Lock()
+
+
+def _duckdb_sql(rules: PointsRules, key: tuple, years: tuple[int, int], schemas: Any, zone: str | None,
+                snapshot: int) -> str:
+    """The compiled SQL, cached per rule file, years, zone, schemas and snapshot (compiling costs ~0.2 s)."""
+    import ibis
+
+    with _SQL_LOCK:
+        if key in _SQL:
+            _SQL.move_to_end(key)
+            return _SQL[key]
+    expr, cf = result_expr(rules, years, schemas, zone)
+    sql = str(ibis.to_sql(expr, dialect="duckdb", params={cf.snapshot: int(snapshot)}, pretty=False))
+    with _SQL_LOCK:
+        _SQL[key] = sql
+        while len(_SQL) > 64:
+            _SQL.popitem(last=False)
+    return sql
+
+
+def compute_points(con: Any, rules: PointsRules, years: tuple[int, int], snapshot: int, zone: str | None = None,
+                   *, rules_hash: str | None = None) -> pd.DataFrame:
+    """Run :func:`result_expr` for ``snapshot``: on the store's DuckDB connection (the compiled SQL, cached
+    when ``rules_hash`` names the rule file) or on any Ibis backend holding the store tables (e.g. Spark)."""
+    import duckdb
+
+    from gaoxin.indicators.tables import backend_schemas, bind
+
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        from gaoxin.indicators.backend import duckdb_schemas
+
+        schemas = duckdb_schemas(con)
+        key = (rules_hash or rules.model_dump_json(), tuple(years), zone, schemas, int(snapshot))
+        # execute, not sql(): duckdb 2's Python relation layer tokenises the text of sql() (≈ 0.1 s for this query)
+        df = con.execute(_duckdb_sql(rules, key, years, schemas, zone, snapshot)).df()
+    else:
+        expr, cf = result_expr(rules, years, backend_schemas(con), zone)
+        df = con.execute(bind(expr, cf.tables, con), params={cf.snapshot: int(snapshot)})
+    return _typed(df)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Backend-neutral dtypes: int64 year, nullable Int64 rank and peer size (missing shown as "—")."""
+    return df.astype({"year": "int64", "rank": "Int64", "peer_size": "Int64"})

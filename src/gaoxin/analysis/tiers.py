@@ -348,21 +348,21 @@ def measures_used(rules: TierRules) -> set[str]:
 def tier_expr(ent: ir.Table, rules: TierRules, years: tuple[int, int], zone: str | None = None) -> ir.Table:
     """Per enterprise × year of ``years``: keys, every tier (bool, NULL unknown) and per criterion
     ``v|key`` value, ``t|key`` threshold, ``p|key`` pass.  ``ent`` = the snapshot's visible enterprise rows."""
-    import ibis
-
     score_ids = {s.id for s in rules.score} | {c.id for s in rules.score for c in s.component}
     names = measures_used(rules) - score_ids
     lags = _needed_lags(names)
     depth = max((k for ks in lags.values() for k in ks), default=0)
     e = ent.filter((ent.year >= years[0] - depth) & (ent.year <= years[1]))
-    if lags:
-        cols = {}
-        for col, ks in lags.items():
-            for k in sorted(ks):
-                w = ibis.window(group_by="credit_code", order_by="year", range=(-k, -k))
-                cols[f"{col}__l{k}"] = e[col].first().over(w)
-        e = e.mutate(**cols)
+    if lags:  # the firm's own rows k years back: joins on the store key for the wanted years only (at 10M rows
+        # 2.4× the hand-written SQL with RANGE-frame windows over every year read, bench/enterprise.py)
+        from gaoxin.indicators.lower import add_row_lags, lag_column
+
+        wanted = {(col, k) for col, ks in lags.items() for k in ks}
+        e = add_row_lags(e.filter((e.year >= years[0]) & (e.year <= years[1])), wanted, history=e)
+        e = e.rename(**{f"{col}__l{k}": lag_column(col, k) for col, k in wanted})
     m: dict[str, ir.Value] = {n: _measure(e, n) for n in sorted(names)}
+    e = e.mutate(**{f"m|{n}": v for n, v in m.items()})  # each measure computed once, not inlined per criterion
+    m = {n: e[f"m|{n}"] for n in m}
     bounds: dict[str, tuple[ir.Value, ir.Value]] = {}  # score measures: (least, most) points
     for s in rules.score:
         if s.parts:

@@ -1,7 +1,8 @@
 """Innovation points (创新积分制) of a snapshot's year: ranked lists, top bands, bank export, back-test, storage.
 
-Indicator values come from the query compiler at the enterprise-year unit; scoring is
-:mod:`gaoxin.analysis.points`. Storing is explicit (``save=True``), per snapshot, year and rule-file hash.
+Indicator values and the scoring are one query of the query compiler at the enterprise-year unit
+(:mod:`gaoxin.analysis.points`); the back-test works on the per-firm result in pandas. Storing is explicit
+(``save=True``), per snapshot, year and rule-file hash.
 """
 
 from __future__ import annotations
@@ -83,16 +84,13 @@ def _na() -> Any:
     return pd.NA
 
 
-def _framework(rules: Any) -> Any:
-    from gaoxin.analysis.points import framework_data
-    from gaoxin.indicators.framework import parse_framework
-
-    return parse_framework(framework_data(rules), f"<points rule {rules.rule.id}>")
-
-
 def points(store: Store, year: int, *, rules_path: str | os.PathLike | None = None, zone: str | None = None,
            snapshot: str | int | None = None, backtest: bool = False, save: bool = False) -> PointsResult:
-    """Innovation points of every enterprise of ``year`` (or of ``zone``), ranked within zone × revenue band."""
+    """Innovation points of every enterprise of ``year`` (or of ``zone``), ranked within zone × revenue band.
+
+    One query: the rule's indicator formulas and the scoring (:func:`gaoxin.analysis.points.result_expr`),
+    compiled once per rule file, year and zone and run by the store's DuckDB.
+    """
     from gaoxin.analysis import points as ap
     from gaoxin.config import ConfigError
     from gaoxin.indicators.compute import compute_indicators
@@ -108,26 +106,11 @@ def points(store: Store, year: int, *, rules_path: str | os.PathLike | None = No
     except OSError as e:
         raise InputError(f"无法读取积分规则文件 / cannot read the points rule {rules_path}: {e.strerror}") from None
     sid = resolve(store.con, snapshot)
-    fw = _framework(rules)
-    values = compute_indicators(store.cursor(), fw, (year, year), sid, unit="enterprise-year")
-    values = values[values["year"] == year]
-    if zone is not None:
-        values = values[values["zone_id"] == zone]
-        if values.empty:
+    frame = ap.compute_points(store.cursor(), rules, (year, year), sid, zone, rules_hash=digest)
+    if frame.empty:
+        if zone is not None:
             raise InputError(f"园区{zone}在{year}年没有企业数据 / zone {zone} has no enterprise rows in {year}")
-    if values.empty:
         raise InputError(f"快照{sid}没有{year}年的企业数据 / snapshot {sid} holds no enterprise rows for {year}")
-    scored = ap.score(values.reset_index(drop=True), rules)
-    names = sp.enterprise_names(store.con, sid, year, scored["credit_code"])
-    labels = {b.code: b.name_zh for b in rules.band}
-    codes = [i.code for i in rules.indicator]
-    vals = values.set_index("credit_code")[codes]
-    frame = scored.assign(name=scored["credit_code"].map(names), band_zh=scored["band"].map(labels),
-                          top_band_zh=scored["top_band"].map({**ap.BAND_LABELS, "unknown": "未知"}))
-    frame = frame.join(vals, on="credit_code")
-    lead = ["credit_code", "name", "zone_id", "year", "band", "band_zh", "points", "rank", "peer_size", "top_band",
-            "top_band_zh", "bonus", "negative"]
-    frame = frame[lead + [c for c in frame.columns if c not in lead]]
     inds = [{"code": i.code, "group": i.group, "name_zh": i.name_zh, "name_en": i.name_en, "unit": i.unit,
              "reference": i.reference, "weight": i.weight} for i in rules.indicator]
     bt = None

@@ -25,6 +25,11 @@ def _num(v: Any) -> float | None:
     return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
+def _text(v: Any) -> str | None:
+    """A text cell or None (a missing string comes back from the engine as NaN in pandas 3)."""
+    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
 def save(con: duckdb.DuckDBPyConnection, snapshot: int, year: int, rules_hash: str, rule_id: str,
          frame: pd.DataFrame) -> int:
     """Replace the stored points of (snapshot, year, rules_hash) by ``frame`` (the service's frame); rows written."""
@@ -36,7 +41,7 @@ def save(con: duckdb.DuckDBPyConnection, snapshot: int, year: int, rules_hash: s
         payload.update(bonus=_num(r["bonus"]), negative=_num(r["negative"]))
         rank = r["rank"]
         rows.append([int(snapshot), int(year), rules_hash, rule_id, str(r["credit_code"]), str(r["zone_id"]),
-                     None if r["band"] is None or r["band"] is pd.NA else str(r["band"]), _num(r["points"]),
+                     _text(r["band"]), _num(r["points"]),
                      None if rank is pd.NA or rank is None else int(rank),
                      None if r["peer_size"] is pd.NA else int(r["peer_size"]), str(r["top_band"]),
                      json.dumps(payload, ensure_ascii=False, allow_nan=False), now, gaoxin.__version__])
