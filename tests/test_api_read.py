@@ -181,3 +181,17 @@ def test_disclosure_of_enterprise_derived_values(client):
         assert ind["footnote"]
     login(client, "vie")
     assert client.get("/api/v1/zones/GX007/industry").status_code == 403
+
+
+def test_filters_that_leave_nothing_answer_an_empty_page(demo_db):
+    """Found by the schema property run: a tier filter after a search that matched nothing was a 500."""
+    from fastapi.testclient import TestClient
+
+    from conftest import add_users, login
+    from gaoxin.api.app import Settings, create_app
+
+    add_users(demo_db, {"nat": {"role": "national"}})
+    with TestClient(create_app(Settings(db=demo_db))) as client:
+        login(client, "nat")
+        r = client.get("/api/v1/enterprises", params={"q": "no-such-firm", "tier": "gazelle"})
+        assert r.status_code == 200 and r.json()["total"] == 0 and r.json()["rows"] == []

@@ -44,14 +44,14 @@ def ensure_built() -> str | None:
 class LiveServer:
     """uvicorn serving ``create_app`` in a thread of this process, on loopback."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, **settings) -> None:
         import uvicorn
 
         from gaoxin.api.app import Settings, create_app
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(Settings(db=db)), host="127.0.0.1", port=self.port, log_level="warning",
+        config = uvicorn.Config(create_app(Settings(db=db, **settings)), host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -73,7 +73,7 @@ def _annotated(store: Store, sid: int, year: int) -> pd.DataFrame:
 
     df = reads.year_rows(store.cursor(), sid, year)
     if df.empty:
-        return df.assign(rd_intensity=[], tiers=[], points=[], points_band=[], mujun_grade=[])
+        return df.assign(rd_intensity=[], tiers=[], points=[], points_band=[], mujun_grade=[], name_lower=[])
     rev = df["revenue"].astype("float64")
     df["rd_intensity"] = (100.0 * df["rd_expense"].astype("float64") / rev.where(rev > 0))
     df["revenue"] = rev / 10.0  # 千元 → 万元
@@ -123,6 +123,9 @@ def _list(store: Store, access: Access, zone: str | None, q: str | None, tier: s
     sid, year = _sid_year(store, year)
     df = readcache.cached(store, "scoped", (sid, year, access.role, access.zones, access.provinces),
                           lambda: _scoped(store, access, annotated(store, sid, year), sid))
+    if df.empty:  # a year without firms: nothing to filter (its columns have no string dtype to search)
+        return {"year": year, "snapshot": sid, "total": 0, "page": page, "page_size": page_size, "units": UNITS,
+                "rows": []}
     if zone:
         df = df[df["zone_id"] == zone]
     if q:
@@ -130,7 +133,8 @@ def _list(store: Store, access: Access, zone: str | None, q: str | None, tier: s
         df = df[df["name_lower"].str.contains(needle, regex=False) | df["credit_code"].str.lower().str.startswith(
             needle)]
     if tier:
-        df = df[df["tiers"].map(lambda ts: tier in ts)]
+        # a boolean mask even when nothing is left (an empty object Series would select columns instead)
+        df = df.loc[df["tiers"].map(lambda ts: tier in ts).astype(bool)]
     if grade:
         df = df[df["mujun_grade"] == grade]
     df = df.sort_values([sort, "credit_code"], ascending=[order == "asc", True], na_position="last", kind="stable")
