@@ -86,7 +86,7 @@ def sign_in(base: str) -> dict[str, str]:
 
 
 def data_paths(base: str, cookies: dict[str, str]) -> list[str]:
-    with httpx.Client(base_url=base, cookies=cookies) as c:
+    with httpx.Client(base_url=base, cookies=cookies, timeout=60) as c:
         evaluations = c.get("/api/v1/evaluations").json()
         eid = max(e["id"] for e in evaluations if e.get("framework_id") == "national-2021")
         zones = [z["zone_id"] for z in c.get("/api/v1/zones").json()][:20]
@@ -94,7 +94,7 @@ def data_paths(base: str, cookies: dict[str, str]) -> list[str]:
     for i, z in enumerate(zones):
         paths += [f"/api/v1/evaluations/{eid}/ranking", f"/api/v1/zones/{z}/profile?evaluation={eid}",
                   f"/api/v1/enterprises?page={i % 5 + 1}&page_size=50"]
-    with httpx.Client(base_url=base, cookies=cookies) as c:
+    with httpx.Client(base_url=base, cookies=cookies, timeout=900) as c:  # the first firm-level read computes
         for p in paths:  # every path answers, and the warm caches are what a running server has
             r = c.get(p)
             if r.status_code != 200:
