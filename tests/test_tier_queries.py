@@ -22,7 +22,7 @@ YEAR = 2024
 @pytest.fixture(scope="module")
 def both(demo_store_template):
     """(old: evidence, near misses, funnel from the pandas path; new: the service) on the demo store."""
-    rules, sha = T.builtin_rules()
+    rules, _ = T.builtin_rules()
     with Store(demo_store_template, "read") as s:
         wide = T.compute_tiers(s.cursor(), rules, (YEAR - 5, YEAR), 1)
         now = wide[wide["year"] == YEAR].reset_index(drop=True)

@@ -18,6 +18,7 @@ Status codes in queries: 0 pass, 1 fail, 2 unknown (``STATUS``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -172,7 +173,7 @@ def decode_near_miss(df: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
     names = {t.id: t.name_zh for t in rules.tier}
     i = df["i"].to_numpy("int64")
 
-    def col(f) -> np.ndarray:  # noqa: ANN001
+    def col(f: Callable[[Crit], object]) -> np.ndarray:
         return np.asarray([f(x) for x in cs], dtype=object)[i] if len(i) else np.asarray([], dtype=object)
 
     out = pd.DataFrame({"credit_code": df["credit_code"].to_numpy(), "year": df["year"].to_numpy(),
