@@ -78,18 +78,24 @@ def evidence_expr(wide: ir.Table, rules: TierRules, *, open_only: bool = False) 
     items = [ibis.struct({"i": ibis.literal(x.i, "int16"), "v": wide[f"v|{x.key}"].cast("float64"),
                           "t": wide[f"t|{x.key}"].cast("float64"), "s": _code(wide[f"p|{x.key}"]),
                           "ts": _code(wide[x.tier])}) for x in crits(rules)]
-    u = wide.select(*KEYS, ev=ibis.array(items).unnest())  # in the select list: Table.unnest's lateral join
+    keys: list = list(KEYS)
+    if open_only:  # no text per row (40M rows at 1.09M firms): the firm's place in the member list instead
+        wide = wide.mutate(firm=ibis.dense_rank().over(order_by=[wide.credit_code, wide.year]).cast("int32"))
+        keys = ["firm"]
+    u = wide.select(*keys, ev=ibis.array(items).unnest())  # in the select list: Table.unnest's lateral join
     # costs DuckDB ≈ 8 s of planning over the wide projection
-    u = u.select(*KEYS, i=u.ev["i"], value=u.ev["v"], threshold=u.ev["t"], status=u.ev["s"],
+    u = u.select(*keys, i=u.ev["i"], value=u.ev["v"], threshold=u.ev["t"], status=u.ev["s"],
                  tier_status=u.ev["ts"])
     if open_only:
         u = u.filter((u.status != 0) & (u.tier_status != 0))
     return u
 
 
-def decode_evidence(df: pd.DataFrame, rules: TierRules, *, categorical: bool = False) -> pd.DataFrame:
+def decode_evidence(df: pd.DataFrame, rules: TierRules, *, categorical: bool = False,
+                    members: pd.DataFrame | None = None, year: int | None = None) -> pd.DataFrame:
     """The query's coded rows with each criterion's text; ``categorical`` keeps the repeated text as
-    categoricals (a list of millions of rows), else plain objects as the frames always had."""
+    categoricals (a list of millions of rows), else plain objects as the frames always had.  ``members``
+    (credit_code, zone_id in the query's order) decodes the open list's ``firm`` numbers, all of ``year``."""
     import numpy as np
     import pandas as pd
 
@@ -109,7 +115,14 @@ def decode_evidence(df: pd.DataFrame, rules: TierRules, *, categorical: bool = F
         out = pd.Categorical.from_codes(codes.to_numpy("int64"), categories=list(STATUS))
         return out if categorical else np.asarray(out, dtype=object)
 
-    cols = {k: df[k].to_numpy() for k in KEYS}
+    if members is not None:  # rows coded by the firm's row in the member list (ordered by credit code, year)
+        f = df["firm"].to_numpy("int64")
+        zones, zcode = np.unique(members["zone_id"].to_numpy(object), return_inverse=True)
+        cols = {"credit_code": pd.Categorical.from_codes(f, categories=pd.Index(members["credit_code"])),
+                "year": members["year"].to_numpy()[f] if "year" in members else np.full(len(f), year),
+                "zone_id": pd.Categorical.from_codes(zcode[f], categories=zones)}
+    else:
+        cols = {k: df[k].to_numpy() for k in KEYS}
     cols |= {k: text(v, i) for k, v in static.items()}
     if categorical:
         cols["tier"] = pd.Categorical.from_codes(np.asarray([x.tier_no for x in cs])[i], categories=tier_ids)
@@ -173,11 +186,12 @@ def decode_near_miss(df: pd.DataFrame, rules: TierRules) -> pd.DataFrame:
     names = {t.id: t.name_zh for t in rules.tier}
     i = df["i"].to_numpy("int64")
 
-    def col(f: Callable[[Crit], object]) -> np.ndarray:
-        return np.asarray([f(x) for x in cs], dtype=object)[i] if len(i) else np.asarray([], dtype=object)
+    def col(f: Callable[[Crit], object]) -> pd.Categorical:  # repeated text: categoricals (2.4M rows at scale)
+        cats, inv = np.unique(np.asarray([f(x) for x in cs], dtype=object), return_inverse=True)
+        return pd.Categorical.from_codes(inv[i], categories=cats)
 
     out = pd.DataFrame({"credit_code": df["credit_code"].to_numpy(), "year": df["year"].to_numpy(),
-                        "zone_id": df["zone_id"].to_numpy(), "tier": col(lambda x: x.tier),
+                        "zone_id": pd.Categorical(df["zone_id"].to_numpy(object)), "tier": col(lambda x: x.tier),
                         "name_zh": col(lambda x: names[x.tier]), "criterion": col(lambda x: x.key),
                         "label_zh": col(lambda x: x.c.label_zh), "label_en": col(lambda x: x.c.label_en),
                         "value": df["value"].to_numpy("float64"), "op": col(lambda x: x.c.op),
@@ -274,20 +288,7 @@ def run(con, rules: TierRules, sha: str, kind: str, years: tuple[int, int], snap
         zone: str | None = None, firms: list[str] | None = None) -> pd.DataFrame:
     """Run one output query (``kind``: membership, evidence, evidence_open, near_miss, funnel) for the
     snapshot's firms of ``years`` (optionally one zone, or only ``firms``) and fetch its narrow result."""
-    import ibis
-
-    key = (sha, kind, years, zone, int(snapshot), firms is not None)
-    sql = _SQL.get(key)
-    if sql is None:
-        wide = _wide(con, rules, years, snapshot, zone, firms is not None)
-        expr = {"membership": lambda: membership_expr(wide, rules).order_by(["credit_code", "year"]),
-                "evidence": lambda: evidence_expr(wide, rules).order_by(["credit_code", "year", "i"]),
-                "evidence_open": lambda: evidence_expr(wide, rules, open_only=True),
-                "near_miss": lambda: near_miss_expr(wide, rules),
-                "funnel": lambda: funnel_expr(membership_expr(wide, rules), rules)}[kind]()
-        sql = _SQL[key] = str(ibis.to_sql(expr, dialect="duckdb", pretty=False))
-        if len(_SQL) > 128:
-            _SQL.pop(next(iter(_SQL)))
+    sql = compile_sql(con, rules, sha, kind, years, snapshot, zone, firms is not None)
     cur = con.cursor()  # own cursor: the registered firm list stays private to this call
     try:
         if firms is not None:
@@ -297,3 +298,23 @@ def run(con, rules: TierRules, sha: str, kind: str, years: tuple[int, int], snap
         return cur.execute(sql).df()
     finally:
         cur.close()
+
+
+def compile_sql(con, rules: TierRules, sha: str, kind: str, years: tuple[int, int], snapshot: int,
+                zone: str | None = None, filtered: bool = False) -> str:
+    """The DuckDB SQL of one output query, compiled once per rule-file hash, kind, years, zone, snapshot."""
+    import ibis
+
+    key = (sha, kind, years, zone, int(snapshot), filtered)
+    sql = _SQL.get(key)
+    if sql is None:
+        wide = _wide(con, rules, years, snapshot, zone, filtered)
+        expr = {"membership": lambda: membership_expr(wide, rules).order_by(["credit_code", "year"]),
+                "evidence": lambda: evidence_expr(wide, rules).order_by(["credit_code", "year", "i"]),
+                "evidence_open": lambda: evidence_expr(wide, rules, open_only=True),
+                "near_miss": lambda: near_miss_expr(wide, rules),
+                "funnel": lambda: funnel_expr(membership_expr(wide, rules), rules)}[kind]()
+        sql = _SQL[key] = str(ibis.to_sql(expr, dialect="duckdb", pretty=False))
+        if len(_SQL) > 128:
+            _SQL.pop(next(iter(_SQL)))
+    return sql

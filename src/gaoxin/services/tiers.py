@@ -54,7 +54,7 @@ class TiersResult:
     def evidence_list(self) -> pd.DataFrame:
         """The criteria that fail or are unknown, of the tiers each firm is not in (the list view: why a firm
         is not in); text columns as categoricals (millions of rows at scale)."""
-        return self._cached("open", lambda: self._query.evidence(open_only=True))
+        return self._cached("open", lambda: self._query.evidence(open_only=True, members=self.members))
 
     def evidence_of(self, credit_codes: list[str] | None) -> pd.DataFrame:
         """Every criterion of every tier for ``credit_codes`` (None: every firm), computed on demand."""
@@ -108,12 +108,14 @@ class _Query:
     def __init__(self, store: Store, rules: Any, sha: str, year: int, sid: int, zone: str | None) -> None:
         self.con, self.rules, self.sha, self.year, self.sid, self.zone = store.cursor(), rules, sha, year, sid, zone
 
-    def evidence(self, *, firms: list[str] | None = None, open_only: bool = False) -> pd.DataFrame:
+    def evidence(self, *, firms: list[str] | None = None, open_only: bool = False,
+                 members: pd.DataFrame | None = None) -> pd.DataFrame:
         from gaoxin.analysis import tier_queries as Q
 
         kind = "evidence_open" if open_only else "evidence"
         df = Q.run(self.con, self.rules, self.sha, kind, (self.year, self.year), self.sid, self.zone, firms)
-        return Q.decode_evidence(df, self.rules, categorical=open_only)
+        return Q.decode_evidence(df, self.rules, categorical=open_only, members=members if open_only else None,
+                                 year=self.year)
 
 
 def result_of(store: Store, r: Any, sha: str, year: int, sid: int, *, zone: str | None = None,
