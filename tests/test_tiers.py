@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures import panel_store
+from gaoxin.analysis import tier_queries as Q
 from gaoxin.analysis import tiers as T
 from gaoxin.config import ConfigError
 
@@ -12,9 +13,19 @@ RULES, _ = T.builtin_rules()
 Y = 2021
 
 
-def wide(tmp_path, rows, years=(Y, Y)):
-    con = panel_store(tmp_path / "s.duckdb", rows)
-    return T.compute_tiers(con, RULES, years, 1)
+class Panel:
+    """A panel store: its tier frame, and the evidence / near misses / funnel queried from it."""
+
+    def __init__(self, con, years) -> None:
+        self.con, self.years = con, years
+        self.frame = T.compute_tiers(con, RULES, years, 1)
+
+    def evidence(self):
+        return Q.evidence_frame(self.con, RULES, self.years)
+
+
+def wide(tmp_path, rows, years=(Y, Y)) -> Panel:
+    return Panel(panel_store(tmp_path / "s.duckdb", rows), years)
 
 
 def firm(code="c1", year=Y, **kw):
@@ -25,13 +36,14 @@ def firm(code="c1", year=Y, **kw):
 
 
 def ev(w, tier, measure, code="c1", year=Y):
-    e = T.evidence(w, RULES)
+    e = w.evidence()
     r = e[(e.credit_code == code) & (e.year == year) & (e.tier == tier) & (e.measure == measure)]
     return list(r["status"]), list(r["value"]), list(r["threshold"])
 
 
 def tier_status(w, tier, code="c1", year=Y):
-    return T.status(w[(w.credit_code == code) & (w.year == year)][tier]).iloc[0]
+    f = w.frame
+    return T.status(f[(f.credit_code == code) & (f.year == year)][tier]).iloc[0]
 
 
 # ---- 科技型中小企业 ---------------------------------------------------------------------------------------
@@ -47,7 +59,7 @@ def tier_status(w, tier, code="c1", year=Y):
 ])
 def test_tech_sme_score_bands(tmp_path, st, rd, ip, points):
     w = wide(tmp_path, [firm(st_personnel=st, rd_expense=rd, valid_invention_patents=ip)])
-    e = T.evidence(w, RULES)
+    e = w.evidence()
     score = e[(e.tier == "tech_sme") & (e.measure == "tech_sme_score")]["value"].iloc[0]
     assert score == points
 
@@ -215,7 +227,8 @@ def test_near_miss_one_failing_criterion_with_gap(tmp_path):
     rows = [firm(valuation_usd_m=900, founded_year=Y - 8),   # unicorn but for valuation: gap 100
             firm("c2", valuation_usd_m=900, founded_year=Y - 12),  # two criteria short: not near
             firm("c3", valuation_usd_m=None, founded_year=Y - 12)]  # one fail, one unknown: not near
-    nm = T.near_misses(wide(tmp_path, rows), RULES)
+    p = wide(tmp_path, rows)
+    nm = Q.near_miss_frame(p.con, RULES, p.years)
     u = nm[nm.tier == "unicorn"]
     assert list(u.credit_code) == ["c1"]
     assert (u.iloc[0]["value"], u.iloc[0]["threshold"], u.iloc[0]["gap"]) == (900, 1000, 100)
@@ -226,7 +239,8 @@ def test_funnel_entered_left_promoted(tmp_path):
                                   valid_invention_patents=60),                         # SME → 科技领军
             firm("c2", year=2021),                                                   # new SME
             firm("c3", year=2020)]                                                   # gone in 2021
-    f = T.funnel(wide(tmp_path, rows, years=(2020, 2021)), RULES).set_index(["year", "tier"])
+    p = wide(tmp_path, rows, years=(2020, 2021))
+    f = Q.funnel_frame(p.con, RULES, p.years).set_index(["year", "tier"])
     assert f.loc[(2020, "tech_sme"), "members"] == 2
     assert pd_na(f.loc[(2020, "tech_sme"), "entered"])
     assert tuple(f.loc[(2021, "tech_sme"), ["members", "entered", "left", "promoted"]]) == (1, 1, 2, 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures import panel_store
+from gaoxin.analysis import tier_queries as Q
 from gaoxin.analysis import tiers as T
 
 RULES, _ = T.builtin_rules()
@@ -84,16 +85,22 @@ def con(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def w(con):
-    return T.compute_tiers(con, RULES, (Y, Y), 1)
+    """The tier frame of the panel, with the store its evidence is queried from."""
+    class Panel:
+        frame = T.compute_tiers(con, RULES, (Y, Y), 1)
+
+    Panel.con = con
+    return Panel
 
 
 def crit(w, code: str, tier: str, measure: str) -> list[str]:
-    e = T.evidence(w[w.credit_code == code], RULES)
+    e = Q.evidence_frame(w.con, RULES, (Y, Y), firms=[code])
     return list(e[(e.tier == tier) & (e.measure == measure)]["status"])
 
 
 def tier(w, code: str, t: str) -> str:
-    return T.status(w[w.credit_code == code][t]).iloc[0]
+    f = w.frame
+    return T.status(f[f.credit_code == code][t]).iloc[0]
 
 
 @pytest.mark.parametrize(("code", "expected"), [
@@ -112,12 +119,12 @@ def test_growth_points_growth_and_debt_bands(w, code, expected):
     assert crit(w, code, "innovative_sme", "innov_sme_growth") == [expected]
 
 
-def test_specialisation_is_unknown_and_total_fails_only_when_even_its_maximum_cannot_reach_60(w):
+def test_specialisation_is_unknown_and_total_fails_only_when_even_its_maximum_cannot_reach_60(con, w):
     assert crit(w, "rd5", "innovative_sme", "innov_sme_special") == ["unknown"]  # [5, 30] against 15
     assert crit(w, "rd5", "innovative_sme", "innov_sme_score") == ["unknown"]
     # innovation [0, 5] + growth 0 + 0 + specialisation ≤ 30 = at most 35 < 60
     assert crit(w, "low_all", "innovative_sme", "innov_sme_score") == ["fail"]
-    e = T.evidence(w[w.credit_code == "low_all"], RULES)
+    e = Q.evidence_frame(con, RULES, (Y, Y), firms=["low_all"])
     assert e[(e.tier == "innovative_sme") & (e.measure == "innov_sme_score")]["value"].isna().all()
 
 
@@ -133,15 +140,14 @@ def test_innovative_sme_direct_paths_and_size(w, code, expected):
 
 
 def test_direct_paths_are_no_near_misses_unless_the_rule_says_so(con, w, tmp_path):
-    assert T.near_misses(w[w.credit_code.isin(["eq4999", "rd5"])], RULES).query("tier == 'innovative_sme'").empty
+    assert Q.near_miss_frame(con, RULES, (Y, Y), firms=["eq4999", "rd5"]).query("tier == 'innovative_sme'").empty
     # the same rule with the equity path open to near misses: the one failing criterion with its gap
     text = (T.resources.files("gaoxin.analysis.rules.tiers") / "national.toml").read_text("utf-8")
     p = tmp_path / "local.toml"
     label = '"equity financing, last 3 years"'
     p.write_text(text.replace(f"{label}, near_miss = false", label), "utf-8")
     rules, _ = T.load_rules(p)
-    local = T.compute_tiers(con, rules, (Y, Y), 1)
-    nm = T.near_misses(local[local.credit_code == "eq4999"], rules)
+    nm = Q.near_miss_frame(con, rules, (Y, Y), firms=["eq4999"])
     row = nm[nm.tier == "innovative_sme"].iloc[0]
     assert row["label_en"] == "equity financing, last 3 years" and row["gap"] == 1 and row["value"] == 4999
 
@@ -173,4 +179,4 @@ def test_srdi_condition_four_branches_and_never_a_silent_pass(w):
     assert crit(w, "s_eq60000", "srdi_sme", "equity_financing_sum_2y")[-1] == "pass"
     # the niche-years condition is not in the returns: the best a firm gets is unknown
     assert tier(w, "s_ok", "srdi_sme") == "unknown"
-    assert not (T.status(w["srdi_sme"]) == "pass").any()
+    assert not (T.status(w.frame["srdi_sme"]) == "pass").any()

@@ -284,6 +284,35 @@ def _wide(con, rules: TierRules, years: tuple[int, int], snapshot: int, zone: st
     return tier_expr(ent, rules, years, zone)
 
 
+def output_expr(kind: str, wide: ir.Table, rules: TierRules) -> ir.Table:
+    """The query of one output over the tier expression ``wide`` (any backend)."""
+    if kind == "membership":
+        return membership_expr(wide, rules).order_by(["credit_code", "year"])
+    if kind == "evidence":
+        return evidence_expr(wide, rules).order_by(["credit_code", "year", "i"])
+    if kind == "evidence_open":
+        return evidence_expr(wide, rules, open_only=True)  # unordered: a sort of 40M rows buys nothing
+    if kind == "near_miss":
+        return near_miss_expr(wide, rules)
+    if kind == "funnel":
+        return funnel_expr(membership_expr(wide, rules), rules)
+    raise ValueError(f"unknown tier output {kind!r}")
+
+
+def run_on(backend, rules: TierRules, kind: str, years: tuple[int, int], snapshot: int,
+           zone: str | None = None) -> pd.DataFrame:
+    """One output query on any Ibis backend holding the store tables (e.g. Spark), as a pandas frame."""
+    import ibis
+
+    from gaoxin.analysis.tiers import tier_expr
+    from gaoxin.indicators.tables import backend_schemas, bind, unbound_tables, visible
+
+    tables = unbound_tables(backend_schemas(backend))
+    ent = visible(tables.enterprise_year, ibis.literal(int(snapshot), "int64"))
+    expr = output_expr(kind, tier_expr(ent, rules, years, zone), rules)
+    return backend.execute(bind(expr, tables, backend))
+
+
 def run(con, rules: TierRules, sha: str, kind: str, years: tuple[int, int], snapshot: int,
         zone: str | None = None, firms: list[str] | None = None) -> pd.DataFrame:
     """Run one output query (``kind``: membership, evidence, evidence_open, near_miss, funnel) for the
@@ -308,13 +337,31 @@ def compile_sql(con, rules: TierRules, sha: str, kind: str, years: tuple[int, in
     key = (sha, kind, years, zone, int(snapshot), filtered)
     sql = _SQL.get(key)
     if sql is None:
-        wide = _wide(con, rules, years, snapshot, zone, filtered)
-        expr = {"membership": lambda: membership_expr(wide, rules).order_by(["credit_code", "year"]),
-                "evidence": lambda: evidence_expr(wide, rules).order_by(["credit_code", "year", "i"]),
-                "evidence_open": lambda: evidence_expr(wide, rules, open_only=True),
-                "near_miss": lambda: near_miss_expr(wide, rules),
-                "funnel": lambda: funnel_expr(membership_expr(wide, rules), rules)}[kind]()
+        expr = output_expr(kind, _wide(con, rules, years, snapshot, zone, filtered), rules)
         sql = _SQL[key] = str(ibis.to_sql(expr, dialect="duckdb", pretty=False))
         if len(_SQL) > 128:
             _SQL.pop(next(iter(_SQL)))
     return sql
+
+
+def rules_key(rules: TierRules) -> str:
+    """A cache key for rules not read from a file (tests, a filtered rule set): the hash of their content."""
+    import hashlib
+
+    return "rules:" + hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
+
+
+def evidence_frame(con, rules: TierRules, years: tuple[int, int], snapshot: int = 1,
+                   firms: list[str] | None = None, zone: str | None = None) -> pd.DataFrame:
+    """Every criterion of every tier for the firm-years of ``years`` (or of ``firms``), decoded."""
+    return decode_evidence(run(con, rules, rules_key(rules), "evidence", years, snapshot, zone, firms), rules)
+
+
+def near_miss_frame(con, rules: TierRules, years: tuple[int, int], snapshot: int = 1,
+                    firms: list[str] | None = None, zone: str | None = None) -> pd.DataFrame:
+    return decode_near_miss(run(con, rules, rules_key(rules), "near_miss", years, snapshot, zone, firms), rules)
+
+
+def funnel_frame(con, rules: TierRules, years: tuple[int, int], snapshot: int = 1,
+                 zone: str | None = None) -> pd.DataFrame:
+    return decode_funnel(run(con, rules, rules_key(rules), "funnel", years, snapshot, zone), rules)

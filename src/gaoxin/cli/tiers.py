@@ -33,6 +33,8 @@ def tiers(
     with open_store(db, "write" if save else "read") as store:
         res = st.tiers(store, year, rules=None if rules is None else str(rules), zone=zone, snapshot=snapshot,
                        save=save)
+        if as_json or (out_file is not None and not near_miss and not funnel):
+            res.evidence  # noqa: B018 — queried on demand: fetch it while the store is open
     if save:
         console.print(f"已存储 stored: snapshot {res.snapshot}, rules {res.rules_sha256[:12]}, {res.year}")
     if as_json:

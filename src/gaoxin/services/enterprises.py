@@ -161,7 +161,7 @@ def enterprise(store: Store, access: Access, credit_code: str, year: int | None 
         raise NotFound("企业不存在 / enterprise not found")
     hist = scope_enterprises(store, access, hist, snapshot=sid)
     t = tiers_result(store, sid, year)
-    ev = t.evidence[t.evidence["credit_code"] == credit_code]
+    ev = t.evidence_of([credit_code])  # queried for this firm (decision 0034), not cut from every firm's
     tiers = []
     names = {x["id"]: x for x in t.tiers}
     members = t.members.set_index("credit_code")
