@@ -79,3 +79,23 @@ def test_mujun_sql_equals_the_service(demo_db):
               "tax_per_electricity", "score", "rank", "n_graded", "percentile"):
         same_numbers(h[c].astype("float64"), pd.to_numeric(f[c], errors="coerce").astype("float64"), c)
     assert set(h["grade"].dropna()) == {"A", "B", "C", "D"}
+
+
+def test_tiers_outputs_sql_equals_the_tiers_service(demo_db):
+    """bench/sql/tiers_{evidence,near_miss,funnel}.sql give the service's open evidence list, near misses
+    and funnel for the ten tiers they are written for (the bench's own equality check, on the demo store)."""
+    import sys
+
+    sys.path.insert(0, str(SQL.parent))
+    import enterprise as bench  # bench/enterprise.py
+
+    rules, sha = bench.ten_tier_rules()
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        ref = bench.tiers_service_sql(con, 1, YEAR, 1)
+    finally:
+        con.close()
+    with Store(demo_db, "read") as s:
+        got = bench.tiers_service_gx(s, rules, sha, 1, YEAR, 1)
+        summary = bench.check_tiers_service(got, ref)  # raises on any difference
+    assert len(got[0].near_miss) > 20 and len(got[1]) > 10_000, summary

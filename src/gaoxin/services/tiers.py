@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HISTORY_YEARS = 5  # the funnel looks back this many years before --year
+EAGER_EVIDENCE_ROWS = 2_000_000  # full evidence up to this many rows (≈ 28k firms) comes with the result
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -57,7 +58,12 @@ class TiersResult:
         return self._cached("open", lambda: self._query.evidence(open_only=True, members=self.members))
 
     def evidence_of(self, credit_codes: list[str] | None) -> pd.DataFrame:
-        """Every criterion of every tier for ``credit_codes`` (None: every firm), computed on demand."""
+        """Every criterion of every tier for ``credit_codes`` (None: every firm), computed on demand (cut
+        from the full evidence when a small result fetched it with the rest)."""
+        full = self._cache.get("all")
+        if full is not None:
+            return full if credit_codes is None else \
+                full[full["credit_code"].isin(list(credit_codes))].reset_index(drop=True)
         return self._query.evidence(firms=None if credit_codes is None else list(credit_codes))
 
     def _cached(self, key: str, fn: Any) -> pd.DataFrame:
@@ -144,6 +150,8 @@ def result_of(store: Store, r: Any, sha: str, year: int, sid: int, *, zone: str 
                       _query=_Query(store, r, sha, year, sid, zone),
                       notes=["漏斗首年无上一年可比，进出显示为“—” / the funnel's first year has no year before: "
                               "entered/left/promoted shown as —"])
+    if len(members) * len(Q.crits(r)) <= EAGER_EVIDENCE_ROWS:  # small: fetched now, so the result stays whole
+        res._cache["all"] = res._query.evidence()  # after the store closes (CLI, tests); large: on demand
     if save:
         from gaoxin.store import tiers as stored_tiers
 
