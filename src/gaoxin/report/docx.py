@@ -1,0 +1,377 @@
+"""The report as a Word document (issue #11): the PDF's content, editable, because officials revise reports
+before they are issued.
+
+Real Word structure, not pictures of it: headings in the built-in Heading styles (so the navigation pane and
+the table-of-contents field work), tables as Word tables with a repeated header row, footnotes as paragraphs,
+page numbers as a PAGE field in the footer, the scope and year in the header.  East Asian text gets its font
+through ``w:eastAsia`` on the styles (Noto Sans CJK SC, declared in the font table with 宋体 as its alternate
+so a Windows machine without Noto falls back to a Chinese font, not to boxes).  Charts are PNG images.
+The document is a function of the content: fixed core-property dates and fixed zip entry times.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gaoxin.report._office import (
+    LABELS,
+    NUMERIC,
+    cell_text,
+    created,
+    header,
+    is_missing,
+    meta_rows,
+    safe_rows,
+    safe_texts,
+)
+
+if TYPE_CHECKING:
+    from gaoxin.services.report_model import Chart, ReportContent, ReportMeta, Table
+
+FONT = "Noto Sans CJK SC"
+FALLBACK = "宋体"
+LATIN = "Calibri"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def write_docx(content: ReportContent, path: str | Path) -> None:
+    """Write ``content`` to ``path`` (.docx); the caller handles the temporary file and the audit."""
+    from docx import Document
+    from docx.shared import Cm
+
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    sec.left_margin = sec.right_margin = Cm(2.2)
+    sec.top_margin = sec.bottom_margin = Cm(2.3)
+    _fonts(doc)
+    _properties(doc, content)
+    _header_footer(doc, content.meta)
+    lab = LABELS[content.meta.lang]
+    _cover(doc, content)
+    doc.add_page_break()
+    doc.add_paragraph(lab["toc"], style="TOC Heading" if _has_style(doc, "TOC Heading") else None)
+    _toc(doc.add_paragraph(), lab["toc_hint"])
+    doc.add_page_break()
+    figure = 0
+    for section in content.sections:
+        if section.id == "cover":
+            continue  # its paragraphs are on the cover page
+        doc.add_heading(safe_texts([section.title])[0], level=min(max(section.level, 1), 3))
+        for text in safe_texts(list(section.paragraphs)):
+            doc.add_paragraph(text)
+        for table in section.tables:
+            _table(doc, table, content.meta.lang)
+        for chart in section.charts:
+            figure += 1
+            _chart(doc, chart, figure, lab)
+    buf = io.BytesIO()
+    doc.save(buf)
+    Path(path).write_bytes(_fixed_zip(buf.getvalue()))
+
+
+# --- styles, fonts, properties ---------------------------------------------------------------------------------
+
+def _has_style(doc: Any, name: str) -> bool:
+    return any(s.name == name for s in doc.styles)
+
+
+def _east_asian(style: Any, font: str = FONT) -> None:
+    """Set the style's Latin and East Asian fonts (python-docx's ``font.name`` sets only the Latin ones)."""
+    from docx.oxml.ns import qn
+
+    style.font.name = LATIN
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi"):
+        fonts.set(qn(attr), LATIN)
+    fonts.set(qn("w:eastAsia"), font)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)  # a theme font would override the named one
+
+
+def _fonts(doc: Any) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    for style in doc.styles:
+        if style.type == 1 or style.type == 3:  # paragraph and table styles
+            _east_asian(style)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(10.5)
+    for level in (1, 2, 3):
+        h = doc.styles[f"Heading {level}"]
+        h.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+    # the document's default East Asian font and language (rPrDefault), for text outside any named style
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+        if rpr is not None:
+            fonts = rpr.find(qn("w:rFonts"))
+            if fonts is not None:
+                for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+                    fonts.attrib.pop(qn(theme), None)
+                fonts.set(qn("w:eastAsia"), FONT)
+                fonts.set(qn("w:ascii"), LATIN)
+                fonts.set(qn("w:hAnsi"), LATIN)
+            lang = rpr.find(qn("w:lang"))
+            if lang is None:
+                lang = rpr.makeelement(qn("w:lang"), {})
+                rpr.append(lang)
+            lang.set(qn("w:eastAsia"), "zh-CN")
+    _font_table(doc)
+
+
+def _font_table(doc: Any) -> None:
+    """Declare Noto Sans CJK SC in the font table with 宋体 as its alternate name and the GB2312 charset."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+
+    part = doc.part
+    for rel in part.rels.values():
+        if rel.reltype == RT.FONT_TABLE:
+            from lxml import etree
+
+            root = etree.fromstring(rel.target_part.blob)
+            font = root.makeelement(qn("w:font"), {qn("w:name"): FONT})
+            for tag, val in (("w:altName", FALLBACK), ("w:charset", "86"), ("w:family", "swiss"),
+                             ("w:pitch", "variable")):
+                font.append(root.makeelement(qn(tag), {qn("w:val"): val}))
+            root.insert(0, font)
+            rel.target_part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            return
+
+
+def _properties(doc: Any, content: ReportContent) -> None:
+    m = content.meta
+    when = created(m)
+    cp = doc.core_properties
+    cp.title, cp.subject, cp.author = m.title, m.subtitle, m.generated_by
+    cp.last_modified_by = m.generated_by
+    cp.keywords = f"evaluation {m.evaluation_id}; snapshot {m.snapshot_id}; {m.scope}"
+    cp.comments = (f"evaluation_id={m.evaluation_id}; snapshot_id={m.snapshot_id}; config_hash={m.config_hash}; "
+                   f"content_hash={content.content_hash()}")
+    cp.category, cp.language = "gaoxin report", "zh-CN" if m.lang == "zh" else "en-US"
+    cp.identifier = content.content_hash()
+    cp.created = cp.modified = when
+    cp.last_printed = when
+    cp.revision = 1
+
+
+def _scope_label(meta: ReportMeta) -> str:
+    kind, _, key = meta.scope.partition(":")
+    zh = meta.lang == "zh"
+    if kind == "national":
+        return "全国" if zh else "National"
+    if kind == "province":
+        return f"省份 {key}" if zh else f"Province {key}"
+    return f"园区 {key}" if zh else f"Zone {key}"
+
+
+def _header_footer(doc: Any, meta: ReportMeta) -> None:
+    """Header: the report's title, scope and year; footer: the page number as a PAGE field (Word counts)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    sec = doc.sections[0]
+    year = f"{meta.year}年" if meta.lang == "zh" else str(meta.year)
+    p = sec.header.paragraphs[0]
+    p.text = safe_texts([f"{meta.title} · {_scope_label(meta)} · {year}"])[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for run in p.runs:
+        run.font.size = Pt(8)
+    f = sec.footer.paragraphs[0]
+    f.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, _, after = LABELS[meta.lang]["page"].partition("{PAGE}")
+    if before:
+        f.add_run(before)
+    _field(f, "PAGE", "1")
+    if after:
+        f.add_run(after)
+
+
+def _field(paragraph: Any, instruction: str, placeholder: str) -> None:
+    """A complex field (begin, instruction, separate, cached result, end) — Word updates it when shown."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def char(kind: str) -> Any:
+        run = paragraph.add_run()
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            el.set(qn("w:dirty"), "true")
+        run._r.append(el)
+        return run
+
+    char("begin")
+    run = paragraph.add_run()
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run._r.append(instr)
+    char("separate")
+    paragraph.add_run(placeholder)
+    char("end")
+
+
+def _toc(paragraph: Any, hint: str) -> None:
+    """The table-of-contents field over Heading 1–2; settings ask Word to update fields on opening."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', hint)
+    settings = paragraph.part.package.main_document_part.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        el = OxmlElement("w:updateFields")
+        el.set(qn("w:val"), "true")
+        settings.append(el)
+
+
+# --- content -----------------------------------------------------------------------------------------------------
+
+def _cover(doc: Any, content: ReportContent) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    m = content.meta
+    for _ in range(3):
+        doc.add_paragraph()
+    title = doc.add_paragraph(style="Title")
+    title.add_run(safe_texts([m.title])[0])
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    sub = doc.add_paragraph()
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = sub.add_run(safe_texts([m.subtitle])[0])
+    run.font.size = Pt(14)
+    doc.add_paragraph()
+    rows = [[label, str(value)] for label, value in meta_rows(m, content.content_hash())]
+    _grid(doc, rows, header_row=False, numeric=set(), widths=(4.5, 12.0))
+    for section in content.sections:
+        if section.id == "cover":
+            for text in safe_texts(list(section.paragraphs)):
+                doc.add_paragraph(text)
+            for table in section.tables:
+                _table(doc, table, m.lang)
+
+
+def _table(doc: Any, table: Table, lang: str) -> None:
+    from docx.shared import Pt
+
+    cap = doc.add_paragraph(style="Caption" if _has_style(doc, "Caption") else None)
+    run = cap.add_run(safe_texts([table.title])[0])
+    run.bold = True
+    run.font.size = Pt(10)
+    hidden = set(map(tuple, table.suppressed))
+    rows = safe_rows(table.rows)
+    body = [[cell_text(None if (i, j) in hidden else (r[j] if j < len(r) else None), col)
+             for j, col in enumerate(table.columns)] for i, r in enumerate(rows)]
+    heads = safe_texts([header(c) for c in table.columns])
+    numeric = {j for j, c in enumerate(table.columns) if c.kind in NUMERIC}
+    _grid(doc, [heads, *body], header_row=True, numeric=numeric)
+    notes = list(table.notes)
+    if table.suppressed and not notes:
+        notes.append(LABELS[lang]["suppressed"])
+    for note in safe_texts(notes):
+        p = doc.add_paragraph()
+        r = p.add_run(note)
+        r.italic = True
+        r.font.size = Pt(8.5)
+
+
+def _grid(doc: Any, rows: list[list[str]], *, header_row: bool, numeric: set[int],
+          widths: tuple[float, ...] | None = None) -> None:
+    """A Word table built as XML in one pass (python-docx's cell API is quadratic on long tables): grid
+    borders, 9-pt text, numbers right-aligned, the first row bold and repeated on every page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    n = max((len(r) for r in rows), default=0)
+    if n == 0:
+        return
+    table = doc.add_table(rows=0, cols=n)
+    if _has_style(doc, "Table Grid"):
+        table.style = doc.styles["Table Grid"]
+    tbl = table._tbl
+    if widths:
+        for col, w in zip(table.columns, widths, strict=False):
+            col.width = Cm(w)
+
+    def el(tag: str, **attrs: str) -> Any:
+        e = OxmlElement(tag)
+        for k, v in attrs.items():
+            e.set(qn(k), v)
+        return e
+
+    for i, row in enumerate(rows):
+        tr = el("w:tr")
+        if i == 0 and header_row:
+            trpr = el("w:trPr")
+            trpr.append(el("w:tblHeader", **{"w:val": "true"}))
+            trpr.append(el("w:cantSplit", **{"w:val": "true"}))
+            tr.append(trpr)
+        for j in range(n):
+            text = row[j] if j < len(row) else ""
+            tc = el("w:tc")
+            tcpr = el("w:tcPr")
+            tcpr.append(el("w:tcW", **{"w:w": "0", "w:type": "auto"}))
+            tc.append(tcpr)
+            p = el("w:p")
+            ppr = el("w:pPr")
+            ppr.append(el("w:spacing", **{"w:before": "0", "w:after": "0"}))
+            if j in numeric and i > 0:
+                ppr.append(el("w:jc", **{"w:val": "right"}))
+            p.append(ppr)
+            r = el("w:r")
+            rpr = el("w:rPr")
+            if i == 0 and header_row:
+                rpr.append(el("w:b"))
+            rpr.append(el("w:sz", **{"w:val": "18"}))
+            rpr.append(el("w:szCs", **{"w:val": "18"}))
+            r.append(rpr)
+            t = el("w:t", **{"xml:space": "preserve"})
+            t.text = text
+            r.append(t)
+            p.append(r)
+            tc.append(p)
+            tr.append(tc)
+        tbl.append(tr)
+    doc.add_paragraph()
+
+
+def _chart(doc: Any, chart: Chart, number: int, lab: dict[str, str]) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    from gaoxin.report._png import png
+
+    if not chart.categories or not chart.series or all(is_missing(v) for s in chart.series for v in s.values):
+        return  # nothing to draw: the numbers are in the tables
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run().add_picture(io.BytesIO(png(chart)), width=Cm(15.5))
+    cap = doc.add_paragraph()
+    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    unit = f"（{chart.unit}）" if chart.unit and lab is LABELS["zh"] else (f" ({chart.unit})" if chart.unit else "")
+    run = cap.add_run(safe_texts([f"{lab['figure']} {number}  {chart.title}{unit}"])[0])
+    run.font.size = Pt(9)
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same package with every entry dated 1980-01-01: python-docx stamps entries with the clock."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
