@@ -39,7 +39,7 @@ LABELS = {
 
 def header(col: Column) -> str:
     """The column's label with its unit in full-width brackets (zh) or round ones (en), unless already there."""
-    if not col.unit or col.unit in col.label:
+    if not col.unit or any(f"{a}{col.unit}{b}" in col.label for a, b in (("（", "）"), ("(", ")"), ("[", "]"))):
         return col.label
     return f"{col.label}（{col.unit}）" if any(_wide(ch) for ch in col.label) else f"{col.label} ({col.unit})"
 

@@ -101,7 +101,7 @@ def _fonts(doc: Any) -> None:
     from docx.shared import Pt, RGBColor
 
     for style in doc.styles:
-        if style.type == 1 or style.type == 3:  # paragraph and table styles
+        if int(style.type) in (1, 2, 3):  # paragraph, character and table styles
             _east_asian(style)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10.5)
@@ -125,6 +125,10 @@ def _fonts(doc: Any) -> None:
                 lang = rpr.makeelement(qn("w:lang"), {})
                 rpr.append(lang)
             lang.set(qn("w:eastAsia"), "zh-CN")
+    for fonts in doc.styles.element.iter(qn("w:rFonts")):  # also table styles' conditional (first-row …) parts
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)
+        fonts.set(qn("w:eastAsia"), FONT)
     _font_table(doc)
 
 
