@@ -43,11 +43,11 @@ def audience_of(a: Access) -> str:
     """The report audience of a signed-in user (``services.report`` parses it back into an Access)."""
     if a.role in ("admin", "national"):
         return a.role
-    if a.role == "province":
+    if a.role == "province" and a.provinces:
         return "province:" + ",".join(sorted(a.provinces))
-    if a.role == "zone":
+    if a.role == "zone" and a.zones:
         return "zone:" + ",".join(sorted(a.zones))
-    return "public"  # viewer, bank: published results only, disclosure control applied
+    return "public"  # viewer, bank (and an account without zones): published results only, disclosure control
 
 
 def filename(content: ReportContent, fmt: str) -> tuple[str, str]:
