@@ -30,18 +30,28 @@ def font_family() -> str:
     return next((f for f in CJK_FAMILIES if f in have), "DejaVu Sans")
 
 
-def png(chart: Chart, width_in: float = 6.3, height_in: float = 3.4, dpi: int = 150) -> bytes:
-    """The chart drawn with matplotlib (Agg), as PNG bytes."""
+def png(chart: Chart, width_in: float = 6.3, height_in: float = 3.4, dpi: int = 130) -> bytes:
+    """The chart drawn with matplotlib's Agg canvas once (fixed margins, no tight-layout pass: a national
+    report has ~3 charts per zone), encoded as PNG by Pillow without text chunks."""
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from PIL import Image
 
     with matplotlib.rc_context({"font.family": [font_family(), "DejaVu Sans"], "font.size": 9,
-                                "axes.unicode_minus": False, "svg.hashsalt": "gaoxin"}):
+                                "axes.unicode_minus": False}):
+        if chart.kind == "rank_interval":  # a row per zone
+            height_in = max(1.8, 0.2 * len(chart.categories) + 1.0)
         fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+        canvas = FigureCanvasAgg(fig)
         if chart.kind == "radar":
             _radar(fig, chart)
+            fig.subplots_adjust(left=0.1, right=0.9, top=0.84, bottom=0.08)
+        elif chart.kind == "rank_interval":
+            ax = fig.add_subplot(111)
+            _rank_interval(ax, chart)
+            fig.subplots_adjust(left=0.22, right=0.98, top=1 - 0.55 / fig.get_figheight(),
+                                bottom=0.45 / fig.get_figheight())
         else:
             ax = fig.add_subplot(111)
             DRAW.get(chart.kind, _bar)(ax, chart)
@@ -50,11 +60,14 @@ def png(chart: Chart, width_in: float = 6.3, height_in: float = 3.4, dpi: int = 
             ax.set_axisbelow(True)
             if len(chart.series) > 1:
                 ax.legend(fontsize=8, frameon=False)
-            _tick_labels(ax, chart)
+            rotated = _tick_labels(ax, chart)
+            fig.subplots_adjust(left=0.1, right=0.98, top=0.88, bottom=0.34 if rotated else 0.12)
         fig.suptitle(chart.title, fontsize=10)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
+        canvas.draw()
+        w, h = canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 
@@ -88,29 +101,41 @@ def _scatter(ax: Any, chart: Chart) -> None:
 
 
 def _waterfall(ax: Any, chart: Chart) -> None:
-    """Each contribution as a bar starting where the previous ones ended (up green, down red)."""
-    values = [v or 0.0 for v in (chart.series[0].values if chart.series else [])]
-    bottom = 0.0
-    for x, v in enumerate(values):
-        ax.bar(x, v, bottom=bottom, color="#548235" if v >= 0 else "#C00000", width=0.6)
-        bottom += v
+    """First and last categories are levels (the two years' scores, grey); those between are changes drawn
+    from the running level (green up, red down) — the PDF's convention."""
+    values = [0.0 if v is None else float(v) for v in (chart.series[0].values if chart.series else [])]
+    level = 0.0
+    for i, v in enumerate(values):
+        total = i in (0, len(values) - 1)
+        bottom = 0.0 if total else (level if v >= 0 else level + v)
+        colour = "#7F7F7F" if total else ("#548235" if v >= 0 else "#C00000")
+        ax.bar(i, v if total else abs(v), bottom=bottom, color=colour, width=0.6)
+        ax.annotate(f"{v:.1f}" if total else f"{v:+.1f}", (i, bottom + (v if total else abs(v))), ha="center",
+                    va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+        level = v if total else level + v
     ax.axhline(0, color="#666666", linewidth=0.6)
 
 
 def _rank_interval(ax: Any, chart: Chart) -> None:
-    """The nominal rank as a point, the 5–95 % interval as a bar through it; rank 1 on top."""
+    """One row per zone, best on top: the rank as a point, its 5–95 % interval as a bar; series side by side."""
+    n, k = len(chart.categories), max(len(chart.series), 1)
     for i, s in enumerate(chart.series):
-        for x, v in enumerate(s.values):
-            lo = s.low[x] if s.low is not None and x < len(s.low) else None
-            hi = s.high[x] if s.high is not None and x < len(s.high) else None
+        off = (i - (k - 1) / 2) * 0.3
+        for y, v in enumerate(s.values):
+            lo = s.low[y] if s.low is not None and y < len(s.low) else None
+            hi = s.high[y] if s.high is not None and y < len(s.high) else None
             if lo is not None and hi is not None:
-                ax.vlines(x, lo, hi, color="#9DC3E6", linewidth=4)
+                ax.hlines(y + off, lo, hi, color=COLOURS[i % len(COLOURS)], linewidth=2.5, alpha=0.45)
             if v is not None:
-                ax.plot(x, v, "o", color=COLOURS[i % len(COLOURS)], markersize=3)
-    from matplotlib.ticker import MaxNLocator
-
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+                ax.plot(v, y + off, "o", color=COLOURS[i % len(COLOURS)], markersize=3,
+                        label=s.name if y == 0 else None)
+    ax.set_yticks(range(n))
+    ax.set_yticklabels(chart.categories, fontsize=7)
     ax.invert_yaxis()
+    ax.set_xlabel(chart.unit or "")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    if k > 1:
+        ax.legend(fontsize=7, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=k)
 
 
 def _radar(fig: Any, chart: Chart) -> None:
@@ -129,16 +154,32 @@ def _radar(fig: Any, chart: Chart) -> None:
     ax.set_xticklabels(chart.categories, fontsize=8)
     ax.set_yticks(ax.get_yticks())  # fixed ticks: the unit goes into the caption under the figure
     if len(chart.series) > 1:
-        ax.legend(fontsize=8, frameon=False, loc="upper right", bbox_to_anchor=(1.3, 1.1))
+        ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.25, 0.5))
 
 
-def _tick_labels(ax: Any, chart: Chart) -> None:
+def _tick_labels(ax: Any, chart: Chart) -> bool:
+    """Category labels (every k-th when there are many), rotated when long; whether they were rotated."""
     n = len(chart.categories)
     ax.set_xticks(_xs(chart))
     step = max(1, n // 30)  # a national chart of 180 zones: every 6th label, never overlapping text
     labels = [c if k % step == 0 else "" for k, c in enumerate(chart.categories)]
     rotate = n > 6 or max((len(c) for c in chart.categories), default=0) > 6
     ax.set_xticklabels(labels, rotation=60 if rotate else 0, ha="right" if rotate else "center", fontsize=7)
+    return rotate
 
 
-DRAW = {"bar": _bar, "line": _line, "scatter": _scatter, "waterfall": _waterfall, "rank_interval": _rank_interval}
+DRAW = {"bar": _bar, "line": _line, "scatter": _scatter, "waterfall": _waterfall}
+RANKS_PER_CHART = 30
+
+
+def split(chart: Chart) -> list[Chart]:
+    """A rank-interval chart of many zones as several (≤ 30 zones each): 180 rows do not fit one page."""
+    if chart.kind != "rank_interval" or len(chart.categories) <= RANKS_PER_CHART:
+        return [chart]
+    parts = []
+    for k in range(0, len(chart.categories), RANKS_PER_CHART):
+        sl = slice(k, k + RANKS_PER_CHART)
+        series = [s.model_copy(update={"values": s.values[sl], "low": s.low[sl] if s.low else None,
+                                       "high": s.high[sl] if s.high else None}) for s in chart.series]
+        parts.append(chart.model_copy(update={"categories": chart.categories[sl], "series": series}))
+    return parts

@@ -27,6 +27,7 @@ from gaoxin.report._office import (
     safe_rows,
     safe_texts,
 )
+from gaoxin.report._png import split
 
 if TYPE_CHECKING:
     from gaoxin.services.report_model import Chart, ReportContent, ReportMeta, Table
@@ -66,8 +67,9 @@ def write_docx(content: ReportContent, path: str | Path) -> None:
         for table in section.tables:
             _table(doc, table, content.meta.lang)
         for chart in section.charts:
-            figure += 1
-            _chart(doc, chart, figure, lab)
+            for part in split(chart):
+                figure += 1
+                _chart(doc, part, figure, lab)
     buf = io.BytesIO()
     doc.save(buf)
     Path(path).write_bytes(_fixed_zip(buf.getvalue()))
