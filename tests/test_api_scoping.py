@@ -80,8 +80,7 @@ ROUTES: dict[tuple[str, str], list[tuple[str, str, dict | None]]] = {
     ("GET", "/api/v1/exports/points.{fmt}"): [("GET", "/api/v1/exports/points.csv", None),
                                               ("GET", "/api/v1/exports/points.xlsx", None)],
     ("GET", "/api/v1/evaluations/{evaluation_id}/report"): [  # issue #11; every format: tests/test_api_reports.py
-        ("GET", "/api/v1/evaluations/{eid}/report?scope=zone:{other}&format=xlsx", None),
-        ("GET", "/api/v1/evaluations/{eid}/report?scope=zone:{own}&format=docx", None)],
+        ("GET", "/api/v1/evaluations/{eid}/report?scope=zone:{other}&format=docx", None)],
 }
 
 USERS = {"adm": {"role": "admin"}, "nat": {"role": "national"}, "prov": {"role": "province", "provinces": ["35"]},
