@@ -78,7 +78,12 @@ def write_docx(content: ReportContent, path: str | Path) -> None:
 # --- styles, fonts, properties ---------------------------------------------------------------------------------
 
 def _has_style(doc: Any, name: str) -> bool:
-    return any(s.name == name for s in doc.styles)
+    """Whether the template has style ``name`` (looked up once per document: the lookup walks every style)."""
+    names = getattr(doc, "_gaoxin_styles", None)
+    if names is None:
+        names = {s.name for s in doc.styles}
+        doc._gaoxin_styles = names
+    return name in names
 
 
 def _east_asian(style: Any, font: str = FONT) -> None:
