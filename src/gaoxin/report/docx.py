@@ -361,7 +361,10 @@ def _chart(doc: Any, chart: Chart, number: int, lab: dict[str, str]) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    from gaoxin.report._png import png
+    try:  # the PDF's own drawing when gaoxin.report.charts offers PNG (same look in both); else the local one
+        from gaoxin.report.charts import png  # type: ignore[attr-defined]
+    except ImportError:
+        from gaoxin.report._png import png
 
     if not chart.categories or not chart.series or all(is_missing(v) for s in chart.series for v in s.values):
         return  # nothing to draw: the numbers are in the tables
