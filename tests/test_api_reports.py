@@ -11,6 +11,7 @@ extracted text) for credit codes of zones outside the role's scope.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import sys
 import types
