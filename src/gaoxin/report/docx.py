@@ -12,6 +12,7 @@ The document is a function of the content: fixed core-property dates and fixed z
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ FONT = "Noto Sans CJK SC"
 FALLBACK = "宋体"
 LATIN = "Calibri"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0: dropped from cell text
 
 
 def write_docx(content: ReportContent, path: str | Path) -> None:
@@ -61,7 +63,7 @@ def write_docx(content: ReportContent, path: str | Path) -> None:
     for section in content.sections:
         if section.id == "cover":
             continue  # its paragraphs are on the cover page
-        doc.add_heading(safe_texts([section.title])[0], level=min(max(section.level, 1), 3))
+        doc.add_paragraph(safe_texts([section.title])[0], style=_style(doc, f"Heading {min(max(section.level, 1), 3)}"))
         for text in safe_texts(list(section.paragraphs)):
             doc.add_paragraph(text)
         for table in section.tables:
@@ -84,6 +86,16 @@ def _has_style(doc: Any, name: str) -> bool:
         names = {s.name for s in doc.styles}
         doc._gaoxin_styles = names
     return name in names
+
+
+def _style(doc: Any, name: str) -> Any:
+    """The style object (not its name: python-docx looks a name up by XPath on every paragraph), or None."""
+    cache = getattr(doc, "_gaoxin_style_objs", None)
+    if cache is None:
+        cache = doc._gaoxin_style_objs = {}
+    if name not in cache:
+        cache[name] = doc.styles[name] if _has_style(doc, name) else None
+    return cache[name]
 
 
 def _east_asian(style: Any, font: str = FONT) -> None:
@@ -275,7 +287,7 @@ def _cover(doc: Any, content: ReportContent) -> None:
 def _table(doc: Any, table: Table, lang: str) -> None:
     from docx.shared import Pt
 
-    cap = doc.add_paragraph(style="Caption" if _has_style(doc, "Caption") else None)
+    cap = doc.add_paragraph(style=_style(doc, "Caption"))
     run = cap.add_run(safe_texts([table.title])[0])
     run.bold = True
     run.font.size = Pt(10)
@@ -298,63 +310,52 @@ def _table(doc: Any, table: Table, lang: str) -> None:
 
 def _grid(doc: Any, rows: list[list[str]], *, header_row: bool, numeric: set[int],
           widths: tuple[float, ...] | None = None) -> None:
-    """A Word table built as XML in one pass (python-docx's cell API is quadratic on long tables): grid
-    borders, 9-pt text, numbers right-aligned, the first row bold and repeated on every page."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm
+    """A Word table written as one XML string and parsed once (python-docx's cell API is quadratic on long
+    tables, element-by-element building slow on a national report's ~1 100 tables): grid borders, 9-pt text,
+    numbers right-aligned, the first row bold and repeated on every page."""
+    from xml.sax.saxutils import escape
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
 
     n = max((len(r) for r in rows), default=0)
     if n == 0:
         return
-    table = doc.add_table(rows=0, cols=n)
-    if _has_style(doc, "Table Grid"):
-        table.style = doc.styles["Table Grid"]
-    tbl = table._tbl
-    if widths:
-        for col, w in zip(table.columns, widths, strict=False):
-            col.width = Cm(w)
-
-    def el(tag: str, **attrs: str) -> Any:
-        e = OxmlElement(tag)
-        for k, v in attrs.items():
-            e.set(qn(k), v)
-        return e
-
+    twips = [round(w * 567) for w in widths] if widths else [round(_text_width(doc) / n)] * n
+    style = _style_id(doc, "Table Grid")
+    out = [f"<w:tbl {nsdecls('w')}><w:tblPr>", f'<w:tblStyle w:val="{style}"/>' if style else "",
+           '<w:tblW w:type="auto" w:w="0"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+           'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+           "".join(f'<w:gridCol w:w="{w}"/>' for w in (twips + twips[-1:] * n)[:n]), "</w:tblGrid>"]
+    size = '<w:sz w:val="18"/><w:szCs w:val="18"/>'
     for i, row in enumerate(rows):
-        tr = el("w:tr")
-        if i == 0 and header_row:
-            trpr = el("w:trPr")
-            trpr.append(el("w:tblHeader", **{"w:val": "true"}))
-            trpr.append(el("w:cantSplit", **{"w:val": "true"}))
-            tr.append(trpr)
+        head = i == 0 and header_row
+        out.append('<w:tr><w:trPr><w:tblHeader w:val="true"/><w:cantSplit w:val="true"/></w:trPr>' if head
+                   else "<w:tr>")
         for j in range(n):
-            text = row[j] if j < len(row) else ""
-            tc = el("w:tc")
-            tcpr = el("w:tcPr")
-            tcpr.append(el("w:tcW", **{"w:w": "0", "w:type": "auto"}))
-            tc.append(tcpr)
-            p = el("w:p")
-            ppr = el("w:pPr")
-            ppr.append(el("w:spacing", **{"w:before": "0", "w:after": "0"}))
-            if j in numeric and i > 0:
-                ppr.append(el("w:jc", **{"w:val": "right"}))
-            p.append(ppr)
-            r = el("w:r")
-            rpr = el("w:rPr")
-            if i == 0 and header_row:
-                rpr.append(el("w:b"))
-            rpr.append(el("w:sz", **{"w:val": "18"}))
-            rpr.append(el("w:szCs", **{"w:val": "18"}))
-            r.append(rpr)
-            t = el("w:t", **{"xml:space": "preserve"})
-            t.text = text
-            r.append(t)
-            p.append(r)
-            tc.append(p)
-            tr.append(tc)
-        tbl.append(tr)
+            text = escape(CONTROL.sub("", row[j] if j < len(row) else ""))
+            jc = '<w:jc w:val="right"/>' if j in numeric and not head and i > 0 else ""
+            bold = "<w:b/>" if head else ""
+            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{(twips + twips[-1:] * n)[j]}" w:type="dxa"/></w:tcPr><w:p>'
+                       f'<w:pPr><w:spacing w:before="0" w:after="0"/>{jc}</w:pPr><w:r><w:rPr>{bold}{size}</w:rPr>'
+                       f'<w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>')
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    doc.element.body._insert_tbl(parse_xml("".join(out)))
     doc.add_paragraph()
+
+
+def _text_width(doc: Any) -> int:
+    """The page's text width in twips (A4 less the margins), looked up once per document."""
+    width = getattr(doc, "_gaoxin_width", None)
+    if width is None:
+        sec = doc.sections[0]
+        width = doc._gaoxin_width = int((sec.page_width - sec.left_margin - sec.right_margin) / 635)
+    return width
+
+
+def _style_id(doc: Any, name: str) -> str | None:
+    return doc.styles[name].style_id if _has_style(doc, name) else None
 
 
 def _chart(doc: Any, chart: Chart, number: int, lab: dict[str, str]) -> None:
@@ -370,12 +371,25 @@ def _chart(doc: Any, chart: Chart, number: int, lab: dict[str, str]) -> None:
         return  # nothing to draw: the numbers are in the tables
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.add_run().add_picture(io.BytesIO(png(chart)), width=Cm(15.5))
+    _picture(doc, p.add_run(), png(chart), Cm(15.5))
     cap = doc.add_paragraph()
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
     unit = f"（{chart.unit}）" if chart.unit and lab is LABELS["zh"] else (f" ({chart.unit})" if chart.unit else "")
     run = cap.add_run(safe_texts([f"{lab['figure']} {number}  {chart.title}{unit}"])[0])
     run.font.size = Pt(9)
+
+
+def _picture(doc: Any, run: Any, data: bytes, width: Any) -> None:
+    """``run.add_picture`` without its ``next_id``: python-docx finds a free shape id by an XPath over the
+    whole document per picture, quadratic in a national report's ~540 charts (49 of 93 s).  Ids count up
+    from 1000 here (the template's drawings, if any, sit below)."""
+    from docx.oxml.shape import CT_Inline
+
+    part = doc.part
+    r_id, image = part.get_or_add_image(io.BytesIO(data))
+    cx, cy = image.scaled_dimensions(width, None)
+    doc._gaoxin_shape = getattr(doc, "_gaoxin_shape", 999) + 1
+    run._r.add_drawing(CT_Inline.new_pic_inline(doc._gaoxin_shape, r_id, image.filename, cx, cy))
 
 
 def _fixed_zip(data: bytes) -> bytes:
