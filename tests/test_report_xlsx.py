@@ -3,6 +3,7 @@ of the hand-built content in tests/report_sample.py."""
 
 from __future__ import annotations
 
+import importlib.util
 import zipfile
 
 import pytest
@@ -147,3 +148,49 @@ def test_sheet_names_legal_unique_and_short():
     ("percent", 1, '0.0"%"'), ("percent", 0, '0"%"')])
 def test_number_formats(kind, decimals, code):
     assert number_format(Column(key="x", label="x", kind=kind, decimals=decimals)) == code
+
+
+def _cells_equal_content(wb, content) -> int:
+    """Every cell of every table against the content: numbers equal, text equal (after the apostrophe of
+    neutralisation), missing and suppressed "—".  Returns the number of cells compared."""
+    seen, tables = set(), []
+    for t in content.tables():
+        if t.id not in seen:
+            seen.add(t.id)
+            tables.append(t)
+    assert len(wb.worksheets) == 1 + len(tables)
+    compared = 0
+    for ws, t in zip(wb.worksheets[1:], tables, strict=True):
+        hidden = set(map(tuple, t.suppressed))
+        for i, row in enumerate(t.rows):
+            for j, value in enumerate(row):
+                got = ws.cell(3 + i, 1 + j).value
+                if value is None or (i, j) in hidden:
+                    assert got == "—", (ws.title, i, j, got)
+                elif isinstance(value, str):
+                    assert got in (value, "'" + value), (ws.title, i, j, got, value)
+                else:
+                    assert got == value, (ws.title, i, j, got, value)
+                compared += 1
+    return compared
+
+
+def test_every_cell_equals_the_content(book):
+    _, content, wb = book
+    assert _cells_equal_content(wb, content) == 24 + 8 + 6
+
+
+@pytest.mark.skipif(importlib.util.find_spec("gaoxin.services.report") is None,
+                    reason="services.report.build_report is not in this tree yet")
+def test_the_demo_national_workbook_equals_its_content_cell_by_cell(demo_db, tmp_path):
+    from gaoxin.services import Store, overview
+    from gaoxin.services.report import build_report
+
+    with Store(demo_db, "read") as s:
+        content = build_report(s, overview.latest_evaluation(s), "national", "admin", "zh")
+    path = tmp_path / "national.xlsx"
+    write_xlsx(content, path)
+    wb = load_workbook(path)
+    assert _cells_equal_content(wb, content) > 500
+    ranking = next(t for t in content.tables() if t.id == "ranking")
+    assert len(ranking.rows) == 12  # every zone of the demo store
