@@ -245,7 +245,7 @@ def _field(paragraph: Any, instruction: str, placeholder: str) -> None:
 
 
 def _toc(paragraph: Any, hint: str) -> None:
-    """The table-of-contents field over Heading 1–2; settings ask Word to update fields on opening."""
+    """The table-of-contents field over Heading 1–2; the settings ask Word to refresh fields on opening."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
