@@ -58,12 +58,14 @@ def write_docx(content: ReportContent, path: str | Path) -> None:
     doc.add_page_break()
     doc.add_paragraph(lab["toc"], style="TOC Heading" if _has_style(doc, "TOC Heading") else None)
     _toc(doc.add_paragraph(), lab["toc_hint"])
-    doc.add_page_break()
     figure = 0
     for section in content.sections:
         if section.id == "cover":
             continue  # its paragraphs are on the cover page
-        doc.add_paragraph(safe_texts([section.title])[0], style=_style(doc, f"Heading {min(max(section.level, 1), 3)}"))
+        heading = doc.add_paragraph(safe_texts([section.title])[0],
+                                    style=_style(doc, f"Heading {min(max(section.level, 1), 3)}"))
+        if section.level <= 1 or section.id.startswith("zone:"):  # a chapter or a zone page starts a page
+            heading.paragraph_format.page_break_before = True
         for text in safe_texts(list(section.paragraphs)):
             doc.add_paragraph(text)
         for table in section.tables:
