@@ -30,6 +30,8 @@ def test_headings_follow_the_section_levels(word):
     h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
     assert h1 == ["年度概况", "综合排名", "附录：指标定义"]  # the cover section is the cover page, not a chapter
     assert h2 == ["示例高新区001"]
+    # every chapter and zone page starts a page
+    assert all(p.paragraph_format.page_break_before for p in doc.paragraphs if p.style.name.startswith("Heading"))
     assert any(p.style.name == "Title" and p.text == "国家高新区年度监测报告（2024年）" for p in doc.paragraphs)
 
 
