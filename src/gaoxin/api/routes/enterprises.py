@@ -71,13 +71,13 @@ def near_miss(zone: str, year: int | None = YEAR, tier: str | None = Query(None,
     return json_response(call(en.near_miss, s, a, zone, year, tier))
 
 
-@router.get("/zones/{zone}/tiers", summary="梯度漏斗 / tier funnel (near misses scoped)")
+@router.get("/zones/{zone}/tiers", summary="梯度漏斗（计数经保密处理）/ tier funnel (counts protected)")
 def tiers(zone: str, year: int | None = YEAR, s: Store = Depends(view), a: Access = Depends(access)) -> Response:
-    from gaoxin.services import enterprises as en
+    from gaoxin.services import funnel
 
     no_published_only(a)
     check_zone(s, zone)
-    return json_response(call(en.zone_tiers, s, a, zone, year))
+    return json_response(call(funnel.zone_tiers_for, s, a, zone, year))
 
 
 @router.get("/points", responses=doc(Page),
