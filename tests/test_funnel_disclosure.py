@@ -131,3 +131,34 @@ def test_tiers_route_by_role(demo_db):
         assert other["footnote"] and None in counts
     for y in {r["year"] for r in other["funnel"]}:  # no year total gives back a lone withheld count
         assert _recover(other["funnel"], other["totals"], y) == {}
+
+
+def test_enterprise_evidence_of_every_year(demo_db):
+    """``years=all`` adds the evidence of each of the firm's years (the single-year answer unchanged); a zone
+    user gets 404 for another zone's firm with or without it."""
+    from fastapi.testclient import TestClient
+
+    from conftest import add_users, login
+    from gaoxin.api.app import Settings, create_app
+
+    add_users(demo_db, {"nat": {"role": "national"}, "zon": {"role": "zone", "zones": ["GX007"]}})
+    with TestClient(create_app(Settings(db=demo_db))) as client:
+        login(client, "nat")
+        code = client.get("/api/v1/enterprises", params={"zone": "GX001", "page_size": 1}).json()["rows"][0][
+            "credit_code"]
+        one = client.get(f"/api/v1/enterprises/{code}").json()
+        every = client.get(f"/api/v1/enterprises/{code}", params={"years": "all"}).json()
+        some = client.get(f"/api/v1/enterprises/{code}", params={"years": "2021,2024"}).json()
+        assert client.get(f"/api/v1/enterprises/{code}", params={"years": "last"}).status_code == 422
+    assert "by_year" not in one and {k: v for k, v in every.items() if k != "by_year"} == one
+    years = sorted(r["year"] for r in one["years"])
+    assert [b["year"] for b in every["by_year"]] == years
+    last = every["by_year"][-1]
+    assert last["tiers"] == one["tiers"] and last["year"] == one["tiers"][0]["year"]
+    for b in every["by_year"]:
+        assert all(t["year"] == b["year"] for t in b["tiers"])
+        assert b["met"] == [t["tier"] for t in b["tiers"] if t["status"] == "pass"]
+    assert [b["year"] for b in some["by_year"]] == [y for y in years if y in (2021, 2024)]
+    with TestClient(create_app(Settings(db=demo_db))) as client:
+        login(client, "zon")
+        assert client.get(f"/api/v1/enterprises/{code}", params={"years": "all"}).status_code == 404
