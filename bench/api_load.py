@@ -1,7 +1,7 @@
 """Benchmark: the web API under a constant offered rate (open model) on loopback, load generator included.
 
-Run: .venv/bin/python bench/api_load.py [--rates 100,200,300,400,500,600,800] [--seconds 15] [--warmup 5]
-                                        [--connections 32] [--zones 169 --enterprises 30000]
+Run: .venv/bin/python bench/api_load.py [--rates 100,200,…,1600] [--seconds 15] [--warmup 5]
+                                        [--connections 32] [--plain-uvicorn] [--zones 169 --enterprises 30000]
 
 Builds (once, cached under bench/data/) the default demo store, starts ``gaoxin serve`` on a free port as a
 separate process, signs in a national user, and offers each rate for ``--seconds`` over the ranking, zone
@@ -69,10 +69,18 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen:
+PLAIN = ("import sys, uvicorn; from gaoxin.api.app import Settings, create_app; "
+         "uvicorn.run(create_app(Settings(db=sys.argv[1], warm_caches=True)), port=int(sys.argv[2]), "
+         "loop='asyncio', http='h11', log_level='warning')")
+
+
+def start_server(db: Path, port: int, plain: bool = False) -> subprocess.Popen:
+    """``gaoxin serve`` (uvicorn picks uvloop and httptools), or with ``plain`` the same app on uvicorn's
+    pure-Python asyncio loop and h11 parser, for comparison."""
     env = {**os.environ, "GAOXIN_STORE_WAIT": "30"}
-    proc = subprocess.Popen([sys.executable, "-m", "gaoxin", "serve", "--db", str(db), "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cmd = ([sys.executable, "-c", PLAIN, str(db), str(port)] if plain else
+           [sys.executable, "-m", "gaoxin", "serve", "--db", str(db), "--port", str(port)])
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1).status_code == 200:
@@ -116,10 +124,12 @@ def session_memory(base: str, pid: int, n: int = 200) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rates", default="100,200,300,400,500,600,800", help="offered rates, requests/s")
+    ap.add_argument("--rates", default="100,200,300,400,500,600,800,1000,1200,1600", help="offered rates, requests/s")
     ap.add_argument("--seconds", type=float, default=15.0, help="seconds per rate")
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds at the first rate before measuring")
     ap.add_argument("--connections", type=int, default=32, help="keep-alive connections of the generator")
+    ap.add_argument("--plain-uvicorn", action="store_true",
+                    help="serve on uvicorn's asyncio loop and h11 parser instead of gaoxin serve's uvloop + httptools")
     ap.add_argument("--zones", type=int, default=169)
     ap.add_argument("--enterprises", type=int, default=30_000)
     a = ap.parse_args()
@@ -127,7 +137,7 @@ def main() -> None:
     db = demo_copy(a.zones, a.enterprises)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_server(db, port)
+    proc = start_server(db, port, a.plain_uvicorn)
     try:
         cookies = sign_in(base)
         paths = data_paths(base, cookies)
@@ -137,7 +147,8 @@ def main() -> None:
                  ("ranking + zone profile + enterprise list (round robin over "
                   f"{len(paths)} URLs)", [build_request(host, p, cookie) for p in paths]))
         print(f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
-              f"{server_kind()} · {a.zones} zones, {a.enterprises} firms · {a.seconds:g} s per rate after "
+              f"{'uvicorn (asyncio, h11)' if a.plain_uvicorn else server_kind()} · "
+              f"{a.zones} zones, {a.enterprises} firms · {a.seconds:g} s per rate after "
               f"{a.warmup:g} s warm-up · {a.connections} connections · server RSS {rss_mib(proc.pid):.0f} MiB · "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} · "
               f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
