@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 from _common import DATA
-from load import HEADER, build_request, run_step
+from load import HEADER, build_request, cpu_seconds, run_step
 
 TARGET_P95_MS = 50.0
 PASSWORD = "bench-password-Aa1!"  # a throw-away account of a throw-away copy of the demo store
@@ -114,6 +114,19 @@ def data_paths(base: str, cookies: dict[str, str]) -> list[str]:
     return paths
 
 
+def wait_idle(pid: int, below: float = 0.10, window: float = 2.0, limit: float = 900.0) -> float:
+    """Wait until the server's CPU stays under ``below`` of a core for ``window`` s: its warm-up in the job
+    thread (``services.overview.warm``, started with the server) has finished and does not share the
+    measured steps.  Returns the seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        c0 = cpu_seconds(pid)
+        time.sleep(window)
+        if cpu_seconds(pid) - c0 < below * window:
+            break
+    return time.monotonic() - t0
+
+
 def session_memory(base: str, pid: int, n: int = 200) -> float:
     """MiB of server memory per additional signed-in session (n logins)."""
     before = rss_mib(pid)
@@ -141,6 +154,7 @@ def main() -> None:
     try:
         cookies = sign_in(base)
         paths = data_paths(base, cookies)
+        waited = wait_idle(proc.pid)
         host = f"127.0.0.1:{port}"
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
         mixes = (("baseline GET /api/v1/auth/me", [build_request(host, "/api/v1/auth/me", cookie)]),
@@ -151,7 +165,7 @@ def main() -> None:
               f"{a.zones} zones, {a.enterprises} firms · {a.seconds:g} s per rate after "
               f"{a.warmup:g} s warm-up · {a.connections} connections · server RSS {rss_mib(proc.pid):.0f} MiB · "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} · "
-              f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
+              f"{time.strftime('%Y-%m-%d %H:%M %Z')} · server warm-up finished {waited:.0f} s after the first reads")
         rows = []
         for label, reqs in mixes:
             print(f"\n{label}\n{HEADER}")
@@ -163,9 +177,12 @@ def main() -> None:
                 rows.append((label, res))
         data = [r for label, r in rows if not label.startswith("baseline")]
         base_rows = {r.offered: r for label, r in rows if label.startswith("baseline")}
-        ok = [r.offered for r in data if r.p95_ms <= TARGET_P95_MS and r.errors == 0]
-        print(f"\nhighest offered rate with p95 ≤ {TARGET_P95_MS:.0f} ms and no errors: {max(ok):.0f} requests/s"
-              f" (target: 500)" if ok else f"\nno offered rate kept p95 ≤ {TARGET_P95_MS:.0f} ms (target: 500/s)")
+        passed = [r.p95_ms <= TARGET_P95_MS and r.errors == 0 for r in data]
+        held = [r.offered for r in data[:passed.index(False) if False in passed else len(data)]]
+        print(f"\nhighest offered rate with p95 ≤ {TARGET_P95_MS:.0f} ms and no errors at it and every lower rate: "
+              + (f"{held[-1]:.0f} requests/s" if held else "none") + " (target: 500 requests/s)")
+        alone = [f"{r.offered:.0f}" for r, p in zip(data, passed, strict=True) if p]
+        print("rates that passed on their own: " + (", ".join(alone) or "none"))
         for r in data:
             b = base_rows.get(r.offered)
             if b and b.p50_ms > 0:
