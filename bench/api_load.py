@@ -188,7 +188,9 @@ def main() -> None:
             if b and b.p50_ms > 0:
                 print(f"  at {r.offered:.0f}/s: p50 {r.p50_ms:.1f} ms = {r.p50_ms / b.p50_ms:.1f}× the baseline's, "
                       f"server CPU {r.server_cpu_pct:.0f} % vs {b.server_cpu_pct:.0f} %")
-        print(f"memory per signed-in session: {session_memory(base, proc.pid) * 1024:.1f} KiB; "
+        print(f"server RSS growth per sign-in (200 sign-ins; an upper bound: Argon2's 19 MiB per verify leaves "
+              f"allocator high-water, bench/sessions.py measures a session itself): "
+              f"{session_memory(base, proc.pid) * 1024:.1f} KiB; "
               f"server RSS after the run {rss_mib(proc.pid):.0f} MiB")
     finally:
         proc.terminate()
