@@ -48,6 +48,9 @@ chromium:  # the browser tests drive Debian's Chromium (never a downloaded brows
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 	@fc-list :lang=zh 2>/dev/null | grep -q . || ! command -v apt-get >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-noto-cjk; }
+	@# the report tests (issue #11) render PDF pages to PNG and read their text with poppler
+	@command -v pdftoppm >/dev/null || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends poppler-utils; }
 
 test-fast: $(STAMP) lint  ## the tests not marked slow: under a minute on 2 cores
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" tests

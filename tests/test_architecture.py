@@ -48,7 +48,7 @@ def test_lower_rooms_never_import_higher_ones(path):
 
 
 # the one surface module that starts another surface: `gaoxin serve` runs the API app (decision 0029)
-LAUNCHERS = {("cli", "serve.py"): "api"}
+LAUNCHERS = {("cli", "serve.py"): "api", ("cli", "report.py"): "report"}  # and `gaoxin report` the renderers
 
 
 @pytest.mark.parametrize("path", [p for p in modules() if room(p) in SURFACES], ids=lambda p: p.name)

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -25,7 +27,8 @@ from gaoxin.services.report_parts import Lang, tr
 if TYPE_CHECKING:
     from gaoxin.services import Store
 
-__all__ = ["ReportRequest", "audience_access", "build_report", "parse_scope"]
+__all__ = ["FORMATS", "ReportRequest", "audience_access", "build_report", "default_name", "export_report",
+           "parse_scope"]
 
 
 class ReportRequest(BaseModel):
@@ -157,3 +160,40 @@ def scope_label(kind: str, value: str | None, lang: Lang, names: dict[str, str])
     if kind == "province":
         return f"{names.get(value or '', value)}" if lang == "zh" else f"Province {value} ({names.get(value or '')})"
     return names.get(value or "", value or "")
+
+
+FORMATS = ("pdf", "xlsx", "docx")
+
+
+def default_name(content: ReportContent, fmt: str) -> str:
+    """``报告-2024-national-e1-zh.pdf``: year, scope, run and language, so two reports never collide."""
+    m = content.meta
+    scope = m.scope.replace(":", "-")
+    aud = "" if m.audience == "public" else "-" + m.audience.replace(":", "-").replace(",", "+")
+    return f"report-{m.year}-{scope}-e{m.evaluation_id}{aud}-{m.lang}.{fmt}"
+
+
+def export_report(content: ReportContent, path: Path, fmt: str, db: Path | None,
+                  write: Callable[[ReportContent, Path], object]) -> Path:
+    """Write ``content`` with ``write`` (a renderer of ``gaoxin.report``) to ``path``: into a temporary file
+    beside it, audited as an export (run, scope, audience, content hash), then renamed — whole or not at all,
+    never over the store (``services.export``)."""
+    import os
+
+    from gaoxin.services.export import ExportError, record, replacing
+    from gaoxin.store.db import db_path
+
+    if fmt not in FORMATS:
+        raise InputError(f"报告格式须为 {' | '.join(FORMATS)} / --format must be one of {', '.join(FORMATS)}: {fmt}")
+    if path.suffix.lower() != f".{fmt}":
+        raise ExportError(f"输出文件扩展名应为 .{fmt} / --out must end in .{fmt} for --format {fmt}: {path}")
+    store_file = db_path(db)
+    if Path(os.path.realpath(path)) in (Path(os.path.realpath(store_file)),
+                                        Path(os.path.realpath(store_file)).with_name(store_file.name + ".wal")):
+        raise ExportError(f"输出文件不能是数据库本身 / the output would overwrite the store: {path}")
+    m = content.meta
+    with replacing(path) as tmp:
+        write(content, tmp)
+        record(store_file, "export", str(path), kind="report", format=fmt, evaluation=m.evaluation_id,
+               scope=m.scope, audience=m.audience, lang=m.lang, content_hash=content.content_hash())
+    return path
