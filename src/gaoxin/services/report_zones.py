@@ -279,7 +279,7 @@ def _explanation(ctx: Context, zone: str, own: bool) -> tuple[list[str], list[Ta
     tables = [t]
     if firms_ok and e.get("firms"):
         units = {i["code"]: i["unit"] for i in e["indicators"]}
-        frows = [[f["indicator"], f["name"], f["credit_code"], f["contribution"], units.get(f["indicator"], "")]
+        frows = [[f["indicator"], f["name"], f["credit_code"] or None, f["contribution"], units.get(f["indicator"], "")]
                  for f in e["firms"]]
         tables.append(table(f"zone:{zone}:firms", ctx.t("推动变化的企业", "Firms that moved it"),
                             [col("indicator", ctx.t("指标", "Indicator")), col("name", ctx.t("企业", "Firm")),
