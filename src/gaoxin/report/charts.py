@@ -104,9 +104,9 @@ def _bar(c: Chart) -> Figure:
         ax.bar(x + (i - (k - 1) / 2) * w, _vals(s.values), w, label=s.name, color=COLOURS[i % len(COLOURS)])
     ax.set_xticks(x, c.categories, rotation=30 if n > 6 else 0, ha="right" if n > 6 else "center")
     ax.set_ylabel(c.unit)
-    ax.set_title(c.title)
-    if k > 1:
-        ax.legend(frameon=False)
+    ax.set_title(c.title, pad=20 if k > 1 else 6)
+    if k > 1:  # above the bars, under the title
+        ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=k, borderaxespad=0.2)
     ax.grid(axis="y", color="#dddddd", linewidth=0.5)
     return fig
 
