@@ -8,7 +8,7 @@ WEB := src/gaoxin/web/static/index.html
 NODE_MODULES := frontend/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
 
-.PHONY: demo test test-fast lint bench clean java node chromium web
+.PHONY: demo test test-fast lint bench clean java node chromium web report-libs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-demo: $(STAMP) $(WEB)
+demo: $(STAMP) $(WEB) report-libs
 	$(BIN)/gaoxin demo --serve
 
 lint: $(STAMP)
@@ -26,7 +26,7 @@ java:  # the Spark tests start a local JVM; install Debian's headless Java when 
 	@command -v java >/dev/null || ! command -v apt-get >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends default-jre-headless; }
 
-test: $(STAMP) lint java chromium $(WEB)
+test: $(STAMP) lint java chromium report-libs $(WEB)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests || { rc=$$?; [ $$rc -eq 5 ] && echo "no tests collected"; exit $$rc; }
 
 
@@ -51,6 +51,11 @@ chromium:  # the browser tests drive Debian's Chromium (never a downloaded brows
 	@# the report tests (issue #11) render PDF pages to PNG and read their text with poppler
 	@command -v pdftoppm >/dev/null || ! command -v apt-get >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends poppler-utils; }
+
+report-libs:  # PDF reports: WeasyPrint needs Pango, CJK fonts for text and charts; the tests read PDFs with poppler
+	@{ ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=zh | grep -q . && command -v pdftoppm >/dev/null; } || \
+	  ! command -v apt-get >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+	  libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils; }
 
 test-fast: $(STAMP) lint  ## the tests not marked slow: under a minute on 2 cores
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow" tests

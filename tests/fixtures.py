@@ -6,6 +6,9 @@ ingest fixtures.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
@@ -54,3 +57,33 @@ def panel_store(path, rows: list[dict], zones: tuple[str, ...] = ("A", "B")):
         con.execute(f"INSERT INTO enterprise_year (row_id, valid_from, {cols}) VALUES (?, 1, {marks})",
                     [i, *r.values()])
     return con
+
+
+@contextmanager
+def spark_twin_stores(folder: Path, *, zones: int, enterprises: int, years: tuple[int, int], seed: int):
+    """The same generated snapshot in DuckDB and as Spark temp views (copied through Arrow).
+
+    Yields ``(duckdb_connection, ibis_pyspark_backend)``: the Spark tests run one expression on both and
+    compare.  Spark runs in local mode with one thread and one shuffle partition, UTC.
+    """
+    import ibis
+    from pyspark.sql import SparkSession
+
+    from conftest import ingest_path
+    from gaoxin.demo.synthetic import generate
+    from gaoxin.indicators.tables import STORE_TABLES
+    from gaoxin.store import db as store_db
+
+    files = generate(folder / "csv", zones=zones, enterprises=enterprises, years=years, seed=seed)
+    ingest_path([files.zones, files.enterprises, files.zone_facts], folder / "s.duckdb")
+    con = store_db.connect(folder / "s.duckdb", read_only=True)
+    spark = (SparkSession.builder.master("local[1]").appName("gaoxin-test")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+             .config("spark.sql.session.timeZone", "UTC").getOrCreate())  # fmt: skip
+    try:
+        for name in (*STORE_TABLES, "snapshot"):
+            spark.createDataFrame(con.sql(f"SELECT * FROM {name}").to_arrow_table()).createOrReplaceTempView(name)
+        yield con, ibis.pyspark.connect(spark)
+    finally:
+        spark.stop()
+        con.close()

@@ -422,3 +422,56 @@ def test_role_matrix_over_the_demo_store(demo_db):
     known = {k: v for k, v in truth.items() if k[0] == zone}
     res = attack({"t": view["zone"]}, cellkey, known=known)
     assert res and all(hi - lo > 1e-6 for lo, hi in res.values())
+
+
+# -------------------------------------------------------------------------- users of several zones
+
+PAIR = {("A", "x"): [50], ("B", "x"): [4, 4, 4], ("C", "x"): [6, 6, 6], ("D", "x"): [20, 20, 20]}
+
+
+def test_a_user_of_two_zones_is_a_coalition_of_its_own():
+    """Zone A (one firm) is withheld, B (smallest) as its complement; A's staff would then solve B, so C goes
+    too and D (60) is shown. Against a user of both A and B that is not enough: they know A and B, and C
+    follows from the total. With their zone set as a coalition D is withheld as well, and they fail."""
+    c = contributions(PAIR)
+    c["pair"] = np.where(c["zone"].isin(["A", "B"]), "AB", None)
+    t = Table("t", "zone", measures=("revenue",))
+    truth = {(z, "revenue"): float(v) for z, v in c.groupby("zone")["revenue"].sum().items()}
+    pair_knows = {k: v for k, v in truth.items() if k[0] in ("A", "B")}
+
+    zones_only = protect(c, t, rules=RULES, coalitions=["zone"])
+    assert [z for z in "ABCD" if zones_only["t"].loc[z, "revenue"] is None] == ["A", "B", "C"]
+    solved = attack(zones_only.tables, cellkey, known=pair_knows)
+    assert solved[("C", "revenue")] == (pytest.approx(18.0), pytest.approx(18.0))  # the threat is real
+
+    with_pair = protect(c, t, rules=RULES, coalitions=["zone", "pair"])
+    assert all(with_pair["t"].loc[z, "revenue"] is None for z in "ABCD")
+    assert with_pair["t"].loc[TOTAL, "revenue"] == 140
+    for known in (pair_knows, *({k: v} for k, v in truth.items())):  # the pair, and every zone alone
+        res = attack(with_pair.tables, cellkey, known=known)
+        assert all(hi - lo > 1 for lo, hi in res.values()), (known, res)
+
+
+def test_accounts_of_several_zones_become_coalitions(demo_db):
+    from conftest import add_users
+    from gaoxin.services import Store
+    from gaoxin.services.access import zone_provinces
+    from gaoxin.services.disclosure import account_coalitions
+
+    with Store(demo_db, "read") as store:
+        provinces = zone_provinces(store)
+    zones = sorted(provinces)
+    by_province: dict[str, list[str]] = {}
+    for z in zones:
+        by_province.setdefault(provinces[z], []).append(z)
+    whole = max(by_province.values(), key=len)  # a province's zones: covered by the province coalition
+    across = [zones[0], next(z for z in zones if provinces[z] != provinces[zones[0]])]
+    add_users(demo_db, {"two": {"role": "zone", "zones": across}, "one": {"role": "zone", "zones": zones[:1]},
+                        "prov": {"role": "zone", "zones": whole}, "bank2": {"role": "bank", "zones": across[::-1]},
+                        "gone": {"role": "zone", "zones": zones[:3]}})
+    from gaoxin.services import accounts
+
+    with Store(demo_db, "write") as store:
+        accounts.change_user(store, "gone", disabled=True)
+    with Store(demo_db, "read") as store:
+        assert account_coalitions(store) == [frozenset(across)]  # the bank's set is the same set

@@ -6,11 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ingest_path
+from fixtures import spark_twin_stores
 from gaoxin.analysis import points as ap
-from gaoxin.demo.synthetic import generate
-from gaoxin.indicators.tables import STORE_TABLES
-from gaoxin.store import db as store_db
 
 pyspark = pytest.importorskip("pyspark")
 pytestmark = [
@@ -22,22 +19,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory):
-    """The same snapshot in DuckDB and as Spark tables (copied through Arrow)."""
-    import ibis
-    from pyspark.sql import SparkSession
-
-    d = tmp_path_factory.mktemp("spark-points")
-    files = generate(d / "csv", zones=4, enterprises=400, years=(2019, 2023), seed=7)
-    ingest_path([files.zones, files.enterprises, files.zone_facts], d / "s.duckdb")
-    con = store_db.connect(d / "s.duckdb", read_only=True)
-    spark = (SparkSession.builder.master("local[1]").appName("gaoxin-points-test")
-             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
-             .config("spark.sql.session.timeZone", "UTC").getOrCreate())  # fmt: skip
-    for name in (*STORE_TABLES, "snapshot"):
-        spark.createDataFrame(con.sql(f"SELECT * FROM {name}").to_arrow_table()).createOrReplaceTempView(name)
-    yield con, ibis.pyspark.connect(spark)
-    spark.stop()
-    con.close()
+    folder = tmp_path_factory.mktemp("spark-points")
+    with spark_twin_stores(folder, zones=4, enterprises=400, years=(2019, 2023), seed=7) as s:
+        yield s
 
 
 def test_points_on_spark_equal_duckdb(stores) -> None:

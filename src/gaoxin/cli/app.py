@@ -54,6 +54,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="stdout 输出 JSON / prin
 OutOpt = Annotated[Path | None, typer.Option("--out", help="写入文件 / write to .csv | .xlsx (| .parquet)")]
 SnapshotOpt = Annotated[str | None, typer.Option(help="快照（默认最新）/ snapshot")]
 SaveOpt = Annotated[bool, typer.Option(help="按快照与规则哈希存储 / store per snapshot and rule hash")]
+YearOpt = Annotated[int, typer.Option(help="年份 / year")]
+ZoneOpt = Annotated[str | None, typer.Option(help="园区代码（默认全部）/ zone code (default: every zone)")]
 
 
 @contextlib.contextmanager

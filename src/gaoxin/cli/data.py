@@ -39,6 +39,14 @@ def export_sheets(sheets: dict, path: Path, db: Path | None) -> None:
     console.print(f"写入 wrote {path}")
 
 
+def export_frames(frames: dict, path: Path, db: Path | None) -> None:
+    """A result of several tables: every table as a sheet of an .xlsx, else the first one alone."""
+    if path.suffix.lower() == ".xlsx":
+        export_sheets(frames, path, db)
+    else:
+        export(next(iter(frames.values())), path, db)
+
+
 def _db(db: Path | None) -> Path:
     from gaoxin.services import db_path
 

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from gaoxin.cli import render
-from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, app, open_store
-from gaoxin.cli.data import export, export_sheets
+from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, YearOpt, ZoneOpt, app, open_store
+from gaoxin.cli.data import export_frames
 from gaoxin.cli.render import console
 
 
@@ -21,17 +21,10 @@ def _num(x: float | None, fmt: str = ".2f") -> str:
     return "—" if x is None else format(x, fmt)
 
 
-def _write(frames: dict, out_file: Path, db: Path | None) -> None:
-    if out_file.suffix.lower() == ".xlsx":
-        export_sheets(frames, out_file, db)
-    else:
-        export(next(iter(frames.values())), out_file, db)
-
-
 @app.command()
 def industry(
-    year: Annotated[int, typer.Option(help="年份 / year")],
-    zone: Annotated[str | None, typer.Option(help="园区代码（默认全部）/ zone code (default: all)")] = None,
+    year: YearOpt,
+    zone: ZoneOpt = None,
     level: Annotated[str, typer.Option(help="section 门类 | division 大类 | group 中类")] = "division",
     history: Annotated[int, typer.Option(help="主导产业回看年数 / years of featured-industry history")] = 5,
     rules: Annotated[Path | None, typer.Option(help="主导产业规则文件 / featured-industry rule file")] = None,
@@ -51,7 +44,7 @@ def industry(
         render.print_json(r.to_dict())
         return
     if out_file is not None:
-        _write(r.frames(), out_file, db)
+        export_frames(r.frames(), out_file, db)
         return
     import pandas as pd
 
@@ -77,7 +70,7 @@ def chains(
     chain: Annotated[str, typer.Option(help="产业链 / chain: integrated-circuit | biomedicine | "
                                             "new-energy-vehicles | FILE.toml")],
     zone: Annotated[str, typer.Option(help="园区代码 / zone code")],
-    year: Annotated[int, typer.Option(help="年份 / year")],
+    year: YearOpt,
     viewer: Annotated[str, typer.Option(help="查看范围 / national | admin | province:NN | zone:ZONE")] = "national",
     rules: Annotated[Path | None, typer.Option(help="补链强链规则文件 / gap rule file")] = None,
     leads: Annotated[Path | None, typer.Option(help="公开企业名单作线索来源 / public firm list (CSV|XLSX) as the "
@@ -99,7 +92,7 @@ def chains(
         render.print_json(r.to_dict())
         return
     if out_file is not None:
-        _write(r.frames(), out_file, db)
+        export_frames(r.frames(), out_file, db)
         return
     import pandas as pd
 

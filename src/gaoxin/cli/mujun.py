@@ -8,16 +8,16 @@ from typing import Annotated
 import typer
 
 from gaoxin.cli import render
-from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, app, open_store
-from gaoxin.cli.data import export, export_sheets
+from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, YearOpt, ZoneOpt, app, open_store
+from gaoxin.cli.data import export_frames
 from gaoxin.cli.render import console
 
 
 @app.command()
 def mujun(
-    year: Annotated[int, typer.Option(help="评价年份 / year")],
+    year: YearOpt,
     rules: Annotated[Path | None, typer.Option(help="亩均规则文件 / rule file (default: Huangyan 2022)")] = None,
-    zone: Annotated[str | None, typer.Option(help="园区代码 / zone code (default: every zone)")] = None,
+    zone: ZoneOpt = None,
     simulate: Annotated[Path | None, typer.Option(help="差别化价格表 / price schedule by grade (TOML)")] = None,
     snapshot: SnapshotOpt = None,
     save: SaveOpt = False,
@@ -35,13 +35,10 @@ def mujun(
         return
     firms = r.firm_frame().rename(columns=sm.FIRM_LABELS)
     if out_file is not None:
-        if out_file.suffix.lower() == ".xlsx":
-            sheets = {"企业 firms": firms, "园区 zones": r.rollup_frame(), "绿色 green": r.green_frame()}
-            if r.simulation:
-                sheets["模拟 simulation"] = render_sim(r.simulation)
-            export_sheets(sheets, out_file, db)
-        else:
-            export(firms, out_file, db)
+        sheets = {"企业 firms": firms, "园区 zones": r.rollup_frame(), "绿色 green": r.green_frame()}
+        if r.simulation:
+            sheets["模拟 simulation"] = render_sim(r.simulation)
+        export_frames(sheets, out_file, db)
         return
     console.print(f"{r.year} 年 亩均效益 / mu-average evaluation · 快照 snapshot {r.snapshot} · 规则 rules "
                   f"{r.rules_id} ({r.rules_hash})", highlight=False)

@@ -8,17 +8,17 @@ from typing import Annotated
 import typer
 
 from gaoxin.cli import render
-from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, app, open_store
+from gaoxin.cli.app import DbOpt, JsonOpt, OutOpt, SaveOpt, SnapshotOpt, YearOpt, ZoneOpt, app, open_store
 from gaoxin.cli.data import export, export_sheets
 from gaoxin.cli.render import console
 
 
 @app.command()
 def points(
-    year: Annotated[int, typer.Option(help="年份 / year")],
+    year: YearOpt,
     rules: Annotated[Path | None, typer.Option(help="积分规则文件（默认内置）/ points rule file (default built-in)")
                      ] = None,
-    zone: Annotated[str | None, typer.Option(help="园区代码 / zone code")] = None,
+    zone: ZoneOpt = None,
     snapshot: SnapshotOpt = None,
     bank_export: Annotated[Path | None, typer.Option(help="积分贷名单 .csv|.xlsx（前20%）/ bank list, top 20 %")
                            ] = None,
