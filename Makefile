@@ -48,9 +48,6 @@ chromium:  # the browser tests drive Debian's Chromium (never a downloaded brows
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
 	@fc-list :lang=zh 2>/dev/null | grep -q . || ! command -v apt-get >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-noto-cjk; }
-	@# the report tests (issue #11) render PDF pages to PNG and read their text with poppler
-	@command -v pdftoppm >/dev/null || ! command -v apt-get >/dev/null || \
-	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends poppler-utils; }
 
 report-libs:  # PDF reports: WeasyPrint needs Pango, CJK fonts for text and charts; the tests read PDFs with poppler
 	@{ ldconfig -p | grep -q libpangoft2-1.0 && fc-list :lang=zh | grep -q . && command -v pdftoppm >/dev/null; } || \

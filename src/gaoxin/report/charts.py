@@ -1,7 +1,7 @@
 """Charts of a report as SVG text, drawn by matplotlib from a ``report_model.Chart`` (issue #11 §1).
 
 - The CJK font is Debian's ``fonts-noto-cjk``, found by family name through matplotlib's font manager (no
-  path in the code); a machine without it gets a clear error naming the package (``make chromium``).
+  path in the code); a machine without it gets a clear error naming the package (``make report-libs``).
 - SVG text stays text (``svg.fonttype = none``) so the PDF keeps it searchable and WeasyPrint sets it in the
   same font as the body.
 - Deterministic: ``svg.hashsalt`` fixed and no date in the metadata, so the same chart gives the same bytes.
@@ -35,8 +35,8 @@ def _font() -> str:
     try:
         font_manager.findfont(font_manager.FontProperties(family=FONT_FAMILY), fallback_to_default=False)
     except ValueError:
-        raise ChartError(f"未找到中文字体 {FONT_FAMILY}：请安装 Debian 的 fonts-noto-cjk（make chromium）/ CJK font "
-                         f"{FONT_FAMILY} not found: install Debian's fonts-noto-cjk (make chromium)") from None
+        raise ChartError(f"未找到中文字体 {FONT_FAMILY}：请安装 Debian 的 fonts-noto-cjk（make report-libs）/ CJK font "
+                         f"{FONT_FAMILY} not found: install Debian's fonts-noto-cjk (make report-libs)") from None
     return FONT_FAMILY
 
 
