@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from gaoxin.services.errors import InputError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -25,8 +27,8 @@ COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0")
 RANKS_PER_CHART = 40  # a rank-interval chart longer than this is split (one page each)
 
 
-class ChartError(RuntimeError):
-    """A chart that cannot be drawn (font missing, unknown kind)."""
+class ChartError(InputError):
+    """A chart that cannot be drawn (font missing, unknown kind): the user's one-line error."""
 
 
 def _font() -> str:

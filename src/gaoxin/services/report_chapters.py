@@ -219,7 +219,9 @@ def method(ctx: Context) -> Section:
                     [col("n", "#", "int", decimals=0), col("step", ctx.t("步骤", "Step")),
                      col("params", ctx.t("参数", "Parameters"))], steps)
     cov = log.get("coverage", {})
-    avail = [[r.get("ref"), r.get("name_zh") if ctx.lang == "zh" else r.get("code"), r.get("source_kind"),
+    name_en = {i.code: i.name_en for i in ctx.fw.indicators}
+    avail = [[r.get("ref"), r.get("name_zh") if ctx.lang == "zh" else name_en.get(r.get("code"), r.get("code")),
+              r.get("source_kind"),
               r.get("zones"), r.get("of"), r.get("status_zh") if ctx.lang == "zh" else r.get("status")]
              for r in cov.get("indicators", [])]
     t_cov = table("data_availability", ctx.t("数据可得性", "Data availability"),
