@@ -162,6 +162,12 @@ def test_bad_scopes_say_so_in_both_languages(bad):
     assert "scope" in str(e.value) or "province" in str(e.value)
 
 
+def test_a_bad_language_is_the_users_error(tmp_path):
+    with Store(tmp_path / "empty.duckdb", "write") as store, pytest.raises(InputError) as e:
+        build_report(store, 1, "national", "public", "fr")  # type: ignore[arg-type]
+    assert "lang" in str(e.value) and "无效" in str(e.value)
+
+
 def test_audiences():
     assert audience_access("public").role == "viewer"
     assert audience_access("zone:GX001,GX002").zones == frozenset({"GX001", "GX002"})

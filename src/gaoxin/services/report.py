@@ -93,7 +93,15 @@ def audience_access(audience: str) -> Access:
 def build_report(store: Store, evaluation_id: int, scope: str = "national", audience: str = "public",
                  lang: Lang = "zh") -> ReportContent:
     """The report of stored evaluation ``evaluation_id`` for ``scope``, written for ``audience`` in ``lang``."""
-    req = ReportRequest(evaluation_id=evaluation_id, scope=scope, audience=audience, lang=lang)
+    from pydantic import ValidationError
+
+    try:
+        req = ReportRequest(evaluation_id=evaluation_id, scope=scope, audience=audience, lang=lang)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"报告参数 {where} 无效：{first['msg']} / invalid report parameter {where}: "
+                         f"{first['msg']}") from None
     return _build(store, req)
 
 
