@@ -76,8 +76,9 @@ def _widths(columns: list[Column], rows: list[list[dict[str, Any]]]) -> list[flo
         texts = [r[j]["text"] for r in rows[:300]]
         body = max((_display(x) for x in texts), default=0)
         word = max((_display(w) for x in texts for w in x.split()), default=0)  # Latin words do not break
-        head = max((_display(w) for w in c.label.split()), default=0)
-        want.append(max(min(body, 40), min(head, 8), min(word, 16), 3) + 2)  # + 2: the cell's padding
+        latin = max((len(w) for w in re.split(r"[\s（）()]+", c.label) if w.isascii()), default=0)
+        head = max(min(_display(c.label), 8), min(latin, 16))  # CJK breaks anywhere, a Latin word nowhere
+        want.append(max(min(body, 40), head, min(word, 16), 3) + 2)  # + 2: the cell's padding
     total = sum(want) or 1
     return [round(100.0 * w / total, 2) for w in want]
 

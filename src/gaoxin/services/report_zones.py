@@ -277,15 +277,20 @@ def _explanation(ctx: Context, zone: str, own: bool) -> tuple[list[str], list[Ta
                            "Contributions are points of the composite (Shapley decomposition, decision 0021). The "
                            "waterfall starts and ends with the scores; the bars between are pillar contributions.")])
     tables = [t]
-    if firms_ok and e.get("firms"):
+    frows: list[list[Any]] = []
+    if firms_ok:  # the firms behind the indicators of the table above, for readers of the zone's firms only
         units = {i["code"]: i["unit"] for i in e["indicators"]}
-        frows = [[f["indicator"], f["name"], f["credit_code"] or None, f["contribution"], units.get(f["indicator"], "")]
-                 for f in e["firms"]]
+        label = {i["code"]: f"{i['ref']} {i['name_zh'] if ctx.lang == 'zh' else i['name_en']}" for i in top}
+        frows = [[label[f["indicator"]], f["name"], f["credit_code"] or None, f["contribution"],
+                  units.get(f["indicator"], "")] for f in e.get("firms") or [] if f["indicator"] in label]
+    if frows:
         tables.append(table(f"zone:{zone}:firms", ctx.t("推动变化的企业", "Firms that moved it"),
                             [col("indicator", ctx.t("指标", "Indicator")), col("name", ctx.t("企业", "Firm")),
                              col("credit_code", ctx.t("统一社会信用代码", "Credit code")),
                              col("contribution", ctx.t("贡献值", "Contribution"), "float", decimals=3),
                              col("unit", ctx.t("单位", "Unit"))], frows,
-                            notes=[ctx.t("企业明细仅向可查看本园区企业的读者提供。",
-                                         "Firm detail is given only to readers allowed to see the zone's firms.")]))
+                            notes=[ctx.t("上表各指标贡献最大的企业（贡献值为指标单位）；企业明细仅向可查看本园区企业的读者提供。",
+                                         "The firms that contributed most to the indicators above (in the "
+                                         "indicator's unit); firm detail is given only to readers allowed to see "
+                                         "the zone's firms.")]))
     return paras, tables, [chart]
