@@ -59,7 +59,9 @@ ROUTES: dict[tuple[str, str], list[tuple[str, str, dict | None]]] = {
                                      ("GET", "/api/v1/enterprises?q=示例&zone={other}", None),
                                      ("GET", "/api/v1/enterprises?sort=nope", None)],
     ("GET", "/api/v1/enterprises/{credit_code}"): [("GET", "/api/v1/enterprises/{own_code}", None),
-                                                   ("GET", "/api/v1/enterprises/{other_code}", None)],
+                                                   ("GET", "/api/v1/enterprises/{other_code}", None),
+                                                   ("GET", "/api/v1/enterprises/{own_code}?years=all", None),
+                                                   ("GET", "/api/v1/enterprises/{other_code}?years=all", None)],
     ("GET", "/api/v1/zones/{zone}/industry"): [("GET", "/api/v1/zones/{other}/industry", None)],
     ("GET", "/api/v1/chains"): [("GET", "/api/v1/chains", None)],
     ("GET", "/api/v1/zones/{zone}/chains/{chain}"): [
