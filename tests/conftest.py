@@ -23,6 +23,19 @@ def write_csv(path: Path, headers: list[str], rows: list[list], encoding: str = 
     return path
 
 
+DEMO_FIXTURES = frozenset({"demo_db", "demo_store_template"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark slow what ``make test-fast`` should leave out (``tests/measured_slow.py`` says why and how)."""
+    from measured_slow import is_listed, listed
+
+    measured = listed()
+    for item in items:
+        if DEMO_FIXTURES & set(getattr(item, "fixturenames", ())) or is_listed(item.nodeid, measured):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def codes() -> list[str]:
     return list(make_codes(np.random.default_rng(7), np.array(["440300"] * 40)))

@@ -59,7 +59,9 @@ ROUTES: dict[tuple[str, str], list[tuple[str, str, dict | None]]] = {
                                      ("GET", "/api/v1/enterprises?q=示例&zone={other}", None),
                                      ("GET", "/api/v1/enterprises?sort=nope", None)],
     ("GET", "/api/v1/enterprises/{credit_code}"): [("GET", "/api/v1/enterprises/{own_code}", None),
-                                                   ("GET", "/api/v1/enterprises/{other_code}", None)],
+                                                   ("GET", "/api/v1/enterprises/{other_code}", None),
+                                                   ("GET", "/api/v1/enterprises/{own_code}?years=all", None),
+                                                   ("GET", "/api/v1/enterprises/{other_code}?years=all", None)],
     ("GET", "/api/v1/zones/{zone}/industry"): [("GET", "/api/v1/zones/{other}/industry", None)],
     ("GET", "/api/v1/chains"): [("GET", "/api/v1/chains", None)],
     ("GET", "/api/v1/zones/{zone}/chains/{chain}"): [
@@ -79,6 +81,8 @@ ROUTES: dict[tuple[str, str], list[tuple[str, str, dict | None]]] = {
                                                    ("GET", "/api/v1/exports/enterprises.xlsx?zone={other}", None)],
     ("GET", "/api/v1/exports/points.{fmt}"): [("GET", "/api/v1/exports/points.csv", None),
                                               ("GET", "/api/v1/exports/points.xlsx", None)],
+    ("GET", "/api/v1/evaluations/{evaluation_id}/report"): [  # issue #11; every format: tests/test_api_reports.py
+        ("GET", "/api/v1/evaluations/{eid}/report?scope=zone:{other}&format=docx", None)],
 }
 
 USERS = {"adm": {"role": "admin"}, "nat": {"role": "national"}, "prov": {"role": "province", "provinces": ["35"]},
@@ -119,6 +123,11 @@ def test_every_route_is_in_the_matrix(tmp_path):
 
 
 def _text(res) -> str:
+    if "wordprocessingml" in res.headers.get("content-type", ""):
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(res.content)) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
     if "spreadsheetml" in res.headers.get("content-type", ""):
         from openpyxl import load_workbook
 

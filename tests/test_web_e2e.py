@@ -169,6 +169,42 @@ def test_upload_with_bad_rows_shows_them(browser, server, tmp_path):
     page.context.close()
 
 
+def test_warning_note_round_trip(browser, server, tmp_path):
+    """Upload a file with a warning row (R&D expense above revenue: kept, with a warning), attach an explanation
+    to the warning on the 数据 page, reload: the note is shown from the store, and the API has it too."""
+    if "/api/v1/snapshots/{snapshot}/warnings/{issue}/note" not in routes(server):
+        pytest.skip("warning notes are not in this build of the API yet")
+    f = tmp_path / "研发警告.csv"
+    f.write_text("统一社会信用代码,企业名称,园区代码,年份,营业收入（千元）,年末从业人员（人）,研发经费内部支出（千元）\n"
+                 "91440300192317458F,示例企业A,GX001,2024,1000,10,5000\n", "utf-8")
+    note = "经核实：当年集中采购研发设备 / verified: R&D equipment bought that year"
+    page = new_page(browser, server)
+    sign_in(page, "root")
+    page.goto("/data")
+    page.set_input_files("[data-test=file]", str(f))
+    page.click("[data-test=upload]")
+    page.wait_for_selector("[data-test=upload-result]", timeout=120_000)
+    warns = page.locator("[data-test=warnings] tbody tr")
+    warns.first.wait_for()
+    assert "研发" in warns.first.inner_text() or "R&D" in warns.first.inner_text()
+    snapshot = int(page.inner_text("[data-test=upload-result] .figure:nth-child(4) .v"))
+    warns.first.locator("input").first.fill(note)  # the note field (Element Plus puts data-test on the <input>)
+    warns.first.locator("[data-test=note-save]").click()
+    page.get_by_text("已保存").first.wait_for()
+    page.reload()
+    page.wait_for_selector("[data-test=stored-warnings] [data-test=stored-note]", timeout=60_000)
+    assert note in page.inner_text("[data-test=stored-warnings]")
+    assert f"#{snapshot}" in page.inner_text("[data-test=warn-snapshot]")  # the newest snapshot with warnings
+    shoot(page, "data-warning-note", "desktop")
+    page.set_viewport_size(PHONE)
+    shoot(page, "data-warning-note", "phone")
+    status, body = api_json(page, f"/api/v1/snapshots/{snapshot}/warnings")
+    assert status == 200
+    noted = [w for w in body["rows"] if w["note"] == note]
+    assert len(noted) == 1 and noted[0]["note_by"] == "root" and noted[0]["row"] == 2
+    page.context.close()
+
+
 def test_zone_user_cannot_reach_another_zones_enterprises(browser, server):
     with httpx.Client(base_url=server.url, timeout=120) as c:
         assert c.post("/api/v1/auth/login", json={"username": "root", "password": TEST_PASSWORD}).status_code == 200
@@ -198,13 +234,14 @@ PAGES = [("login", None, "/login", None, "input[name=username]"),
          ("profile", "nat", "/zones/GX001", None, "[data-test=zone-name]"),
          ("explanation", "nat", "/zones/GX001", "为什么排名变化", "[data-test=explanation]"),
          ("tiers", "nat", "/zones/GX001", "企业梯度", "[data-test=zone-name]"),
+         ("tiers-other-zone", "ada", "/zones/GX002", "企业梯度", "[data-test=funnel-table]"),
          ("enterprises", "nat", "/enterprises", None, "[data-test=enterprises] tbody tr"),
          ("enterprise", "nat", "/enterprises/{firm}", None, "[data-test=firm-name]"),
          ("near-miss", "nat", "/enterprises", "培育名单（差一项）", "[data-test=near-miss]"),
          ("industry", "nat", "/industry", None, "[data-test=industry]"),
          ("chain", "nat", "/industry", "产业链", ".chain"),
          ("mujun", "nat", "/industry", "亩均效益", "[data-test=mujun]"),
-         ("monitoring", "nat", "/monitoring", None, "main .page"),
+         ("monitoring", "nat", "/monitoring", None, "[data-test=target] canvas"),
          ("data", "root", "/data", None, "[data-test=snapshots]"),
          ("admin", "root", "/admin", None, "[data-test=users]"),
          ("bank", "bob", "/industry", None, "main .page"),

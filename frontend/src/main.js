@@ -4,8 +4,9 @@ import ElementPlus from 'element-plus'
 import 'element-plus/dist/index.css'
 import './style.css'
 import App from './App.vue'
+import ReportDownload from './components/ReportDownload.vue'
 import { router } from './router.js'
 import { setLang, lang } from './i18n.js'
 
 setLang(lang.value)
-createApp(App).use(router).use(ElementPlus).mount('#app')
+createApp(App).use(router).use(ElementPlus).component('ReportDownload', ReportDownload).mount('#app')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ class Settings:
     secure_cookies: bool = False  # True behind HTTPS
     max_evaluation_runs: int = 2000  # Monte Carlo runs a POST /evaluations may ask for
     upload_dir: Path | None = None  # uploaded files and rejection reports; default <db>.uploads
+    warm_caches: bool = False  # fill the read caches at start and after each job (``gaoxin serve``: on)
     extra: dict = field(default_factory=dict)
 
     def uploads(self) -> Path:
@@ -47,7 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from gaoxin.services.jobs import Jobs
 
         app.state.store = Store(settings.db, "write")
-        app.state.jobs = Jobs(app.state.store)
+        app.state.warmed = threading.Event()  # set after each warm-up (tests wait on it)
+        warm = _warm(app) if settings.warm_caches else None
+        app.state.jobs = Jobs(app.state.store, after=warm)
+        if warm is not None:
+            app.state.jobs.background(warm)
         try:
             yield
         finally:
@@ -65,8 +71,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _warm(app: FastAPI):
+    """Work for the job thread: the read caches of the newest evaluation and enterprise year
+    (``services.overview.warm``), so the first visitor after a start or an upload does not wait the
+    6–28 s that tiers, points and 亩均 of every firm take (decision 0033)."""
+
+    def warm(view) -> None:
+        import time
+
+        from gaoxin.services import overview, readcache
+
+        time.sleep(readcache.TOKEN_TTL_S)  # the version token is memoised this long: key on the new one
+        overview.warm(view)
+        app.state.warmed.set()
+
+    return warm
+
+
 def _security(app: FastAPI, settings: Settings) -> None:
-    """Sessions (with the account cache), the login rate limiter and the session / CSRF middleware."""
+    """Sessions (with the account cache), the login rate limiter, the session / CSRF middleware and, inside
+    it, the response cache of the hot read routes (``api/respcache.py``, decision 0033)."""
+    from gaoxin.api.respcache import ResponseCache
     from gaoxin.api.security import RateLimiter, SecurityMiddleware
     from gaoxin.services.sessions import Sessions, load_account
 
@@ -79,6 +104,7 @@ def _security(app: FastAPI, settings: Settings) -> None:
 
     app.state.sessions = Sessions(settings.session_idle_minutes * 60, load)
     app.state.limiter = RateLimiter(settings.login_attempts, settings.login_window_seconds)
+    app.add_middleware(ResponseCache)  # added first = inner: it sees only requests the session layer let through
     app.add_middleware(SecurityMiddleware)
 
 

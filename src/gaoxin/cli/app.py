@@ -101,3 +101,4 @@ def years(text: str) -> tuple[int, int]:
 
 
 from gaoxin.cli import data, demo, evaluate, explain, industry, mujun, points, publish, results, serve, tiers, users  # noqa: E402,F401  (register the commands)
+from gaoxin.cli import report as report_command  # noqa: E402,F401  (gaoxin report, issue #11)

@@ -25,6 +25,8 @@ def demo(
     seed: int = 42,
     serve: Annotated[bool, typer.Option(help="最后启动网页看板 / end by serving the dashboard")] = False,
     port: Annotated[int, typer.Option(help="看板端口 / dashboard port", min=1, max=65535)] = 8000,
+    report: Annotated[bool, typer.Option(help="写全国报告 PDF（与 XLSX）/ write the national PDF (and XLSX) report"
+                                         )] = True,
 ) -> None:
     """演示：合成数据→评价→管理→监测（→看板）/ the main job on synthetic data, end to end (→ dashboard)."""
     from gaoxin.services.demo import DemoSettings, run_demo
@@ -53,8 +55,27 @@ def demo(
     if res.ingest is None or res.ingest.result.snapshot is None:
         raise typer.Exit(1)
     console.print(f"数据库 database: {res.db_file}  输出 output: {out_dir}")
+    if report and res.evaluation is not None:
+        _reports(res)
     if serve:
         _serve(res, port)
+
+
+def _reports(res) -> None:
+    """The national report of the demo's evaluation (audience ``national``: the demo publishes nothing until
+    ``--serve``), as PDF and, where the Excel renderer is part of the build, XLSX."""
+    from gaoxin.cli.report import write_report
+    from gaoxin.services.errors import InputError
+
+    for fmt in ("pdf", "xlsx"):
+        target = res.settings.out_dir / f"report-{res.year}-national.{fmt}"
+        try:
+            with console.status(f"生成报告 / writing the {fmt.upper()} report …"):
+                path = write_report(res.db_file, res.evaluation.id, "national", fmt, "zh", "national", target)
+        except InputError as e:  # a renderer not in this build yet
+            console.print(f"   {e}", highlight=False)
+            continue
+        console.print(f"[bold]报告 report[/] ({fmt.upper()}): {path}", highlight=False)
 
 
 def _serve(res, port: int) -> None:

@@ -34,7 +34,7 @@ def serve(db: DbOpt = None,
     with open_store(path, "write"):  # migrated, and not held by anyone: else the busy message, exit 2
         pass
     settings = Settings(db=path, secure_cookies=secure_cookies, session_idle_minutes=session_idle_minutes,
-                        max_upload_mb=max_upload_mb)
+                        max_upload_mb=max_upload_mb, warm_caches=True)
     console.print(f"gaoxin serve: http://{host}:{port}/api/v1/docs  ({path}); Ctrl-C 停止 / to stop",
                   highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, workers=1, proxy_headers=True,

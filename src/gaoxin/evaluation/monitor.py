@@ -24,10 +24,11 @@ from gaoxin.evaluation.classify import Int, Num, RuleConfigError, RuleError, Rul
 
 TARGET_COLUMNS = ["indicator", "scope", "scope_id", "baseline_year", "baseline_value", "target_year",
                   "target_value", "direction", "label_zh", "label_en", "source"]
-OPTIONAL_COLUMNS = ["unit", "note", "midterm_year"]
+OPTIONAL_COLUMNS = ["unit", "note", "midterm_year", "path"]
 ACTUAL_COLUMNS = ["indicator", "scope", "scope_id", "year", "value"]
 SCOPES = ("nation", "province", "zone")
 DIRECTIONS = ("increase", "decrease")
+PATHS = ("linear", "geometric")
 STATUS_ZH = {"ahead": "超前", "on_track": "符合进度", "behind": "滞后", "at_risk": "严重滞后", "no_data": "无数据",
              "achieved": "已实现", "missed": "未实现"}
 PACKAGED = {"fyp14-national": "targets/fyp14-national.toml", "example-zone": "targets/example-zone-targets.toml"}
@@ -73,9 +74,15 @@ class Target(RuleModel):
     unit: str = ""
     note: str = ""
     midterm_year: Int | None = None  # default: baseline_year + ceil(span / 2)
+    # expected path from baseline to target: linear, or geometric (constant annual rate) when the plan
+    # states the target as 年均增长 x % (decision 0035); geometric needs both values > 0
+    path: Literal[PATHS] = "linear"  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _consistent(self) -> Target:
+        if self.path == "geometric" and not (self.baseline_value > 0 and self.target_value > 0):
+            raise ValueError('path = "geometric" needs baseline_value and target_value > 0 '
+                             "/ 几何路径要求基期值与目标值均为正")
         if not re.fullmatch(_SCOPE_ID[self.scope], self.scope_id):
             raise ValueError(f"scope_id {self.scope_id!r} of scope {self.scope!r} must be {_SCOPE_ID_TEXT[self.scope]}"
                              " / scope_id 格式不符")
@@ -168,12 +175,23 @@ def _series(t: Mapping[str, Any], actuals: pd.DataFrame) -> pd.Series:
     return s.sort_index()
 
 
+def expected_value(t: Mapping[str, Any], year: int) -> float:
+    """The plan's expected value in ``year`` (clipped to the plan period): linear from baseline to target, or
+    geometric — baseline·(target/baseline)^(elapsed share), a constant annual rate — when ``path`` says so."""
+    by, ty = int(t["baseline_year"]), int(t["target_year"])
+    base, target = float(t["baseline_value"]), float(t["target_value"])
+    share = min(max((year - by) / (ty - by), 0.0), 1.0)
+    if t.get("path") == "geometric":
+        return base * (target / base) ** share
+    return base + share * (target - base)
+
+
 def _evaluate(t: Mapping[str, Any], s: pd.Series, year: int, view: str, rules: MonitorRules) -> dict[str, Any]:
     by, ty = int(t["baseline_year"]), int(t["target_year"])
     base, target = float(t["baseline_value"]), float(t["target_value"])
     actual = float(s.get(year, np.nan))
     progress = (actual - base) / (target - base)
-    expected = min(max((year - by) / (ty - by), 0.0), 1.0)
+    expected = (expected_value(t, year) - base) / (target - base)  # the path's share of the way
     window = s[(s.index >= year - rules.cagr_window) & (s.index < year)]
     cagr = projected = required = np.nan
     cagr_from = pd.NA
@@ -196,7 +214,8 @@ def _evaluate(t: Mapping[str, Any], s: pd.Series, year: int, view: str, rules: M
         "view": view, "year": year, "indicator": t["indicator"], "scope": t["scope"], "scope_id": t["scope_id"],
         "label_zh": t["label_zh"], "label_en": t["label_en"], "unit": t["unit"],
         "baseline_year": by, "baseline_value": base, "target_year": ty, "target_value": target,
-        "direction": t["direction"], "actual": actual, "progress": progress, "expected_progress": expected,
+        "direction": t["direction"], "path": t.get("path") or "linear", "actual": actual, "progress": progress,
+        "expected_progress": expected,
         "gap": progress - expected, "status": status, "status_zh": STATUS_ZH[status],
         "cagr": cagr, "cagr_from_year": cagr_from, "projected_value": projected,
         "projection_reaches_target": reaches, "required_cagr": required, "source": t["source"],

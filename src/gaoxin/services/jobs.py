@@ -60,12 +60,28 @@ Work = Callable[[Store, Job], Any]
 class Jobs:
     """The job table and its one worker thread (started with the first job, stopped with the server)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, after: Callable[[Store], None] | None = None) -> None:
+        """``after(view)`` runs in the worker thread after every job that succeeded (the server warms its
+        read caches there for the new snapshot or evaluation, decision 0033)."""
         self._store = store
+        self._after = after
+        self._stopping = False
         self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._queue: queue.Queue[tuple[Job, Work] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Job | None, Callable] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+
+    def background(self, work: Callable[[Store], None]) -> None:
+        """The server's own work (``work(view)``, e.g. warming caches) in the worker thread, after the jobs
+        already queued; not a user's job, so not listed.  Its failure is logged, never raised."""
+        self._ensure_thread()
+        self._queue.put((None, work))
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="gaoxin-jobs", daemon=True)
+                self._thread.start()
 
     def submit(self, kind: str, owner: str, address: str | None, work: Work, **files: Any) -> Job:
         job = Job(secrets.token_hex(8), kind, owner, address, files=files)
@@ -73,9 +89,7 @@ class Jobs:
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP:
                 self._jobs.popitem(last=False)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="gaoxin-jobs", daemon=True)
-                self._thread.start()
+        self._ensure_thread()
         self._queue.put((job, work))
         return job
 
@@ -99,6 +113,7 @@ class Jobs:
 
     def stop(self) -> None:
         """Let the running job finish, then end the worker (jobs still queued are dropped)."""
+        self._stopping = True
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=600)
@@ -106,6 +121,10 @@ class Jobs:
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
             job, work = item
+            if job is None:
+                if not self._stopping:  # housekeeping not yet begun is skipped when the server stops
+                    self._internal(work)
+                continue
             job.state = "running"
             job.report(0.0, "运行中", "running")
             view = self._store.view()
@@ -114,6 +133,8 @@ class Jobs:
                     job.result = work(view, job)
                 job.state = "done"
                 job.report(1.0, "完成", "done")
+                if self._after is not None:
+                    self._queue.put((None, self._after))
             except Exception as e:  # a job's failure is its result; the worker goes on
                 job.state = "failed"
                 job.result = {"error": _error(e)}
@@ -121,6 +142,15 @@ class Jobs:
             finally:
                 view.close()
                 job.finished = time.time()
+
+    def _internal(self, work: Callable[[Store], None]) -> None:
+        view = self._store.view()
+        try:
+            work(view)
+        except Exception:  # the server's own housekeeping: logged, the worker goes on
+            log.exception("background work failed")
+        finally:
+            view.close()
 
 
 def _error(e: Exception) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gaoxin.store import snapshots as store_snapshots
 from gaoxin.store.db import Store
@@ -11,7 +11,7 @@ from gaoxin.store.db import Store
 if TYPE_CHECKING:
     import pandas as pd
 
-    from gaoxin.evaluation.monitor import TargetSet
+    from gaoxin.evaluation.monitor import MonitorRules, TargetSet
 
 ZONE_COUNT = "national_zone_count"
 View = Literal["annual", "midterm", "final"]
@@ -90,3 +90,79 @@ def monitor(store: Store, year: int, targets: TargetSet, view: View = "annual",
     if view == "annual":
         return m.monitor(targets, acts, year)
     return (m.midterm if view == "midterm" else m.final)(targets, acts)
+
+
+# ------------------------------------------------------------------ expected path, actuals and projection
+
+OUTLOOK = {"ahead": ("超前", "ahead"), "on_track": ("按期可达", "on track"), "behind": ("滞后", "behind"),
+           "no_data": ("无法预测", "no projection")}
+
+
+def outlook(row: dict[str, Any], rules: MonitorRules) -> str:
+    """Whether the projection reaches the target (decision 0035): projected progress
+    P = (projected − baseline)/(target − baseline) at the target year; ``ahead`` if P > 1 + ahead_gap,
+    ``on_track`` if P ≥ 1 − behind_gap, else ``behind``; ``no_data`` without a projection."""
+    import math
+
+    proj = row.get("projected_value")
+    if proj is None or (isinstance(proj, float) and math.isnan(proj)):
+        return "no_data"
+    p = (float(proj) - float(row["baseline_value"])) / (float(row["target_value"]) - float(row["baseline_value"]))
+    if p > 1 + rules.ahead_gap + 1e-9:
+        return "ahead"
+    return "on_track" if p >= 1 - rules.behind_gap - 1e-9 else "behind"
+
+
+def trajectory(row: dict[str, Any], actual: dict[int, float], rules: MonitorRules) -> dict[str, Any]:
+    """One target's chart data: per year from the baseline to the later of the target year and the
+    monitored year — the actual value, the expected path and the projection — and the outlook.
+
+    expected(y): ``evaluation.monitor.expected_value`` (linear, or geometric for a stated annual rate);
+    projection(y) = actual(year)·(1 + cagr)^(y − year) for year ≤ y ≤ target year, the compound annual growth
+    of the last ``cagr_window`` years that ``monitor`` computed (none without it).  Missing → None."""
+    import math
+
+    from gaoxin.evaluation.monitor import expected_value
+
+    by, ty, year = int(row["baseline_year"]), int(row["target_year"]), int(row["year"])
+    cagr, now = row.get("cagr"), row.get("actual")
+    has_proj = not any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (cagr, now)) and year <= ty
+    points = []
+    for y in range(by, max(ty, year) + 1):
+        a = actual.get(y) if y <= year else None
+        points.append({
+            "year": y, "actual": None if a is None or math.isnan(a) else float(a),
+            "expected": expected_value(row, y) if y <= ty else None,
+            "projection": float(now) * (1 + float(cagr)) ** (y - year) if has_proj and year <= y <= ty else None})
+    o = outlook(row, rules) if has_proj else "no_data"
+    return {"points": points, "outlook": o, "outlook_zh": OUTLOOK[o][0], "outlook_en": OUTLOOK[o][1],
+            "path": row.get("path") or "linear", "target_year": ty, "target_value": float(row["target_value"])}
+
+
+def monitor_paths(store: Store, year: int, targets: TargetSet,
+                  snapshot: str | int | None = None) -> list[dict[str, Any]]:
+    """:func:`monitor`'s annual rows, each with its ``trajectory`` (the monitoring page's charts)."""
+    from gaoxin.evaluation import monitor as m
+    from gaoxin.services.errors import check_year_values
+    from gaoxin.services.overview import jsonable
+
+    check_year_values(year)
+    acts = actuals(store, targets, year, snapshot)
+    rows = m.monitor(targets, acts, year)
+    out = []
+    for r in rows.to_dict(orient="records"):
+        a = acts[(acts["indicator"] == r["indicator"]) & (acts["scope"] == r["scope"])
+                 & (acts["scope_id"].astype(str) == str(r["scope_id"]))].dropna(subset=["value"])
+        series = {int(y): float(v) for y, v in zip(a["year"], a["value"], strict=True)}
+        series.setdefault(int(r["baseline_year"]), float(r["baseline_value"]))
+        out.append({**r, "trajectory": trajectory(r, series, targets.rules)})
+    return jsonable(out)
+
+
+def plan_paths(store: Store, year: int, snapshot: int | None = None) -> list[dict[str, Any]]:
+    """:func:`monitor_paths` over the packaged national targets, cached per snapshot and year (the API)."""
+    from gaoxin.services import readcache
+
+    sid = snapshot if snapshot is not None else store_snapshots.latest(store.con)
+    return readcache.cached(store, "plan_paths", (sid, year),
+                            lambda: monitor_paths(store, year, load_targets(), snapshot=sid))

@@ -19,6 +19,8 @@ Cell = str | int | float | None
 
 ColumnKind = Literal["text", "int", "float", "percent", "money", "rank", "interval"]
 ChartKind = Literal["bar", "line", "radar", "waterfall", "rank_interval", "scatter"]
+# waterfall: the first and last values are levels (last year's and this year's score), those between changes.
+# rank_interval: one series per scoring; ``values`` the rank, ``low``/``high`` its 5–95 % interval.
 
 
 class _Frozen(BaseModel):

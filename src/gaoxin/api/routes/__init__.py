@@ -5,4 +5,5 @@ start with ``/api/v1``).  Every route must also appear in the authorisation matr
 (tests/test_api_scoping.py), or the suite fails.
 """
 
-MODULES: list[str] = ["auth", "admin", "data", "jobs", "publishing", "zones", "enterprises", "analytics", "exports"]
+MODULES: list[str] = ["auth", "admin", "data", "jobs", "publishing", "zones", "enterprises", "analytics", "exports",
+                     "reports"]

@@ -116,10 +116,10 @@ def simulate(zone: str, body: Simulation, s: Store = Depends(view),
     return json_response(call(en.simulate, s, a, zone, body.schedule, body.year, body.name))
 
 
-@router.get("/monitoring", summary="规划监测 / plan targets")
+@router.get("/monitoring", summary="规划监测：进度、应达路径与预测 / plan targets, expected path, projection")
 def monitoring(year: int | None = YEAR, s: Store = Depends(view), a: Access = Depends(access)) -> Response:
-    from gaoxin.services import profile as p
+    from gaoxin.services import monitoring as m
 
     no_published_only(a)
     y = _year(s, year)
-    return json_response({"year": y, "targets": p.plan(s, y)})
+    return json_response({"year": y, "targets": call(m.plan_paths, s, y)})

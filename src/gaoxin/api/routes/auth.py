@@ -76,5 +76,5 @@ def logout(request: Request, response: Response, access=Depends(deps.access), st
 
 
 @router.get("/me")
-def me(request: Request, access=Depends(deps.access)) -> dict:
+async def me(request: Request, access=Depends(deps.access)) -> dict:  # async: no thread-pool hop (decision 0033)
     return {"user": _user(access), "csrf_token": request.state.session.csrf}

@@ -36,11 +36,31 @@ def enterprises(zone: str | None = Query(None, max_length=40), q: str | None = Q
 
 
 @router.get("/enterprises/{credit_code}", summary="企业详情与梯度依据 / one enterprise and its tier evidence")
-def enterprise(credit_code: str, year: int | None = YEAR, s: Store = Depends(view),
-               a: Access = Depends(require(*ENTERPRISE_ROLES))) -> Response:
+def enterprise(credit_code: str, year: int | None = YEAR,
+               years: str | None = Query(None, pattern=r"^(all|\d{4}(,\d{4}){0,29})$",
+                                         description="all, or years 2022,2023: adds by_year (evidence per year)"),
+               s: Store = Depends(view), a: Access = Depends(require(*ENTERPRISE_ROLES))) -> Response:
     from gaoxin.services import enterprises as en
 
-    return json_response(call(en.enterprise, s, a, credit_code, year))
+    out = call(en.enterprise, s, a, credit_code, year)
+    if years is not None:
+        out = {**out, "by_year": by_year(s, a, credit_code, out, years)}
+    return json_response(out)
+
+
+def by_year(s: Store, a: Access, credit_code: str, first: dict, years: str) -> list[dict]:
+    """The tier evidence of every requested year the firm has a row in (``all``: each of its years), oldest
+    first, each with the tiers it met: one service call per year, scoped like the single year (decision 0035)."""
+    from gaoxin.services import enterprises as en
+
+    have = sorted({int(r["year"]) for r in first["years"] if r.get("year") is not None})
+    want = have if years == "all" else [y for y in have if y in {int(x) for x in years.split(",")}]
+    out = []
+    for y in want:
+        tiers = first["tiers"] if first["tiers"] and first["tiers"][0]["year"] == y else call(
+            en.enterprise, s, a, credit_code, y)["tiers"]
+        out.append({"year": y, "met": [t["tier"] for t in tiers if t["status"] == "pass"], "tiers": tiers})
+    return out
 
 
 @router.get("/zones/{zone}/near-miss", summary="差一项培育名单 / near-miss cultivation list")
@@ -51,13 +71,13 @@ def near_miss(zone: str, year: int | None = YEAR, tier: str | None = Query(None,
     return json_response(call(en.near_miss, s, a, zone, year, tier))
 
 
-@router.get("/zones/{zone}/tiers", summary="梯度漏斗 / tier funnel (near misses scoped)")
+@router.get("/zones/{zone}/tiers", summary="梯度漏斗（计数经保密处理）/ tier funnel (counts protected)")
 def tiers(zone: str, year: int | None = YEAR, s: Store = Depends(view), a: Access = Depends(access)) -> Response:
-    from gaoxin.services import enterprises as en
+    from gaoxin.services import funnel
 
     no_published_only(a)
     check_zone(s, zone)
-    return json_response(call(en.zone_tiers, s, a, zone, year))
+    return json_response(call(funnel.zone_tiers_for, s, a, zone, year))
 
 
 @router.get("/points", responses=doc(Page),
