@@ -197,8 +197,12 @@ def _intervals(c: Chart) -> Figure:
         v = np.array(_vals(s.values))
         lo = np.array(_vals(s.low)) if s.low else v
         hi = np.array(_vals(s.high)) if s.high else v
-        ax.errorbar(v, y + off, xerr=[np.nan_to_num(v - lo), np.nan_to_num(hi - v)], fmt="o", markersize=3,
-                    capsize=2, linewidth=1, color=COLOURS[i % len(COLOURS)], label=s.name)
+        colour = COLOURS[i % len(COLOURS)]
+        # the interval as its own bar: a rank may lie outside its 5–95 % interval (a quantile range, not a
+        # band around the point), so it is not drawn as error bars around the point
+        has = ~(np.isnan(lo) | np.isnan(hi))
+        ax.hlines(y[has] + off, lo[has], hi[has], color=colour, linewidth=1)
+        ax.plot(v, y + off, "o", markersize=3, color=colour, label=s.name)
     ax.set_yticks(y, c.categories, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel(c.unit)
