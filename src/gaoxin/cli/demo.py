@@ -64,17 +64,22 @@ def demo(
 def _reports(res) -> None:
     """The national report of the demo's evaluation (audience ``national``: the demo publishes nothing until
     ``--serve``), as PDF and, where the Excel renderer is part of the build, XLSX."""
-    from gaoxin.cli.report import write_report
+    from gaoxin.cli.report import write_reports, writer
     from gaoxin.services.errors import InputError
 
+    targets: dict[str, Path | None] = {}
     for fmt in ("pdf", "xlsx"):
-        target = res.settings.out_dir / f"report-{res.year}-national.{fmt}"
         try:
-            with console.status(f"生成报告 / writing the {fmt.upper()} report …"):
-                path = write_report(res.db_file, res.evaluation.id, "national", fmt, "zh", "national", target)
-        except InputError as e:  # a renderer not in this build yet
+            writer(fmt)
+        except InputError as e:  # a renderer not in this build
             console.print(f"   {e}", highlight=False)
             continue
+        targets[fmt] = res.settings.out_dir / f"report-{res.year}-national.{fmt}"
+    if not targets:
+        return
+    with console.status("生成报告 / building the national report …"):
+        paths = write_reports(res.db_file, res.evaluation.id, "national", "zh", "national", targets)
+    for fmt, path in paths.items():
         console.print(f"[bold]报告 report[/] ({fmt.upper()}): {path}", highlight=False)
 
 

@@ -42,14 +42,20 @@ def writer(fmt: str) -> Callable[[ReportContent, Path], object]:
 
 def write_report(db: Path | None, evaluation: int, scope: str, fmt: str, lang: str, audience: str,
                  out: Path | None) -> Path:
-    """Build the content with a read store, close it, then write and audit the file (used by ``gaoxin demo``)."""
+    """Build the content with a read store, close it, then write and audit the file."""
+    return write_reports(db, evaluation, scope, lang, audience, {fmt: out})[fmt]
+
+
+def write_reports(db: Path | None, evaluation: int, scope: str, lang: str, audience: str,
+                  targets: dict[str, Path | None]) -> dict[str, Path]:
+    """One content, several formats (``gaoxin demo``: PDF and XLSX): the content is built once."""
     from gaoxin.services import report as sr
 
-    write = writer(fmt)  # an unavailable format fails before minutes of building
+    writers = {fmt: writer(fmt) for fmt in targets}  # an unavailable format fails before minutes of building
     with open_store(db, "read") as store:
         content = sr.build_report(store, evaluation, scope, audience, lang)  # type: ignore[arg-type]
-    path = out if out is not None else Path(sr.default_name(content, fmt))
-    return sr.export_report(content, path, fmt, db, write)
+    return {fmt: sr.export_report(content, out if out is not None else Path(sr.default_name(content, fmt)), fmt,
+                                  db, writers[fmt]) for fmt, out in targets.items()}
 
 
 @app.command()
