@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/uncertainty.py
 	$(BIN)/python bench/enterprise.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) demo-out demo-data gaoxin.duckdb gaoxin.duckdb.wal src/gaoxin/web/static frontend/node_modules test-artifacts
