@@ -38,15 +38,10 @@ def same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
                 b[c].astype("int64" if a[c].dtype.kind in "iu" else object).tolist(), c
 
 
-SPARK_PLANNER = pytest.mark.skip(reason="Spark's planner took over 10 min on this query at local[1] (2026-12-02); "
-                                        "parity with DuckDB not verified yet, see decision 0034")
-
-
 @pytest.mark.parametrize(("kind", "keys"), [("evidence", ["credit_code", "year", "i"]),
                                             ("evidence_open", ["firm", "i"]),
-                                            pytest.param("near_miss", ["credit_code", "year", "tr"],
-                                                         marks=SPARK_PLANNER),
-                                            pytest.param("funnel", ["zone_id", "year"], marks=SPARK_PLANNER)])
+                                            ("near_miss", ["credit_code", "year", "tr"]),
+                                            ("funnel", ["zone_id", "year"])])
 def test_tier_outputs_on_spark_equal_duckdb(stores, kind, keys) -> None:
     con, spark = stores
     years = YEARS if kind == "funnel" else (YEARS[1], YEARS[1])

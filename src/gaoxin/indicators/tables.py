@@ -54,6 +54,10 @@ def bind(expr: ir.Table, tables: StoreTables, backend: Any) -> ir.Table:
     A substitution on the Ibis operation graph (not on SQL text); the backend's
     schemas must equal the ones the expression was built on.
     """
+    if getattr(backend, "name", "") == "pyspark":
+        from gaoxin.indicators.backend import tune_spark
+
+        tune_spark(backend)
     subs = {}
     for name, t in zip(STORE_TABLES, tables, strict=True):
         real = backend.table(name)
