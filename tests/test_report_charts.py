@@ -26,3 +26,15 @@ def test_every_kind_draws_with_missing_values(kind):
     c = Chart(id="k", kind=kind, title="标题", categories=["a", "b", "c"], unit="分",
               series=[Series(name="s", values=[1.5, None, -2.0])])
     assert re.search(r"<svg", svg(c))
+
+
+def test_charts_drawn_by_worker_processes_equal_the_serial_ones_in_order():
+    from gaoxin.report.charts import PARALLEL_FROM, svg_many
+
+    kinds = ["bar", "line", "radar", "waterfall", "scatter"]
+    jobs = [(Chart(id=f"c{i}", kind=kinds[i % 5], title=f"图 {i}", categories=["a", "b", "c"], unit="分",
+                   series=[Series(name="s", values=[float(i), None, 2.0])]), 6.3 if i % 2 else 3.15)
+            for i in range(PARALLEL_FROM + 3)]
+    serial = svg_many(jobs, workers=1)
+    assert svg_many(jobs, workers=3) == serial
+    assert len(set(serial)) == len(jobs) and all(f"图 {i}" in t for i, t in enumerate(serial))

@@ -87,19 +87,21 @@ def render_html(content: ReportContent) -> str:
     """The report as one HTML document (what WeasyPrint lays out)."""
     import jinja2
 
-    from gaoxin.report.charts import WIDTH_IN, split, svg
+    from gaoxin.report.charts import WIDTH_IN, split, svg_many
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("gaoxin.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     m = content.meta
     zh = m.lang == "zh"
+    drawn = iter(svg_many([(c, WIDTH_IN / 2 if s.id.startswith("zone:") and ch.kind in HALF else WIDTH_IN)
+                           for s in content.sections for ch in s.charts for c in split(ch)]))  # in page order
     sections = []
     for s in content.sections:
         charts = []
         for ch in s.charts:
             half = s.id.startswith("zone:") and ch.kind in HALF
             for c in split(ch):
-                text = svg(c, WIDTH_IN / 2 if half else WIDTH_IN)
+                text = next(drawn)
                 charts.append({"title": c.title, "src": "data:image/svg+xml;base64," + base64.b64encode(
                     text.encode()).decode(), "tall": c.kind == "rank_interval", "half": half, "width": _pt(text)})
         sections.append({"id": s.id, "anchor": anchor(s.id), "title": s.title, "level": s.level,
