@@ -93,17 +93,16 @@ def render_html(content: ReportContent) -> str:
                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     m = content.meta
     zh = m.lang == "zh"
-    drawn = iter(svg_many([(c, WIDTH_IN / 2 if s.id.startswith("zone:") and ch.kind in HALF else WIDTH_IN)
-                           for s in content.sections for ch in s.charts for c in split(ch)]))  # in page order
+    parts = [[(c, s.id.startswith("zone:") and ch.kind in HALF) for ch in s.charts for c in split(ch)]
+             for s in content.sections]  # per section: each chart drawn, and whether it takes half the width
+    drawn = iter(svg_many([(c, WIDTH_IN / 2 if half else WIDTH_IN) for p in parts for c, half in p]))
     sections = []
-    for s in content.sections:
+    for s, p in zip(content.sections, parts, strict=True):
         charts = []
-        for ch in s.charts:
-            half = s.id.startswith("zone:") and ch.kind in HALF
-            for c in split(ch):
-                text = next(drawn)
-                charts.append({"title": c.title, "src": "data:image/svg+xml;base64," + base64.b64encode(
-                    text.encode()).decode(), "tall": c.kind == "rank_interval", "half": half, "width": _pt(text)})
+        for c, half in p:
+            text = next(drawn)
+            charts.append({"title": c.title, "src": "data:image/svg+xml;base64," + base64.b64encode(
+                text.encode()).decode(), "tall": c.kind == "rank_interval", "half": half, "width": _pt(text)})
         sections.append({"id": s.id, "anchor": anchor(s.id), "title": s.title, "level": s.level,
                          "paragraphs": s.paragraphs, "tables": [_table_view(t) for t in s.tables], "charts": charts,
                          "zone": s.id.startswith("zone:")})
